@@ -1,0 +1,20 @@
+"""vae_core: the VAE library behind the latent explorer. It never imports streamlit.
+
+Public API:
+    list_models()                 names of the shipped pretrained models
+    load_model(name_or_path)      a VAE with .encode(x) -> (mu, logvar), .decode(z) -> x_mean, .config
+    load_dataset(name, split)     mnist-5k, digits, mnist, fashion-mnist, idx:PATH, folder:PATH
+"""
+
+from .config import VAEConfig
+from .datasets import Dataset, list_datasets, load_dataset
+from .errors import CheckpointError, ConfigError, DataError, ImageError, VAECoreError
+from .model import VAE
+from .registry import list_models, load_model, model_card
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VAE", "VAEConfig", "Dataset", "list_models", "load_model", "model_card", "load_dataset",
+    "list_datasets", "VAECoreError", "ConfigError", "DataError", "CheckpointError", "ImageError",
+]

@@ -1,0 +1,27 @@
+"""Errors a user can cause and fix.
+
+Anything raised as a ``VAECoreError`` carries a one-line message meant for a
+person: the CLI prints it without a traceback and exits non-zero, and the app
+shows it with ``st.error``. Bugs stay ordinary exceptions so they are not
+mistaken for user mistakes.
+"""
+
+
+class VAECoreError(Exception):
+    """Base class for every user-facing error raised by vae_core."""
+
+
+class ConfigError(VAECoreError, ValueError):
+    """A model or training configuration is invalid."""
+
+
+class DataError(VAECoreError):
+    """A data set name, path or file cannot be used."""
+
+
+class CheckpointError(VAECoreError):
+    """A checkpoint is missing, corrupted or does not match its config."""
+
+
+class ImageError(VAECoreError):
+    """An image file cannot be read or contains nothing to encode."""

@@ -1,0 +1,139 @@
+"""The lecture notes' quantities, computed for a batch of data points.
+
+ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z))
+log p(x) = ELBO(x) + KL(q(z|x) || p(z|x))
+All figures are in nats and per data point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .model import VAE, log_normal, log_standard_normal
+
+
+def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Closed-form KL(N(mu, sigma^2) || N(0, 1)) per latent dimension:
+    1/2 (mu^2 + sigma^2 - log sigma^2 - 1)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1.0)
+
+
+@dataclass
+class ELBOTerms:
+    """Per-data-point terms, each of shape (N,) except kl_per_dim (N, d)."""
+
+    reconstruction: torch.Tensor  # E_q[log p(x|z)], Monte Carlo over `samples` draws
+    kl: torch.Tensor  # KL(q(z|x) || p(z)), analytic
+    kl_per_dim: torch.Tensor
+
+    @property
+    def elbo(self) -> torch.Tensor:
+        return self.reconstruction - self.kl
+
+
+def elbo_terms(model: VAE, x: torch.Tensor, y=None, samples: int = 1) -> ELBOTerms:
+    """ELBO with its reconstruction term estimated from `samples` reparameterised
+    draws z = mu + sigma * eps per data point, and the analytic KL to N(0, I)."""
+    if samples < 1:
+        raise ValueError("samples must be at least 1")
+    x = model.flatten(x)
+    mu, logvar = model.encode(x, y)
+    z = model.reparameterize(mu, logvar, samples)  # (M, N, d)
+    log_px_z = model.log_px_given_z(x, model.decoder_output(z, y))  # (M, N)
+    kld = kl_per_dim(mu, logvar)
+    return ELBOTerms(reconstruction=log_px_z.mean(0), kl=kld.sum(1), kl_per_dim=kld)
+
+
+def negative_elbo_loss(model: VAE, x: torch.Tensor, y=None, samples: int = 1) -> torch.Tensor:
+    """Mean over the batch of -ELBO: the training loss."""
+    return -elbo_terms(model, x, y, samples).elbo.mean()
+
+
+@torch.no_grad()
+def log_importance_weights(model: VAE, x: torch.Tensor, y=None, k: int = 100, chunk: int = 100) -> torch.Tensor:
+    """log w_k = log p(z_k) + log p(x|z_k) - log q(z_k|x) for z_k ~ q(z|x); shape (K, N).
+
+    Drawn `chunk` samples at a time so K = 1000 over a batch stays in memory.
+    """
+    x = model.flatten(x)
+    mu, logvar = model.encode(x, y)
+    parts = []
+    for start in range(0, k, chunk):
+        m = min(chunk, k - start)
+        z = model.reparameterize(mu, logvar, m)
+        log_px_z = model.log_px_given_z(x, model.decoder_output(z, y))
+        parts.append(log_standard_normal(z) + log_px_z - log_normal(z, mu, logvar))
+    return torch.cat(parts, 0)
+
+
+def iw_log_px(log_w: torch.Tensor) -> torch.Tensor:
+    """Importance-weighted estimate log (1/K) sum_k w_k, a lower bound on log p(x)
+    that tightens as K grows; shape (N,)."""
+    return torch.logsumexp(log_w, 0) - math.log(log_w.shape[0])
+
+
+def self_consistency(log_w: torch.Tensor) -> torch.Tensor:
+    """Var_{z~q(z|x)}[log p(z) + log p(x|z) - log q(z|x)]; zero exactly when
+    q(z|x) equals the true posterior p(z|x). Shape (N,)."""
+    return log_w.var(0, unbiased=True)
+
+
+@dataclass
+class Evaluation:
+    """Data-set averages, in nats per image."""
+
+    n: int
+    k: int
+    elbo: float
+    reconstruction: float
+    kl: float
+    kl_per_dim: list[float]
+    iw_log_px: float
+    self_consistency: float
+
+    @property
+    def nll(self) -> float:
+        return -self.iw_log_px
+
+    @property
+    def gap(self) -> float:
+        """log p(x) - ELBO, an estimate of the average KL(q(z|x) || p(z|x))."""
+        return self.iw_log_px - self.elbo
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n, "k": self.k, "elbo": self.elbo, "reconstruction": self.reconstruction,
+            "kl": self.kl, "kl_per_dim": self.kl_per_dim, "iw_log_px": self.iw_log_px,
+            "nll": self.nll, "gap": self.gap, "self_consistency": self.self_consistency,
+        }
+
+
+@torch.no_grad()
+def evaluate(model: VAE, x: torch.Tensor, y=None, k: int = 1000, batch: int = 100, elbo_samples: int = 1,
+             progress=None) -> Evaluation:
+    """ELBO terms and the K-sample importance-weighted log p(x), averaged over x."""
+    model.eval()
+    x = model.flatten(x)
+    totals = {"rec": 0.0, "kl": 0.0, "iw": 0.0, "sc": 0.0}
+    kl_dims = torch.zeros(model.config.latent_dim, dtype=torch.float64)
+    for start in range(0, x.shape[0], batch):
+        xb = x[start:start + batch]
+        yb = None if y is None else torch.as_tensor(y)[start:start + batch]
+        t = elbo_terms(model, xb, yb, elbo_samples)
+        log_w = log_importance_weights(model, xb, yb, k=k)
+        totals["rec"] += t.reconstruction.double().sum().item()
+        totals["kl"] += t.kl.double().sum().item()
+        kl_dims += t.kl_per_dim.double().sum(0)
+        totals["iw"] += iw_log_px(log_w).double().sum().item()
+        totals["sc"] += self_consistency(log_w).double().sum().item() if k > 1 else 0.0
+        if progress is not None:
+            progress(min(start + batch, x.shape[0]), x.shape[0])
+    n = x.shape[0]
+    return Evaluation(
+        n=n, k=k, elbo=(totals["rec"] - totals["kl"]) / n, reconstruction=totals["rec"] / n,
+        kl=totals["kl"] / n, kl_per_dim=(kl_dims / n).tolist(), iw_log_px=totals["iw"] / n,
+        self_consistency=totals["sc"] / n,
+    )

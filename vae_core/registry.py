@@ -1,0 +1,51 @@
+"""The shipped models in pretrained/, found by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .checkpoint import checkpoint_paths, load_checkpoint, read_sidecar
+from .errors import CheckpointError
+from .model import VAE
+
+PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
+
+
+def list_models() -> list[str]:
+    """Names of the shipped pretrained models, sorted."""
+    if not PRETRAINED_DIR.is_dir():
+        return []
+    return sorted(p.name for p in PRETRAINED_DIR.iterdir() if (p / "model.json").is_file())
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A pretrained model's folder, or a checkpoint path the user gave."""
+    text = str(name_or_path)
+    if text in list_models():
+        return PRETRAINED_DIR / text
+    path = Path(text).expanduser()
+    weights, sidecar = checkpoint_paths(path)
+    if sidecar.exists() or weights.exists():
+        return path
+    known = ", ".join(list_models()) or "none shipped"
+    raise CheckpointError(f"no model named {text!r} (pretrained: {known}) and no checkpoint at that path")
+
+
+def load_model(name_or_path: str | Path) -> VAE:
+    """Load a pretrained model by name or a checkpoint by path, in eval mode.
+
+    The returned model also carries `.name` and `.card` (the sidecar's metadata).
+    """
+    path = resolve(name_or_path)
+    model, sidecar = load_checkpoint(path)
+    model.name = str(name_or_path)
+    model.card = sidecar
+    return model
+
+
+def model_card(name_or_path: str | Path) -> dict:
+    """The sidecar metadata of a model, without loading its weights."""
+    return read_sidecar(resolve(name_or_path))
+
+
+__all__ = ["PRETRAINED_DIR", "list_models", "load_model", "model_card", "resolve", "CheckpointError"]
