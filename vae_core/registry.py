@@ -27,8 +27,10 @@ def resolve(name_or_path: str | Path) -> Path:
     weights, sidecar = checkpoint_paths(path)
     if sidecar.exists() or weights.exists():
         return path
+    if "/" in text or "\\" in text or path.suffix:
+        raise CheckpointError(f"no checkpoint at {text} (expected model.json beside model.safetensors)")
     known = ", ".join(list_models()) or "none shipped"
-    raise CheckpointError(f"no model named {text!r} (pretrained: {known}) and no checkpoint at that path")
+    raise CheckpointError(f"no model named {text!r}; pretrained models: {known}")
 
 
 def load_model(name_or_path: str | Path) -> VAE:

@@ -1,0 +1,31 @@
+"""Shared fixtures. Tests never touch the user's real data cache."""
+
+import os
+import tempfile
+
+import pytest
+import torch
+
+# Set before any vae_core import reads it, so every test shares one throwaway cache
+# (mnist-5k is converted once per session, not once per test).
+os.environ.setdefault("VAE_CORE_CACHE", tempfile.mkdtemp(prefix="vae_core_test_cache_"))
+
+from vae_core.config import VAEConfig  # noqa: E402
+from vae_core.model import VAE  # noqa: E402
+
+
+@pytest.fixture
+def tiny_config():
+    return VAEConfig(image_shape=(4, 4), latent_dim=2, hidden=(8,), labels=("a", "b", "c"))
+
+
+@pytest.fixture
+def tiny_model(tiny_config):
+    torch.manual_seed(0)
+    return VAE(tiny_config).eval()
+
+
+@pytest.fixture
+def tiny_batch():
+    g = torch.Generator().manual_seed(1)
+    return torch.rand(5, 16, generator=g)
