@@ -50,4 +50,11 @@ def model_card(name_or_path: str | Path) -> dict:
     return read_sidecar(resolve(name_or_path))
 
 
+def model_card_text(name_or_path: str | Path) -> str | None:
+    """The README.md model card beside a checkpoint, if it has one."""
+    weights, _ = checkpoint_paths(resolve(name_or_path))
+    card = weights.parent / "README.md"
+    return card.read_text(encoding="utf-8") if card.is_file() else None
+
+
 __all__ = ["PRETRAINED_DIR", "list_models", "load_model", "model_card", "resolve", "CheckpointError"]

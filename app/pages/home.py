@@ -1,0 +1,87 @@
+"""Home: what the selected model generates and how well it reconstructs real digits."""
+
+import numpy as np
+import streamlit as st
+
+from app.cache import get_dataset, get_model
+from app.ui import image_grid, model_picker, user_errors
+from vae_core.gallery import prior_samples, reconstruct
+from vae_core.model_card import card_figures
+from vae_core.registry import model_card_text
+
+st.title("VAE latent explorer")
+st.markdown(
+    "A variational autoencoder learns an encoder $q(z\\mid x)$ and a decoder $p(x\\mid z)$ by maximising the "
+    "evidence lower bound. Every number below is computed from the model that is loaded, with the formula beside it."
+)
+
+
+@st.fragment
+def prior_sample_grid(name: str) -> None:
+    model = get_model(name)
+    st.subheader("Samples from the prior")
+    st.latex(r"z \sim p(z) = \mathcal{N}(0, I), \qquad x = \mu_D(z)")
+    if st.button("New samples", key="resample"):
+        st.session_state.sample_seed = st.session_state.get("sample_seed", 0) + 1
+    seed = st.session_state.get("sample_seed", 0)
+    _, images = prior_samples(model, 64, seed=seed)
+    image_grid(images, cols=8, caption=f"64 decoded prior samples (seed {seed})", scale=_scale(model))
+
+
+@st.fragment
+def reconstruction_grid(name: str) -> None:
+    model = get_model(name)
+    data_name = model.card.get("data", {}).get("name")
+    st.subheader("Reconstructions of real images")
+    st.latex(r"\hat{x} = \mu_D\big(\mu(x)\big), \qquad \mu(x) = \mathbb{E}_{q(z\mid x)}[z]")
+    if not data_name:
+        st.info("This checkpoint does not say which data set it was trained on.")
+        return
+    with user_errors():
+        data = get_dataset(data_name)
+        if st.button("Other images", key="repick"):
+            st.session_state.recon_seed = st.session_state.get("recon_seed", 0) + 1
+        rng = np.random.default_rng(st.session_state.get("recon_seed", 0))
+        index = np.sort(rng.choice(len(data), size=16, replace=False))
+        y = data.y[index] if model.config.conditional else None
+        recon = reconstruct(model, data.x[index], y)
+        both = np.concatenate([data.images(index)[:8], recon[:8], data.images(index)[8:], recon[8:]])
+        image_grid(both, cols=8, caption=f"Rows 1 and 3: {data.name} images; rows 2 and 4: their reconstructions",
+                   scale=_scale(model))
+
+
+def _scale(model) -> int:
+    return max(1, 84 // model.config.image_shape[0])
+
+
+def model_card_panel(name: str) -> None:
+    model = get_model(name)
+    figures = card_figures(model.card)
+    cols = st.columns(len(figures))
+    for col, fig in zip(cols, figures):
+        col.metric(fig.label, fig.value, help=fig.help)
+    with st.expander("Where these figures come from"):
+        st.latex(r"\mathrm{ELBO}(x) = \mathbb{E}_{q(z\mid x)}[\log p(x\mid z)] - "
+                 r"\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)")
+        st.latex(r"\mathrm{KL}\big(\mathcal{N}(\mu, \sigma^2)\,\|\,\mathcal{N}(0, I)\big) = "
+                 r"\tfrac12 \sum_j \left(\mu_j^2 + \sigma_j^2 - \log \sigma_j^2 - 1\right)")
+        st.latex(r"\log p(x) \approx \log \frac{1}{K}\sum_{k=1}^{K} \frac{p(z_k)\,p(x\mid z_k)}{q(z_k\mid x)}, "
+                 r"\quad z_k \sim q(z\mid x)")
+        st.latex(r"\log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z\mid x)\,\|\,p(z\mid x)\big)")
+        st.markdown("NLL is $-\\log p(x)$ in nats per image, estimated with the importance-weighted sum above. "
+                    "Pixels are intensities in [0, 1] under the Bernoulli likelihood.")
+    card_text = model_card_text(name)
+    if card_text:
+        with st.expander("Model card"):
+            st.markdown(card_text)
+
+
+name = model_picker()
+if name:
+    with user_errors():
+        model_card_panel(name)
+        left, right = st.columns(2)
+        with left:
+            prior_sample_grid(name)
+        with right:
+            reconstruction_grid(name)
