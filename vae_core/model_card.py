@@ -44,3 +44,56 @@ def _decoder(cfg: dict) -> str:
     if cfg.get("likelihood") == "gaussian":
         return f"Gaussian, beta^2={cfg['beta'] ** 2:.3g}"
     return "Bernoulli"
+
+
+def render_markdown(name: str, sidecar: dict) -> str:
+    """The README.md of a shipped model, generated from its sidecar."""
+    cfg, data, metrics = sidecar["config"], sidecar.get("data", {}), sidecar.get("metrics", {})
+    tc = sidecar.get("train_config", {})
+    lines = [
+        f"# {name}",
+        "",
+        f"An MLP VAE with a {cfg['latent_dim']}-D latent, encoder widths {cfg['hidden']} "
+        f"(the decoder mirrors them), a {_decoder(cfg)} decoder and the prior N(0, I). "
+        f"{sidecar.get('num_parameters', 0):,} parameters.",
+        "",
+        "## Training",
+        f"- Data: `{data.get('name')}` ({data.get('n', '?'):,} images, fingerprint `{data.get('fingerprint')}`), "
+        f"{int(round(tc.get('val_fraction', 0) * 100))}% held out for early stopping.",
+        f"- Command: `{sidecar.get('command', '')}` (options in `train_config.json` beside this file).",
+        f"- Adam, learning rate {tc.get('lr')}, batch {tc.get('batch_size')}, M = {tc.get('samples')} sample(s) "
+        f"per data point, seed {sidecar.get('seed')}.",
+        f"- Best epoch {metrics.get('best_epoch')} of {metrics.get('epochs_run')} "
+        f"(patience {tc.get('patience')}), {sidecar.get('train_time_s', 0):.0f} s on the CPU. "
+        f"Validation ELBO {metrics.get('val_elbo', float('nan')):.2f} nats.",
+    ]
+    ev = sidecar.get("evaluation")
+    if ev:
+        lines += [
+            "",
+            "## Evaluation",
+            f"On {ev['data']}, in nats per image, pixels in [0, 1] under the Bernoulli likelihood:",
+            "",
+            "| figure | value |",
+            "|---|---|",
+            f"| NLL, importance-weighted, K = {ev['k']} | {ev['nll']:.2f} |",
+            f"| ELBO | {ev['elbo']:.2f} |",
+            f"| E_q[log p(x given z)] | {ev['reconstruction']:.2f} |",
+            f"| KL(q(z given x) ‖ p(z)) | {ev['kl']:.2f} |",
+            f"| gap log p(x) - ELBO | {ev['gap']:.2f} |",
+            f"| self-consistency Var[log w] | {ev['self_consistency']:.2f} |",
+        ]
+        for label, nll in ev.get("reference_runs", {}).items():
+            lines.append(f"| reference NLL: {label} | {nll:.2f} |")
+        if ev.get("reference"):
+            lines += ["", f"Reference: the {ev['reference']}, trained on the same images with the same latent "
+                      "size, evaluated by the same code. Reproduce with `python bench/bench_quality.py`."]
+    lines += [
+        "",
+        "## Use and limits",
+        "Made for teaching: the latent map, traversal and upload pages of the explorer. "
+        "Trained on a few thousand images, so samples are blurry and digits far from the training "
+        "distribution (other scripts, thick markers) encode poorly.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""Test-set NLL of the shipped MNIST models against the reference recipe.
+
+    python bench/bench_quality.py [--k 1000] [--limit N] [--write-cards]
+
+Trains the PyTorch-examples VAE (784-400-d, Adam 1e-3, batch 128, BCE summed)
+on the same mnist-5k images with the same latent size, twice: for the
+example's default 10 epochs on all 5,000 images, and early-stopped on the
+same 500-image validation split our models use. Then evaluates every model
+with the K-sample importance-weighted NLL on the real MNIST test set in
+../shared/data/mnist (evaluation only; it is never copied into the repo).
+--write-cards stores the figures in each model's sidecar and README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.reference_vae import train_reference  # noqa: E402
+from vae_core import load_dataset, load_model  # noqa: E402
+from vae_core.checkpoint import checkpoint_paths  # noqa: E402
+from vae_core.config import VAEConfig  # noqa: E402
+from vae_core.fileio import atomic_write_text  # noqa: E402
+from vae_core.model import VAE  # noqa: E402
+from vae_core.model_card import render_markdown  # noqa: E402
+from vae_core.objectives import evaluate  # noqa: E402
+from vae_core.registry import resolve  # noqa: E402
+from vae_core.train import split_indices  # noqa: E402
+
+TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist" / "t10k"
+REFERENCE = "PyTorch-examples VAE (784-400-d, Adam 1e-3, batch 128, BCE summed)"
+
+
+def as_vae(ref) -> VAE:
+    """Copy the reference's weights into our VAE class so both go through one evaluator."""
+    d = ref.fc21.out_features
+    model = VAE(VAEConfig(latent_dim=d, hidden=(400,)))
+    enc_w = torch.cat([ref.fc21.weight, ref.fc22.weight])
+    enc_b = torch.cat([ref.fc21.bias, ref.fc22.bias])
+    model.load_state_dict({
+        "encoder.0.weight": ref.fc1.weight, "encoder.0.bias": ref.fc1.bias,
+        "encoder.2.weight": enc_w, "encoder.2.bias": enc_b,
+        "decoder.0.weight": ref.fc3.weight, "decoder.0.bias": ref.fc3.bias,
+        "decoder.2.weight": ref.fc4.weight, "decoder.2.bias": ref.fc4.bias,
+    })
+    return model.eval()
+
+
+def timed_eval(model, x, k, label):
+    torch.manual_seed(0)
+    start = time.perf_counter()
+    ev = evaluate(model, x, k=k, batch=50)
+    print(f"  {label:<44} NLL {ev.nll:8.2f}  ELBO {ev.elbo:8.2f}  KL {ev.kl:6.2f}  "
+          f"({time.perf_counter() - start:.0f} s)", flush=True)
+    return ev
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--k", type=int, default=1000)
+    parser.add_argument("--limit", type=int, help="evaluate on the first N test images only")
+    parser.add_argument("--models", nargs="+", default=["mnist-2d", "mnist-16d"])
+    parser.add_argument("--write-cards", action="store_true")
+    args = parser.parse_args()
+
+    test = load_dataset(f"idx:{TEST_SET}")
+    x_test = torch.from_numpy(test.x[: args.limit])
+    train = load_dataset("mnist-5k")
+    x_all = torch.from_numpy(train.x)
+    print(f"MNIST test set: {len(x_test)} images, K = {args.k}, torch threads = {torch.get_num_threads()}")
+    for name in args.models:
+        model = load_model(name)
+        if model.card["data"]["name"] != "mnist-5k":
+            evaluate_held_out(name, model, args)
+            continue
+        cfg = model.card["train_config"]
+        tr, va = split_indices(len(train), cfg["val_fraction"], cfg["seed"])
+        d = model.config.latent_dim
+        print(f"{name} ({d}-D latent)", flush=True)
+        ours = timed_eval(model, x_test, args.k, f"ours {list(model.config.hidden)}")
+        ref10, _, _ = train_reference(x_all, d, epochs=10, seed=1)
+        ev10 = timed_eval(as_vae(ref10), x_test, args.k, "reference, 10 epochs")
+        ref_es, _, epochs = train_reference(x_all[tr], d, epochs=500, seed=1, x_val=x_all[va], patience=20)
+        ev_es = timed_eval(as_vae(ref_es), x_test, args.k, f"reference, early-stopped ({epochs} epochs)")
+        best_ref = min(ev10.nll, ev_es.nll)
+        verdict = "PASS" if ours.nll < best_ref else "FAIL"
+        print(f"  {verdict}: ours {ours.nll:.2f} vs best reference {best_ref:.2f} nats "
+              f"({best_ref - ours.nll:+.2f} nats better)", flush=True)
+        if args.write_cards and args.limit is None:
+            write_card(name, model.card, ours, ev10, ev_es, epochs, args.k, len(x_test))
+
+
+def evaluate_held_out(name, model, args) -> None:
+    """Models of other data sets (digits: 8x8) have no MNIST test set: use their held-out split."""
+    data = load_dataset(model.card["data"]["name"])
+    cfg = model.card["train_config"]
+    _, va = split_indices(len(data), cfg["val_fraction"], cfg["seed"])
+    print(f"{name} ({model.config.latent_dim}-D latent, {data.name})", flush=True)
+    ev = timed_eval(model, torch.from_numpy(data.x[va]), args.k, f"ours, {len(va)} held-out {data.name} images")
+    if args.write_cards:
+        evaluation = {**ev.to_dict(), "k": args.k,
+                      "data": f"the {len(va)} held-out {data.name} images (used only for early stopping)"}
+        write_card(name, model.card, evaluation)
+
+
+def write_card(name, sidecar, ours, ev10=None, ev_es=None, ref_epochs=None, k=None, n=None) -> None:
+    sidecar = dict(sidecar)
+    if isinstance(ours, dict):
+        sidecar["evaluation"] = ours
+    else:
+        sidecar["evaluation"] = {
+            **ours.to_dict(), "data": f"the MNIST test set ({n:,} images)", "k": k,
+            "reference": REFERENCE, "reference_nll": min(ev10.nll, ev_es.nll),
+            "reference_runs": {"10 epochs on all 5,000 images": ev10.nll,
+                               f"early-stopped on the validation split ({ref_epochs} epochs)": ev_es.nll},
+        }
+    weights, sidecar_path = checkpoint_paths(resolve(name))
+    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
+    atomic_write_text(weights.parent / "README.md", render_markdown(name, sidecar))
+    print(f"  wrote the figures into {sidecar_path} and README.md")
+
+
+if __name__ == "__main__":
+    main()
