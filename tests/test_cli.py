@@ -126,7 +126,7 @@ def test_decode_writes_a_png(checkpoint, tmp_path):
     (["train", "--out", "/tmp/never", "--latent-dim", "99", "--data", "digits"], ["latent_dim"]),
     (["train", "--out", "/tmp/never", "--config", "/nonexistent.json"], ["config file not found"]),
     (["train", "--out", "/tmp/never", "--epochs", "many"], ["invalid int value: 'many'"]),
-    (["train", "--no-such-flag"], ["unrecognized arguments: --no-such-flag"]),
+    (["train", "--out", "/tmp/never", "--no-such-flag"], ["unrecognized arguments: --no-such-flag"]),
     (["frobnicate"], ["invalid choice: 'frobnicate'"]),
 ])
 def test_user_mistakes_give_one_line_errors(args, fragments):

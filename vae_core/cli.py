@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import cli_fit1d
 from .errors import ConfigError, VAECoreError
 
 
@@ -70,16 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--scale", type=int, default=1, help="enlarge the PNG by this integer factor")
     d.add_argument("-o", "--out", required=True, help="PNG file to write")
 
-    _add_optional_subcommands(sub)
-    return parser
-
-
-def _add_optional_subcommands(sub) -> None:
-    try:
-        from . import cli_fit1d
-    except ImportError:
-        return
     cli_fit1d.add_parser(sub)
+    return parser
 
 
 def cmd_models(args) -> int:
@@ -218,7 +211,7 @@ COMMANDS = {"models": cmd_models, "train": cmd_train, "evaluate": cmd_evaluate,
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = argv
-    handler = COMMANDS.get(args.command) or getattr(args, "handler", None)
+    handler = COMMANDS.get(args.command) or args.func
     try:
         return handler(args)
     except VAECoreError as exc:

@@ -1,0 +1,98 @@
+"""Plotly figures for the 1-D page. They draw arrays computed in vae_core."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+PALETTE = qualitative.Plotly
+TRUTH_STYLE = dict(color="black", dash="dash", width=2)
+
+
+def _base(title: str, x_title: str = "x", y_title: str = "density", height: int = 340) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=height,
+                      margin=dict(l=40, r=10, t=40, b=40), legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def _add_data(fig: go.Figure, data: np.ndarray, grid: np.ndarray, truth: np.ndarray | None) -> None:
+    fig.add_trace(go.Histogram(x=data, histnorm="probability density", nbinsx=80, name="training data",
+                               marker_color="lightgray", opacity=0.7))
+    if truth is not None:
+        fig.add_trace(go.Scatter(x=grid, y=truth, name="true density", line=TRUTH_STYLE))
+
+
+def data_figure(data, grid, truth) -> go.Figure:
+    fig = _base("Data")
+    _add_data(fig, data, grid, truth)
+    return fig
+
+
+def gmm_figure(data, grid, truth, components: np.ndarray, title: str) -> go.Figure:
+    """Weighted components stacked as coloured areas: their sum is p(x), and
+    each colour's share of the height at x is the responsibility r_k(x)."""
+    fig = _base(title)
+    _add_data(fig, data, grid, truth)
+    for k, comp in enumerate(components):
+        fig.add_trace(go.Scatter(x=grid, y=comp, stackgroup="gmm", name=f"π_{k + 1} N(x; μ_{k + 1}, σ²_{k + 1})",
+                                 line=dict(width=0.5, color=PALETTE[k % len(PALETTE)]), opacity=0.5))
+    return fig
+
+
+def log_likelihood_figure(values: list[float], labels: list[str] | None = None) -> go.Figure:
+    fig = _base("Mean log-likelihood per EM iteration", "M-steps taken", "(1/n) Σ log p(x_i)", height=280)
+    fig.add_trace(go.Scatter(x=list(range(len(values))), y=values, mode="lines+markers", name="log-likelihood",
+                             text=labels))
+    return fig
+
+
+def vae_figure(data, grid, truth, density, components: dict | None, title: str) -> go.Figure:
+    fig = _base(title)
+    _add_data(fig, data, grid, truth)
+    if components is not None:
+        for j, (w, m, v) in enumerate(zip(components["weights"], components["means"], components["variances"])):
+            fig.add_trace(go.Scatter(x=grid, y=w * np.exp(-0.5 * (grid - m) ** 2 / v) / np.sqrt(2 * np.pi * v),
+                                     line=dict(width=1, color=PALETTE[j % len(PALETTE)]), opacity=0.6,
+                                     name="p(z_j) N(f(z_j), σ²(z_j))", legendgroup="components",
+                                     showlegend=j == 0))
+    fig.add_trace(go.Scatter(x=grid, y=density, name="VAE p(x)", line=dict(color="crimson", width=3)))
+    return fig
+
+
+def gap_figure(grid, log_p, elbo) -> go.Figure:
+    fig = _base("log p(x), ELBO(x) and the gap KL(q(z|x) || p(z|x))", y_title="nats")
+    fig.add_trace(go.Scatter(x=grid, y=log_p, name="log p(x)", line=dict(color="crimson")))
+    fig.add_trace(go.Scatter(x=grid, y=elbo, name="ELBO(x)", line=dict(color="royalblue")))
+    fig.add_trace(go.Scatter(x=grid, y=log_p - elbo, name="gap = KL", yaxis="y2", line=dict(color="orange")))
+    fig.update_layout(yaxis2=dict(title="gap (nats)", overlaying="y", side="right", rangemode="tozero"))
+    return fig
+
+
+def decoder_figure(z, mean, sigma) -> go.Figure:
+    fig = _base("Decoder: f(z) ± σ(z)", "z", "x", height=300)
+    fig.add_trace(go.Scatter(x=z, y=mean + sigma, line=dict(width=0), showlegend=False))
+    fig.add_trace(go.Scatter(x=z, y=mean - sigma, fill="tonexty", line=dict(width=0), name="± σ(z)"))
+    fig.add_trace(go.Scatter(x=z, y=mean, name="f(z)", line=dict(color="crimson")))
+    return fig
+
+
+def posterior_figure(post: dict, x0: float) -> go.Figure:
+    if post["true"].ndim == 1:
+        fig = _base(f"Posterior at x = {x0:g}", "z", "density", height=300)
+        fig.add_trace(go.Scatter(x=post["z_axis"], y=post["true"], name="true p(z|x) (quadrature)"))
+        fig.add_trace(go.Scatter(x=post["z_axis"], y=post["encoder"], name="encoder q(z|x)", line=dict(dash="dot")))
+        return fig
+    fig = _base(f"True posterior p(z|x = {x0:g}) with q(z|x) contours", "z₂", "z₁", height=360)
+    fig.add_trace(go.Heatmap(x=post["z_axis"], y=post["z_axis"], z=post["true"], colorscale="Blues",
+                             name="p(z|x)", showscale=False))
+    fig.add_trace(go.Contour(x=post["z_axis"], y=post["z_axis"], z=post["encoder"], showscale=False,
+                             contours_coloring="lines", colorscale="Reds", name="q(z|x)"))
+    return fig
+
+
+def training_figure(history: list[tuple[int, float]]) -> go.Figure:
+    fig = _base("Training ELBO (mean per point)", "step", "ELBO", height=260)
+    fig.add_trace(go.Scatter(x=[h[0] for h in history], y=[h[1] for h in history], mode="lines"))
+    return fig

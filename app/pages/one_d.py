@@ -1,0 +1,246 @@
+"""1-D: a Gaussian mixture fitted by EM, side by side with a VAE density."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import one_d_charts as charts
+from app.one_d_state import EMStepper
+from vae_core import data1d, fit1d, gmm1d, vae1d
+from vae_core.errors import VAECoreError
+
+DEFAULT = data1d.DEFAULT_MIXTURE
+
+
+@st.cache_data(show_spinner=False)
+def sampled_data(weights, means, variances, n, test_fraction, seed):
+    spec = data1d.MixtureSpec(weights, means, variances)
+    train, test = data1d.train_test_split(data1d.sample(spec, n, seed), test_fraction, seed)
+    return train, test
+
+
+@st.cache_data(show_spinner=False)
+def uploaded_data(content: bytes, name: str, test_fraction: float, seed: int):
+    parsed = data1d.parse_csv(content, source=name)
+    train, test = data1d.train_test_split(parsed.values, test_fraction, seed)
+    return train, test, parsed.warnings
+
+
+@st.cache_data(show_spinner=False)
+def truth_curve(spec: data1d.MixtureSpec | None, train: np.ndarray):
+    grid = data1d.density_grid(spec, train, n=801)
+    truth = None if spec is None else np.exp(data1d.log_density(spec, grid))
+    return grid, truth
+
+
+@st.cache_data(show_spinner="Fitting the GMM and scikit-learn's…")
+def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, seed):
+    import time
+
+    start = time.perf_counter()
+    model = gmm1d.GaussianMixture1D(k, init=init, n_init=n_init, var_floor=var_floor, tol=tol,
+                                    max_iter=max_iter, random_state=seed).fit(train)
+    summary = fit1d.summarise_gmm(model, train, test, spec, time.perf_counter() - start)
+    return model, summary, gmm1d.sklearn_cross_check(train, model)
+
+
+def show_errors_and_stop(exc: VAECoreError) -> None:
+    st.error(str(exc))
+    st.stop()
+
+
+def data_controls():
+    """Returns (train, test, truth spec or None, warnings)."""
+    side = st.sidebar
+    side.header("Data")
+    source = side.radio("Source", ["Mixture", "Upload CSV"], horizontal=True, key="source")
+    test_fraction = side.slider("Test fraction", 0.1, 0.9, 0.5, 0.05, key="test_fraction")
+    seed = int(side.number_input("Seed", 0, 1_000_000, 0, key="seed"))
+    if source == "Upload CSV":
+        upload = side.file_uploader("CSV with one numeric column (header optional)", type=["csv", "txt"],
+                                    key="upload")
+        if upload is None:
+            st.info("Upload a CSV file with one numeric column to fit, or switch the source to Mixture.")
+            st.stop()
+        train, test, warnings = uploaded_data(upload.getvalue(), upload.name, test_fraction, seed)
+        return train, test, None, warnings
+    n = int(side.number_input("Sample size (train + test)", 20, 200_000, 4000, step=1000, key="n"))
+    n_comp = int(side.number_input("Components of the truth", 1, 6, DEFAULT.n_components, key="n_true"))
+    weights, means, variances = [], [], []
+    for k in range(n_comp):
+        c1, c2, c3 = side.columns(3)
+        has_default = k < DEFAULT.n_components
+        weights.append(c1.number_input(f"w{k + 1}", 0.0, 100.0, DEFAULT.weights[k] if has_default else 0.2,
+                                       key=f"w{k}"))
+        means.append(c2.number_input(f"μ{k + 1}", -1e4, 1e4, DEFAULT.means[k] if has_default else 0.0, key=f"m{k}"))
+        variances.append(c3.number_input(f"σ²{k + 1}", 1e-4, 1e6, DEFAULT.variances[k] if has_default else 1.0,
+                                         key=f"v{k}"))
+    spec = data1d.MixtureSpec(tuple(weights), tuple(means), tuple(variances))
+    train, test = sampled_data(spec.weights, spec.means, spec.variances, n, test_fraction, seed)
+    return train, test, spec, []
+
+
+def gmm_controls():
+    side = st.sidebar
+    side.header("GMM (EM)")
+    return dict(k=int(side.number_input("K", 1, gmm1d.MAX_COMPONENTS, 3, key="k")),
+                init=side.selectbox("Initialisation", gmm1d.INIT_METHODS, key="init"),
+                n_init=int(side.number_input("Restarts (n_init)", 1, 20, 1, key="n_init")),
+                var_floor=float(side.number_input("Variance floor", 1e-9, 10.0, 1e-6, format="%.1e", key="floor")),
+                tol=float(side.number_input("tol", 0.0, 1.0, 1e-3, format="%.1e", key="tol")),
+                max_iter=int(side.number_input("max_iter", 1, 10_000, 200, key="max_iter")))
+
+
+def vae_controls(seed: int) -> vae1d.VAE1DConfig:
+    side = st.sidebar
+    side.header("VAE")
+    return vae1d.VAE1DConfig(
+        latent_dim=int(side.radio("Latent dimension", [1, 2], horizontal=True, key="latent_dim")),
+        sigma_mode=side.radio("Decoder σ", vae1d.SIGMA_MODES, horizontal=True, key="sigma_mode",
+                              format_func=lambda m: "constant" if m == "constant" else "σ(z)"),
+        steps=int(side.number_input("Training steps", 10, 50_000, 2000, step=500, key="vae_steps")),
+        hidden=int(side.number_input("Hidden width", 4, 256, 64, key="hidden")), seed=seed)
+
+
+@st.fragment
+def em_stepper(train, grid, truth, opts):
+    st.subheader("Step through EM")
+    st.latex(r"\text{E-step: } r_{ik} = \frac{\pi_k\,\mathcal N(x_i;\mu_k,\sigma_k^2)}"
+             r"{\sum_j \pi_j\,\mathcal N(x_i;\mu_j,\sigma_j^2)}")
+    st.latex(r"\text{M-step: } N_k=\sum_i r_{ik},\quad \pi_k=\frac{N_k}{n},\quad "
+             r"\mu_k=\frac{1}{N_k}\sum_i r_{ik}x_i,\quad \sigma_k^2=\max\Big(\frac{1}{N_k}\sum_i r_{ik}"
+             r"(x_i-\mu_k)^2,\ \sigma^2_{\text{floor}}\Big)")
+    key = (hashlib.sha1(train.tobytes()).hexdigest(), opts["k"], opts["init"], opts["var_floor"],
+           st.session_state.get("seed", 0))
+    stepper = st.session_state.get("em_stepper")
+    cols = st.columns(4)
+    restart = cols[3].button("Restart", key="em_restart")
+    if stepper is None or stepper.key != key or restart:
+        start = gmm1d.initial_params(train, opts["k"], opts["init"], np.random.default_rng(key[-1]), opts["var_floor"])
+        stepper = EMStepper(key, start, opts["var_floor"])
+        stepper.e_step(train)
+        stepper.last_action = f"initialised by {opts['init']}"
+        st.session_state.em_stepper = stepper
+    if cols[0].button("E-step", key="em_e"):
+        stepper.e_step(train)
+    if cols[1].button("M-step", key="em_m"):
+        stepper.m_step(train)
+    if cols[2].button("Run to convergence", key="em_run"):
+        stepper.run_to_convergence(train, opts["tol"], opts["max_iter"])
+    lls = stepper.log_likelihoods
+    st.caption(stepper.last_action)
+    st.metric("Mean log-likelihood (1/n) Σ log p(xᵢ)", f"{lls[-1]:.6f}",
+              delta=None if len(lls) < 2 else f"{lls[-1] - lls[-2]:+.2e}")
+    left, right = st.columns([3, 2])
+    components = gmm1d.weighted_component_densities(grid, stepper.params)
+    left.plotly_chart(charts.gmm_figure(train, grid, truth, components,
+                                        f"After {len(lls) - 1} M-steps (colours: responsibilities)"))
+    right.plotly_chart(charts.log_likelihood_figure(lls))
+    st.dataframe(pd.DataFrame(stepper.params.to_dict(), index=[f"k={k + 1}" for k in range(opts["k"])]))
+
+
+def trained_vae(train, config):
+    key = (hashlib.sha1(train.tobytes()).hexdigest(), config)
+    cached = st.session_state.get("vae")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    bar = st.progress(0.0, text="Training the VAE…")
+
+    def progress(step, total, elbo):
+        bar.progress(step / total, text=f"step {step}/{total}: ELBO {elbo:.4f} per point")
+
+    model = vae1d.train_vae1d(train, config, progress=progress)
+    bar.empty()
+    st.session_state.vae = (key, model)
+    return model
+
+
+def main():
+    st.title("1-D: a Gaussian mixture by EM, side by side with a VAE")
+    st.markdown("Two latent-variable models of the same 1-D data: a finite mixture with a discrete $z$, fitted "
+                "by EM, and a VAE, an *infinite* mixture with a continuous $z$, fitted by maximising the ELBO.")
+    try:
+        train, test, spec, data_warnings = data_controls()
+        opts = gmm_controls()
+        config = vae_controls(st.session_state.get("seed", 0))
+        data_warnings = data_warnings + data1d.check_fit_data(train, opts["k"])
+    except VAECoreError as exc:
+        show_errors_and_stop(exc)
+    for warning in data_warnings:
+        st.warning(warning)
+    grid, truth = truth_curve(spec, train)
+    st.caption(f"{train.size:,} training points, {test.size:,} test points")
+
+    st.header("GMM by EM")
+    try:
+        em_stepper(train, grid, truth, opts)
+        gmm_model, gmm_summary, check = fitted_gmm(train, test, spec, **opts, seed=st.session_state.get("seed", 0))
+    except VAECoreError as exc:
+        show_errors_and_stop(exc)
+    for warning in gmm_model.warnings_:
+        if warning not in data_warnings:
+            st.warning(warning)
+    st.subheader("Cross-check with scikit-learn's GaussianMixture")
+    st.caption("Same K, tol, max_iter and n_init; sklearn starts from its own k-means and adds its reg_covar "
+               "to the variances where we floor them, so expect agreement to about tol, not to the last digit.")
+    rows = {name: {"mean log-lik (train)": fit["log_likelihood"], "EM iterations": fit["n_iter"],
+                   **{f"{p} {k + 1}": fit[p][k] for p in ("weights", "means", "variances")
+                      for k in range(opts["k"])}} for name, fit in check.items()}
+    st.dataframe(pd.DataFrame(rows).T)
+
+    st.header("VAE density")
+    st.latex(r"p(x) = \int \mathcal N\big(x; f(z), \sigma^2(z)\big)\,\mathcal N(z; 0, I)\,dz"
+             r"\;\approx\; \sum_j \pi_j\, \mathcal N\big(x; f(z_j), \sigma^2(z_j)\big)")
+    st.latex(r"\mathrm{ELBO}(x) = \mathbb E_{q(z|x)}[\log p(x|z)] - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big),\qquad "
+             r"\log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z|x)\,\|\,p(z|x)\big)")
+    try:
+        vae = trained_vae(train, config)
+        if "vae_summary" not in st.session_state or st.session_state.vae_summary[0] is not vae:
+            st.session_state.vae_summary = (vae, fit1d.summarise_vae(vae, train, test, spec))
+        vae_summary = st.session_state.vae_summary[1]
+    except VAECoreError as exc:
+        show_errors_and_stop(exc)
+    for warning in vae.warnings:
+        st.warning(warning)
+    density, log_p, elbo = np.exp(vae.log_density(grid)), vae.log_density(grid), vae.elbo(grid)
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.components(),
+                                      "Infinite mixture: a few decoded components"))
+    c2.plotly_chart(charts.gap_figure(grid, log_p, elbo))
+    c3, c4 = st.columns(2)
+    x0 = c3.slider("x for the posterior", float(grid[0]), float(grid[-1]), float(np.median(train)), key="x0")
+    c3.plotly_chart(charts.posterior_figure(vae.posteriors(x0), x0))
+    if config.latent_dim == 1:
+        z = np.linspace(-3, 3, 201)
+        c4.plotly_chart(charts.decoder_figure(z, *vae.decoder_curve(z)))
+    c4.plotly_chart(charts.training_figure(vae.elbo_history))
+
+    st.header("Side by side")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.gmm_figure(train, grid, truth,
+                                        gmm1d.weighted_component_densities(grid, gmm_model.params_),
+                                        f"GMM, K = {opts['k']}"), key="side_gmm")
+    right.plotly_chart(charts.vae_figure(train, grid, truth, density, None, "VAE"), key="side_vae")
+    st.latex(r"\mathrm{KL}(p_{\text{true}}\,\|\,p_{\text{fit}}) = \int p_{\text{true}}(x)\,"
+             r"\log\frac{p_{\text{true}}(x)}{p_{\text{fit}}(x)}\,dx \quad\text{(quadrature on a fine x grid)}")
+    vae_params = vae_summary["n_parameters"]
+    table = pd.DataFrame({
+        "GMM (EM)": [gmm_summary["train_log_likelihood"], gmm_summary["test_log_likelihood"],
+                     gmm_summary["kl_truth_to_fit"], str(gmm_summary["n_parameters"]), gmm_summary["fit_seconds"]],
+        "VAE": [vae_summary["train_log_likelihood"], vae_summary["test_log_likelihood"],
+                vae_summary["kl_truth_to_fit"], f"{vae_params['decoder']} (+{vae_params['encoder']} encoder)",
+                vae_summary["fit_seconds"]],
+    }, index=["train mean log-lik", "test mean log-lik", "KL(truth || fit)", "parameters", "fit time (s)"])
+    if spec is not None:
+        truth_summary = fit1d.summarise_truth(spec, train, test)
+        table["truth"] = [truth_summary["train_log_likelihood"], truth_summary["test_log_likelihood"], 0.0,
+                          str(3 * spec.n_components - 1), None]
+    st.dataframe(table.map(lambda v: "—" if v is None else v if isinstance(v, str) else f"{v:.4f}"),
+                 key="comparison_table")
+
+
+main()

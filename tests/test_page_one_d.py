@@ -1,0 +1,78 @@
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "one_d.py")
+
+
+def small_app() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    # Small data and a short VAE run keep the test fast; the widgets read these keys.
+    at.session_state["n"] = 600
+    at.session_state["vae_steps"] = 100
+    at.session_state["hidden"] = 16
+    return at
+
+
+def ll_shown(at) -> float:
+    return float(at.metric[0].value)
+
+
+@pytest.fixture(scope="module")
+def app():
+    return small_app().run()
+
+
+def test_page_renders_both_models_and_the_table(app):
+    assert not app.exception
+    assert not app.error
+    assert app.get("plotly_chart")
+    latex = " ".join(e.value for e in app.latex)
+    assert "r_{ik}" in latex and "ELBO" in latex and r"\mathcal N(z; 0, I)" in latex
+    table = app.dataframe[-1].value
+    assert list(table.columns[:2]) == ["GMM (EM)", "VAE"]
+    assert "truth" in table.columns
+    gmm_test, truth_test = float(table.loc["test mean log-lik", "GMM (EM)"]), float(table.loc["test mean log-lik", "truth"])
+    assert abs(gmm_test - truth_test) < 0.2
+
+
+def test_em_buttons_step_and_never_lower_the_log_likelihood(app):
+    values = [ll_shown(app)]
+    for key in ["em_m", "em_e", "em_m", "em_m", "em_run"]:
+        app.button(key=key).click().run()
+        assert not app.exception
+        values.append(ll_shown(app))
+    assert values[1] > values[0]
+    assert values[2] == values[1]
+    assert all(b >= a - 1e-9 for a, b in zip(values, values[1:]))
+    assert "ran" in app.caption[0].value or any("ran" in c.value for c in app.caption)
+    app.button(key="em_restart").click().run()
+    assert ll_shown(app) == pytest.approx(values[0])
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"city\nParis\nRome\n", "not numeric"),
+    (b"x\nnan\ninf\n", "no usable numbers"),
+    (b"1\n2\n3\n4\n", "fewer than K = 3"),
+])
+def test_bad_uploads_show_an_error_not_a_traceback(content, message):
+    at = small_app()
+    at.session_state["source"] = "Upload CSV"
+    at.run()
+    assert at.info  # asks for a file
+    at.file_uploader(key="upload").set_value(("bad.csv", content, "text/csv")).run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_upload_with_bad_rows_warns_and_fits():
+    at = small_app()
+    at.session_state["source"] = "Upload CSV"
+    at.run()
+    rows = "\n".join(str(v) for v in [-2.1, -1.9, -2.3, 0.9, 1.2, 1.1, 4.0, 4.2, 3.8, 3.9] * 6)
+    at.file_uploader(key="upload").set_value(("ok.csv", f"x\n{rows}\nnan\nbad\n".encode(), "text/csv")).run()
+    assert not at.exception and not at.error
+    assert any("dropped 2 of 62 rows" in w.value for w in at.warning)
+    assert "truth" not in at.dataframe[-1].value.columns
