@@ -5,8 +5,9 @@ import streamlit as st
 st.set_page_config(page_title="VAE latent explorer", page_icon="🧭", layout="wide")
 
 pages = [
-    st.Page("app/pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon="📈"),
+    st.Page("app/pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app/pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
+    st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon=":material/ssid_chart:"),
 ]
 
 st.navigation(pages).run()

@@ -1,0 +1,156 @@
+"""Latent map: the aggregate posterior q(z), its clusters, and the gaps where prior samples decode to junk."""
+
+import numpy as np
+import streamlit as st
+
+from app import latent_map_cache as lmc
+from app import latent_map_chart as chart
+from app.cache import get_dataset, get_model
+from app.latent_map_panels import (clicked_panel, export_panel, gap_stats_panel, manifold_panel,
+                                   prior_split_panel)
+from app.ui import model_picker, user_errors
+from vae_core.latent_view import ellipses_trace
+
+st.title("Latent map")
+st.markdown(
+    "Each image $x$ is encoded to a Gaussian $q(z\\mid x)$. Averaging them over the data set gives the "
+    "**aggregate posterior**, the distribution of codes the decoder was trained on. Where the prior "
+    "$p(z) = \\mathcal{N}(0, I)$ has mass but $q(z)$ has none, a prior sample decodes to something the decoder "
+    "never learned: a **gap**. Click anywhere on the map, gaps included, to decode that exact $z$."
+)
+st.latex(r"q(z) = \frac{1}{N}\sum_{i=1}^{N} \mathcal{N}\big(z;\ \mu(x_i),\ \operatorname{diag}\sigma^2(x_i)\big)"
+         r"\qquad \text{gap: } \log q(z) - \log p(z) < -\tau")
+
+
+def data_picker(model) -> str:
+    trained_on = model.card.get("data", {}).get("name")
+    shape = tuple(model.config["image_shape"])
+    options = ["mnist-5k", "mnist", "fashion-mnist"] if shape == (28, 28) else ["digits"] if shape == (8, 8) else []
+    if trained_on and trained_on not in options:
+        options.insert(0, trained_on)
+    options.append("other (idx:PATH or folder:PATH)…")
+    index = options.index(trained_on) if trained_on in options else 0
+    choice = st.sidebar.selectbox("Data set", options, index=index, key="map_data",
+                                  help="mnist and fashion-mnist are downloaded on first use.")
+    if choice.startswith("other"):
+        return st.sidebar.text_input("Data set spec", placeholder="idx:/path/to/t10k or folder:/path", key="map_spec")
+    return choice
+
+
+def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]]:
+    if latent_dim <= 2:
+        return "identity", (0, 1)
+    labels = {"pca": "PCA (default)", "dims": "two dimensions", "tsne": "t-SNE"}
+    method = st.sidebar.radio("View", list(labels), format_func=labels.get, key="map_view",
+                              help="Gap statistics are always computed in the full latent space.")
+    dims = (0, 1)
+    if method == "dims":
+        c1, c2 = st.sidebar.columns(2)
+        i = c1.number_input("x: dimension", 1, latent_dim, 1, key="map_dim_x")
+        j = c2.number_input("y: dimension", 1, latent_dim, 2, key="map_dim_y")
+        dims = (int(i) - 1, int(j) - 1)
+    return method, dims
+
+
+def remember_click() -> None:
+    """on_select callback: runs before the rerun, so one click costs one fragment rerun."""
+    state = st.session_state.get("map_chart")
+    points = state.selection.points if state and state.selection else []
+    if points:
+        st.session_state.map_clicked = (float(points[0]["x"]), float(points[0]["y"]))
+
+
+@st.fragment
+def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, int]) -> None:
+    data = get_dataset(data_name)
+    mu, logvar = lmc.encodings(model_name, data_name)
+    samples = lmc.coverage(model_name, data_name)
+    v = lmc.view(model_name, data_name, method, dims)
+    shown = lmc.view_indices(model_name, data_name, method)
+    labels = None if data.y is None else data.y[shown]
+
+    left, right = st.columns([3, 2])
+    with right:
+        tau = st.slider("Gap threshold τ (nats)", 0.0, 10.0, 2.0, 0.5, key="map_tau",
+                        help="A point z is in a gap when log q(z) - log p(z) < -τ.")
+        gap_stats_panel(samples, tau, mu.shape[1])
+    with left:
+        opts = st.columns(2)
+        show_ellipses = opts[0].checkbox("1σ ellipses of q(z|x) for 200 points", key="map_ellipses",
+                                         disabled=not v.linear)
+        show_density = opts[1].checkbox("aggregate-posterior density and gaps", True, key="map_density",
+                                        disabled=not v.linear)
+        traces = []
+        if v.linear:
+            xs, ys, log_q, log_p = lmc.density(model_name, data_name, method, dims)
+            if show_density:
+                traces += chart.density_traces(xs, ys, log_q, lmc.gaps(log_q, log_p, tau))
+            traces += chart.prior_circles()
+            box = ((xs[0], ys[0]), (xs[-1], ys[-1]))
+            lattice_xs, lattice_ys = xs[::2], ys[::2]
+        else:
+            lo, hi = v.coords.min(axis=0), v.coords.max(axis=0)
+            pad = 0.05 * (hi - lo)
+            box = (tuple(lo - pad), tuple(hi + pad))
+            lattice_xs, lattice_ys = np.linspace(box[0][0], box[1][0], 80), np.linspace(box[0][1], box[1][1], 80)
+        traces += chart.class_traces(v.coords, labels, data.class_names)
+        if show_ellipses and v.linear:
+            pick = np.random.default_rng(0).choice(len(v.coords), size=min(200, len(v.coords)), replace=False)
+            traces.append(chart.ellipse_trace(*ellipses_trace(v.coords, v.spread, pick)))
+        traces.append(chart.lattice_trace(lattice_xs, lattice_ys))
+        figure = chart.map_figure(traces, v.axis_titles, box)
+        st.plotly_chart(figure, key="map_chart", on_select=remember_click, selection_mode="points",
+                        config={"toImageButtonOptions": {"filename": f"latent-map-{model_name}"},
+                                "scrollZoom": True, "displaylogo": False})
+        clicked = st.session_state.get("map_clicked")
+        st.caption(f"{len(v.coords):,} codes shown{' (an even subsample; t-SNE)' if method == 'tsne' else ''}. "
+                   "Click a class in the legend to hide it; use the camera icon for a PNG.")
+    with right:
+        clicked_panel(model_name, data_name, v, mu[shown], clicked, tau)
+    export_panel(figure, model_name, data_name, mu, logvar, data)
+
+
+def strip_fragment(model_name: str, data_name: str) -> None:
+    data = get_dataset(data_name)
+    mu, logvar = lmc.encodings(model_name, data_name)
+    samples = lmc.coverage(model_name, data_name)
+    st.info("This model has a 1-D latent, so the map is a density strip along z.")
+    tau = st.slider("Gap threshold τ (nats)", 0.0, 10.0, 2.0, 0.5, key="map_tau")
+    zs, log_q, log_p = lmc.strip(model_name, data_name)
+    figure = chart.strip_figure(zs, log_q, log_p, lmc.gaps(log_q, log_p, tau), mu, data.y, data.class_names)
+    event = st.plotly_chart(figure, key="strip_chart", on_select="rerun", selection_mode="points")
+    points = event.selection.points if event and event.selection else []
+    if points:
+        st.session_state.map_clicked = (float(points[0]["x"]), 0.0)
+    gap_stats_panel(samples, tau, 1)
+    clicked = st.session_state.get("map_clicked")
+    if clicked is not None:
+        from vae_core.latent_view import LatentView
+
+        line = LatentView("identity", mu, logvar, np.eye(1), ("z", ""))
+        clicked_panel(model_name, data_name, line, mu, (clicked[0],), tau)
+
+
+model_name = model_picker(key="map_model")
+if model_name:
+    with user_errors():
+        model = get_model(model_name)
+        data_name = data_picker(model)
+        if data_name:
+            data = get_dataset(data_name)
+            if tuple(data.image_shape) != tuple(model.config["image_shape"]):
+                st.error(f"{data_name} has {data.image_shape[0]}x{data.image_shape[1]} images but {model_name} "
+                         f"expects {model.config['image_shape'][0]}x{model.config['image_shape'][1]}; "
+                         "pick a matching data set.")
+            else:
+                latent_dim = model.config["latent_dim"]
+                if st.session_state.get("map_key") != (model_name, data_name):
+                    st.session_state.map_key = (model_name, data_name)
+                    st.session_state.pop("map_clicked", None)
+                if latent_dim == 1:
+                    strip_fragment(model_name, data_name)
+                else:
+                    method, dims = view_picker(latent_dim)
+                    map_fragment(model_name, data_name, method, dims)
+                    prior_split_panel(model_name, data_name)
+                    manifold_panel(model_name, data_name, method, dims)

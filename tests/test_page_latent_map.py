@@ -1,0 +1,119 @@
+"""The latent map page, driven by Streamlit's AppTest."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import vae_core
+from vae_core.aggregate import encode_dataset
+from vae_core.gaps import gap_stats
+
+REPO = Path(__file__).resolve().parent.parent
+PAGE = str(REPO / "app/pages/latent_map.py")
+
+
+def page(**state):
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def chart_spec(at) -> dict:
+    charts = at.get("plotly_chart")
+    assert charts, "no plotly chart on the page"
+    return json.loads(charts[0].proto.spec)
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def mnist_2d_codes():
+    model, data = vae_core.load_model("mnist-2d"), vae_core.load_dataset("mnist-5k")
+    return encode_dataset(model, data.x)
+
+
+def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
+    at = page()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.sidebar.selectbox(key="map_model").value == "mnist-2d"
+    assert at.sidebar.selectbox(key="map_data").value == "mnist-5k"
+    names = [t.get("name") for t in chart_spec(at)["data"]]
+    assert {"log q(z)", "gap", "click target"} <= set(names)
+    assert [str(d) for d in range(10)] == [n for n in names if n and n.isdigit()]
+    s = gap_stats(*mnist_2d_codes, tau=2.0)
+    shown = metrics(at)
+    assert shown["Prior-hole mass"] == f"{100 * s.prior_hole_mass:.1f}%"
+    assert shown["KL(q(z) ‖ p(z))"] == f"{s.kl_aggregate_prior:.3f} nats"
+    assert shown["Average KL term of the ELBO"] == f"{s.average_kl:.3f} nats"
+    assert shown["Mutual information I(x; z)"] == f"{s.mutual_information:.3f} nats"
+    latex = " ".join(e.value for e in at.latex)
+    assert r"\log q(z) - \log p(z) < -\tau" in latex and "I(x; z)" in latex
+
+
+def test_tau_slider_moves_the_hole_mass(mnist_2d_codes):
+    at = page()
+    at.slider(key="map_tau").set_value(6.0).run()
+    assert not at.exception
+    s = gap_stats(*mnist_2d_codes, tau=6.0)
+    assert metrics(at)["Prior-hole mass"] == f"{100 * s.prior_hole_mass:.1f}%"
+
+
+def test_a_click_decodes_exactly_that_z():
+    at = page(map_clicked=(2.5, -3.0), map_key=("mnist-2d", "mnist-5k"))
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "decoded z = `[2.5, -3.0]`" in text
+    assert any("in a gap" in (c.value or "") for c in at.caption) or "gap" in text
+    assert len(at.get("imgs")) + len(at.get("image")) >= 3  # decoded image, two prior-sample grids, manifold
+
+
+def test_16d_model_uses_pca_and_measures_gaps_in_full_space():
+    at = page()
+    at.sidebar.selectbox(key="map_model").set_value("mnist-16d").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="map_view").value == "pca"
+    assert any("full 16-D latent space" in m.value for m in at.markdown)
+    at.sidebar.radio(key="map_view").set_value("dims").run()
+    assert not at.exception
+    spec = chart_spec(at)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "z1"
+
+
+def test_digits_model_switches_to_its_data_set():
+    at = page()
+    at.sidebar.selectbox(key="map_model").set_value("digits-2d").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="map_data").value == "digits"
+    assert not at.error
+
+
+def test_a_bad_data_set_path_is_an_error_not_a_traceback():
+    at = page()
+    at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
+    at.sidebar.text_input(key="map_spec").set_value("idx:/nowhere/t10k").run()
+    assert not at.exception
+    assert at.error and "nowhere" in at.error[0].value
+
+
+def test_single_class_data_is_drawn_in_one_colour(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "one" / "only"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        Image.fromarray((rng.random((28, 28)) * 255).astype(np.uint8)).save(folder / f"{i}.png")
+    at = page()
+    at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
+    at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'one'}").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl" and t["name"] != "click target"]
+    assert [t["name"] for t in data_traces] == ["data"]
