@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.cache import get_dataset, get_model
 from vae_core.aggregate import auto_box, encode_dataset, gap_mask, grid_axes, log_aggregate_density, log_prior
-from vae_core.gaps import CoverageSamples, coverage_samples
+from vae_core.gaps import CoverageSamples, coverage_samples, split_prior_samples
 from vae_core.latent_view import LatentView, make_view
 
 GRID = 200
@@ -66,6 +66,12 @@ def strip(model_name: str, data_name: str, n: int = 400):
     hi = max(4.0, float(np.percentile(mu, 99.5)) + 0.5)
     zs = np.linspace(lo, hi, n)
     return zs, log_aggregate_density(zs[:, None], mu, logvar), log_prior(zs[:, None])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def prior_split(model_name: str, data_name: str, tau: float, seed: int):
+    mu, logvar = encodings(model_name, data_name)
+    return split_prior_samples(mu, logvar, tau, n=16, seed=seed)
 
 
 def gaps(log_q, log_p, tau: float) -> np.ndarray:

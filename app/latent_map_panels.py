@@ -13,7 +13,7 @@ from app import latent_map_cache as lmc
 from app.cache import get_model
 from app.ui import image_grid
 from vae_core.codes import codes_csv
-from vae_core.gaps import CoverageSamples, split_prior_samples, stats_from_samples
+from vae_core.gaps import CoverageSamples, stats_from_samples
 from vae_core.manifold import SPACINGS, decode_latents, grid_coordinates, plane_latents
 
 DISPLAY_PX = 168
@@ -72,8 +72,7 @@ def prior_split_panel(model_name: str, data_name: str) -> None:
     seed = st.session_state.get("split_seed", 0)
     if st.button("Draw again", key="split_redraw", help="Uses the current τ from the map."):
         seed = st.session_state.split_seed = seed + 1
-    mu, logvar = lmc.encodings(model_name, data_name)
-    gap_z, dense_z, _, _ = split_prior_samples(mu, logvar, tau, n=16, seed=seed)
+    gap_z, dense_z, _, _ = lmc.prior_split(model_name, data_name, tau, seed)
     model = get_model(model_name)
     left, right = st.columns(2)
     with left:
@@ -110,14 +109,15 @@ def manifold_panel(model_name: str, data_name: str, method: str, dims) -> None:
                caption=f"{view.axis_titles[0]} left to right, {view.axis_titles[1]} bottom to top")
 
 
-def export_panel(figure: dict, model_name: str, data_name: str, mu, logvar, data) -> None:
+def export_panel(figure, model_name: str, data_name: str, mu, logvar, data) -> None:
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{model_name}-{data_name}")[:80]
     with st.expander("Export"):
         c1, c2 = st.columns(2)
-        c1.download_button("Figure as HTML", lambda: plotly.io.to_html(figure, include_plotlyjs=True),
-                           file_name=f"latent-map-{model_name}-{data_name}.html", mime="text/html",
+        c1.download_button("Figure as HTML", lambda: plotly.io.to_html(figure, include_plotlyjs=True, validate=False),
+                           file_name=f"latent-map-{stem}.html", mime="text/html",
                            key="export_html")
         c2.download_button("Latent codes as CSV", lambda: codes_csv(mu, logvar, data.y, data.class_names),
-                           file_name=f"latent-codes-{model_name}-{data_name}.csv", mime="text/csv",
+                           file_name=f"latent-codes-{stem}.csv", mime="text/csv",
                            key="export_csv")
         st.caption("For a PNG, use the camera icon in the map's toolbar. The CSV has index, class, μ and σ "
                    "for every image.")

@@ -117,3 +117,31 @@ def test_single_class_data_is_drawn_in_one_colour(tmp_path):
     assert not at.error, [e.value for e in at.error]
     data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl" and t["name"] != "click target"]
     assert [t["name"] for t in data_traces] == ["data"]
+
+
+def test_a_1d_latent_gets_a_density_strip(tmp_path, monkeypatch):
+    import streamlit as st
+    import torch
+
+    import vae_core.registry as registry
+    from vae_core.checkpoint import save_checkpoint
+    from vae_core.config import VAEConfig
+    from vae_core.model import VAE
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=1, hidden=(16,), labels=tuple("0123456789")))
+    save_checkpoint(model, tmp_path / "tiny-1d", {"data": {"name": "mnist-5k"}})
+    monkeypatch.setattr(registry, "PRETRAINED_DIR", tmp_path)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        at = page(map_model="tiny-1d", map_clicked=(0.5, 0.0), map_key=("tiny-1d", "mnist-5k"))
+        assert not at.exception, at.exception
+        assert any("1-D latent" in i.value for i in at.info)
+        names = [t.get("name") for t in chart_spec(at)["data"]]
+        assert {"q(z)", "p(z) = N(0, 1)", "gap", "click target"} <= set(names)
+        assert any("decoded z = `[0.5]`" in m.value for m in at.markdown)
+        assert "Prior-hole mass" in metrics(at)
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()

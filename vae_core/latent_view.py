@@ -38,7 +38,9 @@ class LatentView:
         Linear views return z = basis^T point: the other directions sit at 0, the
         prior's mean. t-SNE returns mu of the nearest data point.
         """
-        point = np.asarray(point, dtype=np.float64).reshape(2)
+        point = np.asarray(point, dtype=np.float64).reshape(-1)
+        if len(point) != self.coords.shape[1]:
+            raise ConfigError(f"expected a point with {self.coords.shape[1]} coordinates, got {len(point)}")
         if self.linear:
             return point @ self.basis, None
         index = int(np.argmin(np.sum((self.coords - point) ** 2, axis=1)))

@@ -1,0 +1,137 @@
+"""Latent map performance on this machine.
+
+    python bench/bench_latent_map.py [--clicks 20] [--no-browser]
+
+1. Encode the 10,000-image real MNIST test set (../shared/data/mnist, evaluation
+   only) with mnist-2d and evaluate q(z) exactly on a 200 x 200 grid; the same
+   grid by the naive (M, N, D) broadcast, timed in the same run. Goal: <= 0.5 s.
+2. A warm rerun of the page after a widget change (the tau slider), server time,
+   with AppTest. Goal: <= 150 ms.
+3. Click-to-visible-decode in headless Chromium against a real `streamlit run`:
+   median of --clicks clicks. Goal: <= 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.special import logsumexp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vae_core import load_dataset, load_model  # noqa: E402
+from vae_core.aggregate import auto_box, density_grid, encode_dataset, grid_axes  # noqa: E402
+
+TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
+
+
+def naive_grid(mu, logvar, xs, ys, chunk=500):
+    """The textbook evaluation: every grid point against every component, all D at once."""
+    gx, gy = np.meshgrid(xs, ys)
+    z = np.column_stack([gx.ravel(), gy.ravel()])
+    var = np.exp(logvar)
+    out = np.empty(len(z))
+    for s in range(0, len(z), chunk):
+        diff = z[s:s + chunk, None, :] - mu[None]
+        log_n = -0.5 * np.sum(diff ** 2 / var + logvar + np.log(2 * np.pi), axis=2)
+        out[s:s + chunk] = logsumexp(log_n, axis=1) - np.log(len(mu))
+    return out.reshape(len(ys), len(xs))
+
+
+def best_of(fn, repeats=5):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def bench_grid() -> None:
+    model = load_model("mnist-2d")
+    x = load_dataset(f"idx:{TEST_SET}").x
+    print(f"1. encode {len(x):,} MNIST test images + 200x200 grid of q(z)   (torch threads = {torch.get_num_threads()})")
+
+    def ours():
+        mu, logvar = encode_dataset(model, x)
+        lo, hi = auto_box(mu)
+        xs, ys = grid_axes(lo, hi, 200)
+        return mu, logvar, xs, ys, density_grid(mu, logvar, xs, ys)
+
+    t_ours, (mu, logvar, xs, ys, grid) = best_of(ours)
+    t_enc, _ = best_of(lambda: encode_dataset(model, x))
+    t_naive, naive = best_of(lambda: naive_grid(mu.astype(np.float64), logvar.astype(np.float64), xs, ys), repeats=1)
+    print(f"   ours  (encode + grid)        {t_ours * 1000:8.1f} ms   (encode alone {t_enc * 1000:.1f} ms)")
+    print(f"   naive (grid only, broadcast) {t_naive * 1000:8.1f} ms")
+    print(f"   speed-up on the grid: {t_naive / max(t_ours - t_enc, 1e-9):.0f}x; max |difference| "
+          f"{np.abs(grid - naive).max():.2e} nats")
+    print(f"   {'PASS' if t_ours <= 0.5 else 'FAIL'}: {t_ours:.3f} s against the 0.5 s goal")
+
+
+def bench_rerun(repeats: int = 10) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app/pages/latent_map.py"), default_timeout=300).run()
+    times = []
+    for i in range(repeats):
+        slider = at.slider(key="map_tau").set_value(1.0 + (i % 4))
+        start = time.perf_counter()
+        at = slider.run()
+        times.append(time.perf_counter() - start)
+    med = statistics.median(times)
+    print(f"2. warm rerun after moving the tau slider (AppTest, whole page): median {med * 1000:.0f} ms "
+          f"over {repeats}, min {min(times) * 1000:.0f} ms")
+    print(f"   {'PASS' if med <= 0.15 else 'FAIL'}: against the 150 ms goal")
+
+
+def bench_clicks(n: int) -> None:
+    from tests.browser import chromium_page, streamlit_server
+    from tests.test_browser_latent_map import DECODED_TEXT, TO_PIXELS
+
+    rng = np.random.default_rng(0)
+    times = []
+    with streamlit_server() as url, chromium_page() as page:
+        page.goto(f"{url}/latent_map")
+        page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=180_000)
+        page.wait_for_timeout(1500)
+        for _ in range(n + 1):
+            before = page.evaluate(DECODED_TEXT)
+            target = rng.uniform(-3.5, 3.5, size=2).tolist()
+            px = page.evaluate(TO_PIXELS, target)
+            start = time.perf_counter()
+            page.mouse.click(*px)
+            try:
+                page.wait_for_function(f"(b) => ({DECODED_TEXT})() !== b", arg=before, timeout=10_000)
+            except Exception:
+                continue  # the click snapped to the same lattice point as before
+            page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                                   ".every(i => i.complete)")
+            times.append(time.perf_counter() - start)
+            page.wait_for_timeout(300)
+    times = times[1:]  # the first click also warms the fragment's caches
+    med = statistics.median(times)
+    print(f"3. click -> decoded image visible (Chromium): median {med * 1000:.0f} ms over {len(times)} clicks, "
+          f"range {min(times) * 1000:.0f}-{max(times) * 1000:.0f} ms")
+    print(f"   {'PASS' if med <= 0.3 else 'FAIL'}: against the 300 ms goal")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=20)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    bench_grid()
+    bench_rerun()
+    if not args.no_browser:
+        bench_clicks(args.clicks)
+
+
+if __name__ == "__main__":
+    main()
