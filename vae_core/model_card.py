@@ -67,6 +67,12 @@ def render_markdown(name: str, sidecar: dict) -> str:
         f"(patience {tc.get('patience')}), {sidecar.get('train_time_s', 0):.0f} s on the CPU. "
         f"Validation ELBO {metrics.get('val_elbo', float('nan')):.2f} nats.",
     ]
+    if tc.get("augment_shift"):
+        lines.append(f"- Augmentation: each training image is shifted by up to {tc['augment_shift']} px in each "
+                     "direction at random, every epoch (validation images are not shifted).")
+    if tc.get("kl_warmup_epochs"):
+        lines.append(f"- KL warm-up: the KL term's weight rises linearly from 0 to 1 over "
+                     f"{tc['kl_warmup_epochs']} epochs.")
     ev = sidecar.get("evaluation")
     if ev:
         lines += [
