@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from app.cache import get_dataset, get_model
-from vae_core.aggregate import auto_box, encode_dataset, gap_mask, grid_axes, log_aggregate_density, log_prior
+from vae_core.aggregate import auto_box, encode_dataset, grid_axes, log_aggregate_density, log_prior
 from vae_core.gaps import CoverageSamples, coverage_samples, split_prior_samples
 from vae_core.latent_view import LatentView, make_view
 
@@ -72,10 +72,6 @@ def strip(model_name: str, data_name: str, n: int = 400):
 def prior_split(model_name: str, data_name: str, tau: float, seed: int):
     mu, logvar = encodings(model_name, data_name)
     return split_prior_samples(mu, logvar, tau, n=16, seed=seed)
-
-
-def gaps(log_q, log_p, tau: float) -> np.ndarray:
-    return gap_mask(log_q, log_p, tau)
 
 
 def full_space_log_ratio(model_name: str, data_name: str, z: np.ndarray) -> float:

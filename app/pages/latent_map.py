@@ -9,6 +9,7 @@ from app.cache import get_dataset, get_model
 from app.latent_map_panels import (clicked_panel, export_panel, gap_stats_panel, manifold_panel,
                                    prior_split_panel)
 from app.ui import model_picker, user_errors
+from vae_core.aggregate import gap_mask
 from vae_core.latent_view import ellipses_trace
 
 st.title("Latent map")
@@ -84,7 +85,7 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
         if v.linear:
             xs, ys, log_q, log_p = lmc.density(model_name, data_name, method, dims)
             if show_density:
-                traces += chart.density_traces(xs, ys, log_q, lmc.gaps(log_q, log_p, tau))
+                traces += chart.density_traces(xs, ys, log_q, gap_mask(log_q, log_p, tau))
             traces += chart.prior_circles()
             box = ((xs[0], ys[0]), (xs[-1], ys[-1]))
             lattice_xs, lattice_ys = xs[::2], ys[::2]
@@ -117,7 +118,7 @@ def strip_fragment(model_name: str, data_name: str) -> None:
     st.info("This model has a 1-D latent, so the map is a density strip along z.")
     tau = st.slider("Gap threshold τ (nats)", 0.0, 10.0, 2.0, 0.5, key="map_tau")
     zs, log_q, log_p = lmc.strip(model_name, data_name)
-    figure = chart.strip_figure(zs, log_q, log_p, lmc.gaps(log_q, log_p, tau), mu, data.y, data.class_names)
+    figure = chart.strip_figure(zs, log_q, log_p, gap_mask(log_q, log_p, tau), mu, data.y, data.class_names)
     event = st.plotly_chart(figure, key="strip_chart", on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []
     if points:
