@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
 GAP_COLOUR = "rgba(230, 60, 60, 0.35)"
+# Spelled out: unvalidated figures pass names to plotly.js, whose "Blues" runs dark to light.
+DENSITY_SCALE = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
 LATTICE_NAME = "click target"
 
 
@@ -42,7 +44,7 @@ def density_traces(xs, ys, log_q, gaps) -> list[dict]:
     shown = np.clip(log_q, top - 12.0, None)
     return [
         {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(shown, 2), "name": "log q(z)",
-         "colorscale": "Blues", "reversescale": False, "zmin": top - 12.0, "zmax": top, "opacity": 0.85,
+         "colorscale": DENSITY_SCALE, "zmin": top - 12.0, "zmax": top, "opacity": 0.85,
          "colorbar": {"title": {"text": "log q(z)"}, "len": 0.6, "y": 0.3},
          "hovertemplate": "log q(z) = %{z:.2f}<extra></extra>"},
         {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": np.where(gaps, 1.0, np.nan), "name": "gap", "showscale": False, "hoverinfo": "skip",

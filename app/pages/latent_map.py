@@ -72,8 +72,9 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
 
     left, right = st.columns([3, 2])
     with right:
-        tau = st.slider("Gap threshold τ (nats)", 0.0, 10.0, 2.0, 0.5, key="map_tau",
-                        help="A point z is in a gap when log q(z) - log p(z) < -τ.")
+        tau = st.slider("Gap threshold τ (nats)", 0.0, 40.0, 2.0, 0.5, key="map_tau",
+                        help="A point z is in a gap when log q(z) - log p(z) < -τ. In many dimensions q(z) is "
+                        "far more concentrated than the prior, so larger τ are informative there.")
         gap_stats_panel(samples, tau, mu.shape[1])
     with left:
         opts = st.columns(2)
@@ -116,7 +117,7 @@ def strip_fragment(model_name: str, data_name: str) -> None:
     mu, logvar = lmc.encodings(model_name, data_name)
     samples = lmc.coverage(model_name, data_name)
     st.info("This model has a 1-D latent, so the map is a density strip along z.")
-    tau = st.slider("Gap threshold τ (nats)", 0.0, 10.0, 2.0, 0.5, key="map_tau")
+    tau = st.slider("Gap threshold τ (nats)", 0.0, 40.0, 2.0, 0.5, key="map_tau")
     zs, log_q, log_p = lmc.strip(model_name, data_name)
     figure = chart.strip_figure(zs, log_q, log_p, gap_mask(log_q, log_p, tau), mu, data.y, data.class_names)
     event = st.plotly_chart(figure, key="strip_chart", on_select="rerun", selection_mode="points")
