@@ -19,10 +19,14 @@ from .errors import ConfigError
 LOG_2PI = math.log(2 * math.pi)
 
 
-def encode_dataset(model, x: np.ndarray, y: np.ndarray | None = None, batch: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """mu(x) and log sigma^2(x) of every image, as float32 arrays of shape (N, D)."""
+def encode_dataset(model, x: np.ndarray, y: np.ndarray | None = None, batch: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+    """mu(x) and log sigma^2(x) of every image, as float32 arrays of shape (N, D).
+
+    Large batches: the MLP is matrix products, and on a 2-core CPU one 10,000-row
+    batch is about 1.7x faster than five of 2,048.
+    """
     mus, logvars = [], []
-    with torch.no_grad():
+    with torch.inference_mode():
         for start in range(0, len(x), batch):
             xb = torch.as_tensor(x[start:start + batch], dtype=torch.float32)
             yb = None if y is None or not model.config["conditional"] else torch.as_tensor(y[start:start + batch])
@@ -100,9 +104,12 @@ def grid_axes(lo: tuple[float, float], hi: tuple[float, float], n: int = 200) ->
     return np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n)
 
 
-def _log_normal_1d(x: np.ndarray, mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
-    """(G, N) table of log N(x_g; mu_n, exp(logvar_n))."""
-    return -0.5 * ((x[:, None] - mu[None]) ** 2 * np.exp(-logvar[None]) + logvar[None] + LOG_2PI)
+def _scaled_normal_table(x: np.ndarray, mu: np.ndarray, logvar: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(G, N) table of N(x_g; mu_n, exp(logvar_n)) divided by its row maximum, and the log of that maximum."""
+    x, mu, logvar = (torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)) for a in (x, mu, logvar))
+    table = -0.5 * ((x[:, None] - mu[None]) ** 2 * torch.exp(-logvar)[None] + logvar[None] + LOG_2PI)
+    top = table.max(dim=1, keepdim=True).values
+    return torch.exp(table - top), top
 
 
 def density_grid(mu2, spread2, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -121,13 +128,12 @@ def density_grid(mu2, spread2, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     if spread2.ndim == 3:
         gx, gy = np.meshgrid(xs, ys)
         return log_aggregate_density(np.column_stack([gx.ravel(), gy.ravel()]), mu2, spread2).reshape(len(ys), len(xs))
-    la = _log_normal_1d(xs, mu2[:, 0], spread2[:, 0])
-    lb = _log_normal_1d(ys, mu2[:, 1], spread2[:, 1])
-    ma, mb = la.max(axis=1, keepdims=True), lb.max(axis=1, keepdims=True)
-    prod = torch.from_numpy(np.exp(lb - mb)) @ torch.from_numpy(np.exp(la - ma)).T
+    a, top_a = _scaled_normal_table(xs, mu2[:, 0], spread2[:, 0])
+    b, top_b = _scaled_normal_table(ys, mu2[:, 1], spread2[:, 1])
+    prod = (b @ a.T).numpy()
     with np.errstate(divide="ignore"):
-        out = np.log(prod.numpy()) + mb + ma.T - math.log(len(mu2))
-    lost = ~np.isfinite(out) | (prod.numpy() < 1e-280)
+        out = np.log(prod) + top_b.numpy() + top_a.numpy().T - math.log(len(mu2))
+    lost = ~np.isfinite(out) | (prod < 1e-280)
     if lost.any():
         rows, cols = np.nonzero(lost)
         out[rows, cols] = log_aggregate_density(np.column_stack([xs[cols], ys[rows]]), mu2, spread2)
