@@ -65,19 +65,24 @@ def speed(repeats: int, seeds: int) -> None:
     print(f"best of {repeats} repeats each, interleaved in one process; seeds 0..{seeds - 1}")
     print(f"{'seed':>4s} {'ours s':>8s} {'sklearn s':>9s} {'ratio':>6s} {'ours ll':>10s} {'sklearn ll':>10s} "
           f"{'diff':>9s} {'iters':>7s}")
-    ratios, diffs = [], []
+    ratios, diffs, sk_lls = [], [], []
     for seed in range(seeds):
         ours_t, ours = best_time(lambda: gmm1d.GaussianMixture1D(3, tol=1e-3, random_state=seed).fit(x), repeats)
         sk_t, sk = best_time(lambda: GaussianMixture(3, tol=1e-3, random_state=seed).fit(column), repeats)
         ours_ll, sk_ll = ours.score(x), sk.score(column)
         ratios.append(ours_t / sk_t)
         diffs.append(ours_ll - sk_ll)
+        sk_lls.append(sk_ll)
         print(f"{seed:4d} {ours_t:8.4f} {sk_t:9.4f} {ours_t / sk_t:6.3f} {ours_ll:10.6f} {sk_ll:10.6f} "
               f"{ours_ll - sk_ll:+9.2e} {ours.n_iter_:3d}/{sk.n_iter_:<3d}")
     print(f"max time ratio {max(ratios):.3f} (target <= 1.0: {'PASS' if max(ratios) <= 1.0 else 'FAIL'})")
     ok = sum(d >= -1e-4 for d in diffs)
     print(f"final ll >= sklearn's - 1e-4 on {ok}/{seeds} seeds; mean diff {np.mean(diffs):+.2e}, "
           f"min {min(diffs):+.2e}")
+    # At tol=1e-3 where EM stops depends on the start, so sklearn does not meet this bar against itself either.
+    spread = max(sk_lls) - min(sk_lls)
+    print(f"sklearn against itself across these seeds: final ll spread {spread:.2e} "
+          f"({'within' if spread <= 1e-4 else 'beyond'} 1e-4)")
 
     print("\nSame initialisation for both (sklearn given our k-means++ start), so only the EM loop differs:")
     start = gmm1d.initial_params(x, 3, "kmeans++", np.random.default_rng(0), 1e-6)

@@ -79,6 +79,6 @@ def test_the_router_lists_the_home_page():
 def _needs_models():
     from vae_core import list_models
 
-    missing = {"mnist-2d"} - set(list_models())
+    missing = {"mnist-2d", "mnist-16d", "digits-2d"} - set(list_models())
     if missing:
         pytest.fail(f"pretrained models missing: {sorted(missing)}")
