@@ -1,0 +1,199 @@
+// Live latent decoder: sliders + number boxes that re-run the VAE's MLP decoder in the
+// browser on every input event, so the image follows the mouse during a drag (st.slider
+// only reruns on release). On release z (and the browser's pixels) go back to Python,
+// whose model.decode is the source of truth and is compared against these pixels.
+// No imports and no network: it works offline.
+
+function fromB64(s) {
+  const bin = atob(s);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+// Build decode(z, label) from the payload of vae_core.browser_decoder.decoder_payload.
+export function createDecoder(payload) {
+  const layers = payload.layers.map((l) => ({ rows: l.rows, cols: l.cols, w: fromB64(l.w), b: fromB64(l.b) }));
+  const widest = Math.max(...layers.map((l) => Math.max(l.rows, l.cols)));
+  const bufA = new Float64Array(widest), bufB = new Float64Array(widest);
+  const inDim = payload.latent_dim + payload.num_classes;
+  return function decode(z, label) {
+    // Input = [z, one-hot(label)], as model.decoder_output concatenates for a conditional model.
+    let x = bufA, y = bufB;
+    for (let i = 0; i < inDim; i++) x[i] = 0;
+    for (let i = 0; i < payload.latent_dim; i++) x[i] = z[i];
+    if (payload.num_classes > 0) x[payload.latent_dim + (label || 0)] = 1;
+    layers.forEach((l, k) => {
+      const last = k === layers.length - 1;
+      for (let r = 0; r < l.rows; r++) {
+        let s = l.b[r];
+        const off = r * l.cols;
+        for (let c = 0; c < l.cols; c++) s += l.w[off + c] * x[c];
+        y[r] = last ? 1 / (1 + Math.exp(-s)) : (s > 0 ? s : 0);  // ReLU between, sigmoid of logits at the end
+      }
+      const t = x; x = y; y = t;
+    });
+    return Float64Array.from(x.subarray(0, layers[layers.length - 1].rows));
+  };
+}
+
+const instances = new WeakMap();
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function build(parent) {
+  const root = el("div", { class: "live" });
+  const left = el("div", { class: "controls" });
+  const right = el("div", { class: "views" });
+  const image = el("canvas", { class: "image", "data-testid": "live-image" });
+  const map = el("canvas", { class: "map", "data-testid": "live-map" });
+  const note = el("div", { class: "note", role: "status", "data-testid": "live-note" });
+  const fps = el("div", { class: "fps" });
+  right.append(image, map, fps);
+  root.append(left, right);
+  parent.append(note, root);
+  return { root, left, image, map, note, fps, rows: [], frames: 0, seq: 0 };
+}
+
+function sliderRow(inst, d, kl, range) {
+  const row = el("div", { class: "row", "data-dim": String(d) });
+  const klLabel = kl === null ? "n/a" : kl.toFixed(2);  // null: the checkpoint names no data set
+  const label = el("label", { class: "name", title: `average KL ${klLabel} nats` }, `z${d + 1}`);
+  const slider = el("input", { type: "range", min: -range, max: range, step: "0.01", "aria-label": `z${d + 1}`,
+    "data-testid": `slider-${d}` });
+  const box = el("input", { type: "number", min: -range, max: range, step: "0.01", "aria-label": `z${d + 1} value`,
+    "data-testid": `box-${d}` });
+  const klText = el("span", { class: "kl" }, klLabel);
+  slider.addEventListener("input", () => { inst.z[d] = Number(slider.value); box.value = slider.value; render(inst); });
+  slider.addEventListener("change", () => release(inst));
+  box.addEventListener("change", () => {
+    const v = Number(box.value);
+    if (box.value.trim() === "" || !Number.isFinite(v)) {
+      inst.note.textContent = `z${d + 1}: "${box.value}" is not a number; kept ${inst.z[d]}.`;
+      box.value = inst.z[d];
+      return;
+    }
+    const c = Math.min(range, Math.max(-range, v));
+    inst.note.textContent = c !== v ? `z${d + 1} = ${v} is outside the slider range [-${range}, ${range}]; clamped to ${c}.` : "";
+    inst.z[d] = c; box.value = c; slider.value = c;
+    render(inst); release(inst);
+  });
+  row.append(label, slider, box, klText);
+  inst.rows[d] = { slider, box };
+  return row;
+}
+
+function layout(inst, data) {
+  inst.left.replaceChildren();
+  inst.rows = [];
+  const range = data.range;
+  const head = el("div", { class: "row head" });
+  head.append(el("span", { class: "name" }, "dim"), el("span", {}, `value in [-${range}, ${range}]`),
+    el("span", {}, ""), el("span", { class: "kl" }, "KL"));
+  inst.left.append(head);
+  data.active.forEach(([d, kl]) => inst.left.append(sliderRow(inst, d, kl, range)));
+  if (data.inactive.length) {
+    const group = el("details", { class: "inactive", "data-testid": "inactive-group" });
+    group.append(el("summary", {}, `${data.inactive.length} inactive dimension(s): average KL < ${data.threshold} nats`));
+    data.inactive.forEach(([d, kl]) => group.append(sliderRow(inst, d, kl, range)));
+    inst.left.append(group);
+  }
+  syncControls(inst);
+}
+
+function syncControls(inst) {
+  inst.rows.forEach((r, d) => { if (r) { r.slider.value = inst.z[d]; r.box.value = inst.z[d]; } });
+}
+
+function drawMap(inst, data) {
+  const m = data.map, canvas = inst.map;
+  canvas.style.display = m ? "block" : "none";
+  inst.mapBg = null;
+  if (!m) return;
+  const size = 200;
+  canvas.width = size; canvas.height = size;
+  const bg = document.createElement("canvas");
+  bg.width = size; bg.height = size;
+  const g = bg.getContext("2d");
+  g.fillStyle = "#fff"; g.fillRect(0, 0, size, size);
+  g.strokeStyle = "#ddd"; g.beginPath();
+  g.moveTo(size / 2, 0); g.lineTo(size / 2, size); g.moveTo(0, size / 2); g.lineTo(size, size / 2); g.stroke();
+  m.x.forEach((x, i) => {
+    g.fillStyle = m.colors[m.c[i]];
+    g.fillRect(toPx(x, data.range, size) - 1, toPx(-m.y[i], data.range, size) - 1, 2, 2);
+  });
+  inst.mapBg = bg;
+}
+
+function toPx(v, range, size) { return ((v + range) / (2 * range)) * size; }
+
+function render(inst) {
+  const d = inst.data;
+  const pixels = inst.decode(inst.z, d.label);
+  inst.pixels = pixels;
+  const h = d.decoder.height, w = d.decoder.width;
+  const small = inst.small || (inst.small = new ImageData(w, h));
+  for (let i = 0; i < h * w; i++) {
+    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
+    small.data[4 * i] = v; small.data[4 * i + 1] = v; small.data[4 * i + 2] = v; small.data[4 * i + 3] = 255;
+  }
+  const off = inst.offscreen || (inst.offscreen = document.createElement("canvas"));
+  off.width = w; off.height = h;
+  off.getContext("2d").putImageData(small, 0, 0);
+  const c = inst.image, ctx = c.getContext("2d");
+  ctx.imageSmoothingEnabled = false;  // keep pixels crisp, as the server image is
+  ctx.drawImage(off, 0, 0, c.width, c.height);
+  if (inst.mapBg) {
+    const m = inst.map.getContext("2d"), s = inst.map.width;
+    m.drawImage(inst.mapBg, 0, 0);
+    m.strokeStyle = "#000"; m.lineWidth = 2; m.fillStyle = "#ff2b2b";
+    m.beginPath();
+    m.arc(toPx(inst.z[0], d.range, s), toPx(-inst.z[1], d.range, s), 5, 0, 2 * Math.PI);
+    m.fill(); m.stroke();
+  }
+  inst.frames += 1;
+  const now = performance.now();
+  inst.stamps = (inst.stamps || []).filter((t) => now - t < 1000);
+  inst.stamps.push(now);
+  inst.fps.textContent = `browser decode: ${inst.stamps.length} frames in the last second`;
+  window.__liveDecoder = { frames: inst.frames, z: Array.from(inst.z), pixels: Array.from(pixels), seq: inst.seq,
+    decode: (z, label) => Array.from(inst.decode(z, label)) };
+}
+
+function release(inst) {
+  inst.seq += 1;
+  inst.setStateValue("z", { z: Array.from(inst.z), seq: inst.seq, pixels: Array.from(inst.pixels),
+    nonce: inst.data.start.nonce });
+  if (window.__liveDecoder) window.__liveDecoder.seq = inst.seq;
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let inst = instances.get(parentElement);
+  if (!inst) { inst = build(parentElement); instances.set(parentElement, inst); }
+  inst.setStateValue = setStateValue;
+  const prev = inst.data;
+  inst.data = data;
+  // Parse the weights only when the model changes: reruns resend the same payload.
+  if (!prev || prev.weights_id !== data.weights_id) {
+    inst.decode = createDecoder(data.decoder);
+    inst.small = null;
+    const scale = Math.max(1, Math.floor(196 / data.decoder.height));
+    inst.image.width = data.decoder.width * scale; inst.image.height = data.decoder.height * scale;
+  }
+  const layoutKey = JSON.stringify([data.weights_id, data.active, data.inactive, data.range]);
+  if (!prev || prev.start.nonce !== data.start.nonce || inst.layoutKey !== layoutKey) {
+    inst.z = Float64Array.from(data.start.z);
+    inst.note.textContent = data.start.note || "";
+    if (inst.layoutKey !== layoutKey) { layout(inst, data); inst.layoutKey = layoutKey; } else syncControls(inst);
+  }
+  if (!prev || prev.weights_id !== data.weights_id || JSON.stringify(prev.map) !== JSON.stringify(data.map)) {
+    drawMap(inst, data);
+  }
+  render(inst);
+}

@@ -1,0 +1,41 @@
+"""The live-decoding component: JS from app/components/, registered once per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from app.traversal_cache import browser_weights, kl_per_dimension, map_points
+from vae_core.traversal import INACTIVE_KL, SLIDER_RANGE, kl_order
+
+HERE = Path(__file__).resolve().parent / "components"
+
+_component = st.components.v2.component(
+    "vae_live_decoder",
+    js=(HERE / "live_decoder.js").read_text(),
+    css=(HERE / "live_decoder.css").read_text(),
+)
+
+
+def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = "", key: str = "live"):
+    """Mount the sliders; returns the last released {"z", "seq", "pixels", "nonce"} or None."""
+    weights_id, payload = browser_weights(model_name)
+    kl = kl_per_dimension(model_name)
+    if kl is None:  # no data set to average over: index order, all shown as active
+        kl = [None] * len(z)
+        active, inactive = list(range(len(z))), []
+    else:
+        active, inactive = kl_order(kl)
+    data = {
+        "weights_id": weights_id, "decoder": payload, "range": SLIDER_RANGE, "threshold": INACTIVE_KL,
+        "active": [[d, _num(kl[d])] for d in active], "inactive": [[d, _num(kl[d])] for d in inactive],
+        "start": {"nonce": nonce, "z": [float(v) for v in z], "note": note},
+        "label": label, "map": map_points(model_name),
+    }
+    result = _component(key=key, data=data, on_z_change=lambda: None)
+    return result.z if "z" in result else getattr(result, "z", None)
+
+
+def _num(v) -> float | None:
+    return None if v is None else float(v)
