@@ -45,7 +45,8 @@ def strips_section(model, z, label) -> None:
         images = traversal_strips(model, z, dims, offsets, label)
         grid = tile_images(images.reshape(-1, *images.shape[2:]), cols=len(offsets), scale=_scale(model))
         names = ", ".join(f"z{v + 1}" + ("" if kl is None else f" (KL {kl[v]:.2f})") for v in dims)
-        st.image(grid, caption=f"Rows, top to bottom: {names}. Columns: t = {', '.join(f'{t:g}' for t in offsets)}")
+        ts = ", ".join(f"{t:g}" for t in offsets)
+        st.image(grid, caption=f"Rows, top to bottom: {names}. Columns: t = {ts}", output_format="PNG")
         st.download_button("Strips as PNG", png_bytes(grid), "strips.png", "image/png", key="dl_strips")
 
 
@@ -91,7 +92,8 @@ def interpolation_section(name: str, model, label) -> None:
         path = (lerp if method == "linear" else slerp)(a, b, steps)
         images = decode(model, path, label)
         grid = tile_images(images, cols=steps, scale=_scale(model))
-        st.image(grid, caption=f"{method} path from {la} (left) to {lb} (right), {steps} steps")
+        st.image(grid, caption=f"{method} path from {la} (left) to {lb} (right), {steps} steps",
+                 output_format="PNG")
         st.download_button("Path as PNG", png_bytes(grid), "interpolation.png", "image/png", key="dl_interp")
         if data_name(name):
             log_q, log_p = path_densities(path, *encodings(name))

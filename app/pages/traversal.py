@@ -51,6 +51,7 @@ def pick_model() -> str | None:
     name = st.sidebar.selectbox("Model", options, key="traversal_model")
     if handoff and handoff.get("model") == name:
         set_start(handoff["z"], handoff.get("source", "upload"))
+        S.trav_model_loaded = name  # so the model check below keeps this start point
     return name
 
 
@@ -94,24 +95,28 @@ def gallery(model, data) -> None:
         idx = np.random.default_rng(7).choice(len(data), 8, replace=False)
         cols = st.columns(8)
         for col, i in zip(cols, idx):
-            col.image((data.images([i])[0] * 255).astype(np.uint8), width=56)
+            col.image((data.images([i])[0] * 255).astype(np.uint8), width=56, output_format="PNG")
             if col.button(f"#{i}", key=f"gallery_{i}"):
                 start_from_image(model, data, int(i))
 
 
 @st.fragment
 def live_section(name: str, model, label: int | None) -> None:
+    warning = st.empty()  # filled below, once a release has been taken into account
     released = live_decoder(name, S.trav_z, S.trav_nonce, label, note=S.get("trav_note", ""))
     if released and released.get("nonce") == S.trav_nonce and released.get("seq") != S.get("trav_seq"):
-        z, clamped = clamp(released["z"], SLIDER_RANGE)
+        z, _ = clamp(released["z"], SLIDER_RANGE)  # the component clamps too; never trust the wire
         S.trav_z, S.trav_seq, S.trav_pixels = [float(v) for v in z], released["seq"], released.get("pixels")
-        S.trav_source = "dragged"
+        S.trav_source, S.trav_note = "dragged", ""
+    if S.get("trav_note"):
+        warning.warning(S.trav_note)
     z = np.asarray(S.trav_z)
     server = decode(model, z, label)[0]
     left, right = st.columns([1, 2])
     scale = max(1, 168 // model.config.image_shape[0])
-    left.image(np.kron(server, np.ones((scale, scale))).clip(0, 1),
-               caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})")
+    # uint8 rounded exactly as the browser rounds, each pixel a scale x scale block (crisp, lossless PNG).
+    left.image(np.kron(np.round(server.clip(0, 1) * 255).astype(np.uint8), np.ones((scale, scale), np.uint8)),
+               caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})", output_format="PNG")
     with right:
         st.markdown(f"**z** ({S.trav_source}): `{np.array2string(z, precision=2, max_line_width=90)}`")
         pixels = S.get("trav_pixels")
@@ -128,9 +133,13 @@ if name:
     with user_errors():
         model = get_model(name)
         check_latent_dim(model.config.latent_dim)
-        if S.get("trav_model_loaded") != name or len(S.get("trav_z", [])) != model.config.latent_dim:
+        d = model.config.latent_dim
+        if S.get("trav_model_loaded") != name or len(S.get("trav_z", [])) != d:
+            given = len(S.get("trav_z", [])) if S.get("trav_model_loaded") == name else d
             S.trav_model_loaded = name
-            set_start(np.zeros(model.config.latent_dim), "zero")
+            set_start(np.zeros(d), "zero")
+            if given != d:
+                S.trav_note = f"The start point had {given} numbers but this model has {d} dimensions: starting at zero."
         label = None
         if model.config.conditional:
             labels = list(model.config.labels)
