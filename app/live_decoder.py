@@ -18,6 +18,15 @@ _component = st.components.v2.component(
 )
 
 
+def live_weights(model_name: str) -> None:
+    """Send the decoder's weights to the browser. Mount outside the sliders' fragment, so a release
+    (which reruns only that fragment) never resends them; full reruns resend an identical message,
+    which Streamlit's message cache turns into a reference."""
+    weights_id, payload = browser_weights(model_name)
+    _component(key="live_weights", data={"mode": "weights", "weights_id": weights_id, "decoder": payload},
+               height=0)
+
+
 def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = "", key: str = "live"):
     """Mount the sliders; returns the last released {"z", "seq", "pixels", "nonce"} or None."""
     weights_id, payload = browser_weights(model_name)
@@ -28,7 +37,8 @@ def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = 
     else:
         active, inactive = kl_order(kl)
     data = {
-        "weights_id": weights_id, "decoder": payload, "range": SLIDER_RANGE, "threshold": INACTIVE_KL,
+        "mode": "sliders", "weights_id": weights_id, "height": payload["height"], "width": payload["width"],
+        "range": SLIDER_RANGE, "threshold": INACTIVE_KL,
         "active": [[d, _num(kl[d])] for d in active], "inactive": [[d, _num(kl[d])] for d in inactive],
         "start": {"nonce": nonce, "z": [float(v) for v in z], "note": note},
         "label": label, "map": map_points(model_name),

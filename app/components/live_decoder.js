@@ -12,28 +12,42 @@ function fromB64(s) {
 }
 
 // Build decode(z, label) from the payload of vae_core.browser_decoder.decoder_payload.
+// Weights are transposed once to input-major order so each layer is a sum of weight
+// columns scaled by the non-zero inputs: after a ReLU about half are zero and skipped.
 export function createDecoder(payload) {
-  const layers = payload.layers.map((l) => ({ rows: l.rows, cols: l.cols, w: fromB64(l.w), b: fromB64(l.b) }));
+  const layers = payload.layers.map((l) => {
+    const w = fromB64(l.w), wt = new Float64Array(l.rows * l.cols);
+    for (let r = 0; r < l.rows; r++) for (let c = 0; c < l.cols; c++) wt[c * l.rows + r] = w[r * l.cols + c];
+    return { rows: l.rows, cols: l.cols, wt, b: Float64Array.from(fromB64(l.b)) };
+  });
   const widest = Math.max(...layers.map((l) => Math.max(l.rows, l.cols)));
-  const bufA = new Float64Array(widest), bufB = new Float64Array(widest);
+  const bufs = [new Float64Array(widest), new Float64Array(widest)];
   const inDim = payload.latent_dim + payload.num_classes;
+  const out = layers[layers.length - 1].rows;
   return function decode(z, label) {
     // Input = [z, one-hot(label)], as model.decoder_output concatenates for a conditional model.
-    let x = bufA, y = bufB;
-    for (let i = 0; i < inDim; i++) x[i] = 0;
+    let x = bufs[0];
+    x.fill(0, 0, inDim);
     for (let i = 0; i < payload.latent_dim; i++) x[i] = z[i];
     if (payload.num_classes > 0) x[payload.latent_dim + (label || 0)] = 1;
-    layers.forEach((l, k) => {
-      const last = k === layers.length - 1;
-      for (let r = 0; r < l.rows; r++) {
-        let s = l.b[r];
-        const off = r * l.cols;
-        for (let c = 0; c < l.cols; c++) s += l.w[off + c] * x[c];
-        y[r] = last ? 1 / (1 + Math.exp(-s)) : (s > 0 ? s : 0);  // ReLU between, sigmoid of logits at the end
+    for (let k = 0; k < layers.length; k++) {
+      const { rows, cols, wt, b } = layers[k];
+      const y = bufs[(k + 1) % 2];
+      for (let r = 0; r < rows; r++) y[r] = b[r];
+      for (let c = 0; c < cols; c++) {
+        const xc = x[c];
+        if (xc === 0) continue;
+        const off = c * rows;
+        for (let r = 0; r < rows; r++) y[r] += xc * wt[off + r];
       }
-      const t = x; x = y; y = t;
-    });
-    return Float64Array.from(x.subarray(0, layers[layers.length - 1].rows));
+      if (k < layers.length - 1) {
+        for (let r = 0; r < rows; r++) if (y[r] < 0) y[r] = 0;  // ReLU between layers
+      } else {
+        for (let r = 0; r < rows; r++) y[r] = 1 / (1 + Math.exp(-y[r]));  // sigmoid of the logits
+      }
+      x = y;
+    }
+    return Float64Array.from(x.subarray(0, out));
   };
 }
 
@@ -133,10 +147,11 @@ function drawMap(inst, data) {
 function toPx(v, range, size) { return ((v + range) / (2 * range)) * size; }
 
 function render(inst) {
+  const t0 = performance.now();
   const d = inst.data;
   const pixels = inst.decode(inst.z, d.label);
   inst.pixels = pixels;
-  const h = d.decoder.height, w = d.decoder.width;
+  const h = d.height, w = d.width;
   const small = inst.small || (inst.small = new ImageData(w, h));
   for (let i = 0; i < h * w; i++) {
     const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
@@ -157,11 +172,12 @@ function render(inst) {
     m.fill(); m.stroke();
   }
   inst.frames += 1;
+  inst.busy = (inst.busy || 0) + performance.now() - t0;
   const now = performance.now();
   inst.stamps = (inst.stamps || []).filter((t) => now - t < 1000);
   inst.stamps.push(now);
   inst.fps.textContent = `browser decode: ${inst.stamps.length} frames in the last second`;
-  window.__liveDecoder = { frames: inst.frames, z: Array.from(inst.z), pixels: Array.from(pixels), seq: inst.seq,
+  window.__liveDecoder = { frames: inst.frames, busyMs: inst.busy, z: Array.from(inst.z), pixels: Array.from(pixels), seq: inst.seq,
     decode: (z, label) => Array.from(inst.decode(z, label)) };
 }
 
@@ -172,19 +188,39 @@ function release(inst) {
   if (window.__liveDecoder) window.__liveDecoder.seq = inst.seq;
 }
 
+// The page mounts this component twice: once at page level with mode "weights", which
+// parses the decoder into a window-wide registry, and once inside the sliders' fragment
+// with mode "sliders". A release reruns only that fragment, so it resends a few kB of
+// slider data, never the megabytes of weights.
+function registry() { return (window.__vaeDecoders = window.__vaeDecoders || {}); }
+
 export default function (component) {
+  const { data } = component;
+  if (data.mode === "weights") {
+    if (!registry()[data.weights_id]) registry()[data.weights_id] = createDecoder(data.decoder);
+    return;
+  }
+  sliders(component);
+}
+
+function sliders(component) {
   const { data, parentElement, setStateValue } = component;
   let inst = instances.get(parentElement);
   if (!inst) { inst = build(parentElement); instances.set(parentElement, inst); }
+  const decode = registry()[data.weights_id];
+  if (!decode) {  // the weights mount has not run yet: try again shortly
+    clearTimeout(inst.retry);
+    inst.retry = setTimeout(() => sliders(component), 20);
+    return;
+  }
   inst.setStateValue = setStateValue;
   const prev = inst.data;
   inst.data = data;
-  // Parse the weights only when the model changes: reruns resend the same payload.
   if (!prev || prev.weights_id !== data.weights_id) {
-    inst.decode = createDecoder(data.decoder);
+    inst.decode = decode;
     inst.small = null;
-    const scale = Math.max(1, Math.floor(196 / data.decoder.height));
-    inst.image.width = data.decoder.width * scale; inst.image.height = data.decoder.height * scale;
+    const scale = Math.max(1, Math.floor(196 / data.height));
+    inst.image.width = data.width * scale; inst.image.height = data.height * scale;
   }
   const layoutKey = JSON.stringify([data.weights_id, data.active, data.inactive, data.range]);
   if (!prev || prev.start.nonce !== data.start.nonce || inst.layoutKey !== layoutKey) {

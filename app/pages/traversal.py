@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app.cache import get_dataset, get_model, list_models
-from app.live_decoder import live_decoder
+from app.live_decoder import live_decoder, live_weights
 from app.traversal_cache import data_name
 from app.traversal_sections import export_buttons, interpolation_section, strips_section
 from app.ui import user_errors
@@ -146,5 +146,6 @@ if name:
             label = st.sidebar.selectbox("Class label fed to the decoder", range(len(labels)),
                                          format_func=lambda i: labels[i], key="trav_label")
         start_controls(name, model)
+        live_weights(name)
         live_section(name, model, label)
         interpolation_section(name, model, label)
