@@ -27,8 +27,10 @@ def live_weights(model_name: str) -> None:
                height=0)
 
 
-def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = "", key: str = "live"):
-    """Mount the sliders; returns the last released {"z", "seq", "pixels", "nonce"} or None."""
+def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = "", server: dict | None = None,
+                 on_release=None, key: str = "live") -> None:
+    """Mount the sliders. A release stores {"z", "seq", "pixels", "nonce"} in st.session_state[key].z and
+    calls on_release before the rerun; `server` ({"seq", "u8", "gap"}) is the server's decode to show."""
     weights_id, payload = browser_weights(model_name)
     kl = kl_per_dimension(model_name)
     if kl is None:  # no data set to average over: index order, all shown as active
@@ -41,10 +43,16 @@ def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = 
         "range": SLIDER_RANGE, "threshold": INACTIVE_KL,
         "active": [[d, _num(kl[d])] for d in active], "inactive": [[d, _num(kl[d])] for d in inactive],
         "start": {"nonce": nonce, "z": [float(v) for v in z], "note": note},
-        "label": label, "map": map_points(model_name),
+        "label": label, "map": map_points(model_name), "server": server,
     }
-    result = _component(key=key, data=data, on_z_change=lambda: None)
-    return result.z if "z" in result else getattr(result, "z", None)
+    _component(key=key, data=data, on_z_change=on_release or (lambda: None))
+
+
+def released(key: str = "live") -> dict | None:
+    """The component's last release, read in its on_release callback."""
+    state = st.session_state.get(key)
+    value = state.get("z") if hasattr(state, "get") else None
+    return value if isinstance(value, dict) else None
 
 
 def _num(v) -> float | None:

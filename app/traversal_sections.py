@@ -78,6 +78,11 @@ def _endpoints(name: str, model) -> tuple[np.ndarray, np.ndarray, str, str] | No
 @st.fragment
 def interpolation_section(name: str, model, label) -> None:
     st.subheader("Interpolation")
+    # Off until asked for: the chart pulls in Plotly, which would otherwise slow every page open.
+    if not st.toggle("Interpolate between two points", key="interp_on"):
+        st.caption("Linear or spherical paths between two data-set images, two uploads or any two z, with "
+                   "log q(z) along the path to show where it crosses a gap.")
+        return
     st.latex(r"\text{lerp: } z(t) = (1-t)\, z_a + t\, z_b \qquad "
              r"\text{slerp: } z(t) = \frac{\sin((1-t)\Omega)}{\sin\Omega} z_a + \frac{\sin(t\Omega)}{\sin\Omega} z_b,"
              r"\quad \cos\Omega = \frac{z_a^\top z_b}{\lVert z_a\rVert \lVert z_b\rVert}")

@@ -72,6 +72,10 @@ def test_dragging_decodes_live_and_the_release_matches_the_server(server):
         want = model.decode(torch.tensor(z[None], dtype=torch.float32)).detach().numpy()[0]
         assert np.max(np.abs(np.asarray(state["pixels"]) - want)) <= 1e-4  # browser == PyTorch
 
+        # The component itself shows the server's decode of this very release beside the live image.
+        page.wait_for_function("(s) => window.__liveConfirm && window.__liveConfirm.seq === s", arg=state["seq"],
+                               timeout=30_000)
+        assert f"release #{state['seq']}" in page.locator('[data-testid="server-note"]').text_content()
         shown = server_image_after(page, state["seq"])
         scale = shown.shape[0] // 28
         assert shown.shape == (28 * scale, 28 * scale)

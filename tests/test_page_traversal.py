@@ -38,6 +38,9 @@ def server_image(at):
 def test_page_opens_on_mnist_16d_with_strips_in_kl_order_and_formulas():
     at = page()
     ok(at)
+    assert len(at.get("plotly_chart")) == 0  # interpolation waits until asked for
+    at.toggle(key="interp_on").set_value(True).run()
+    ok(at)
     assert at.sidebar.selectbox[0].value == "mnist-16d"
     assert at.session_state.trav_z == [0.0] * 16
     latex = " ".join(e.value for e in at.latex)
@@ -98,7 +101,11 @@ def test_upload_handoff_with_a_conditional_model_and_a_label_selector(conditiona
     assert at.session_state.trav_z == [0.5, -4.0, 1.0]  # clamped to the slider range
     assert at.session_state.trav_source == "upload: cat.png"
     assert at.sidebar.selectbox[1].label.startswith("Class label")
+    at.toggle(key="interp_on").set_value(True).run()
     assert at.radio(key="interp_source").options[0] == "Two uploads"
+    at.radio(key="interp_source").set_value("Two uploads").run()
+    ok(at)
+    assert any("path from A (left) to B (right)" in im.proto.imgs[0].caption for im in at.get("image"))
     server = [im for im in at.get("image") if im.proto.imgs[0].caption.startswith("Server decode")][0]
     url_label0 = server.proto.imgs[0].url
     at.sidebar.selectbox[1].select(1).run()

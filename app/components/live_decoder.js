@@ -64,14 +64,19 @@ function build(parent) {
   const root = el("div", { class: "live" });
   const left = el("div", { class: "controls" });
   const right = el("div", { class: "views" });
-  const image = el("canvas", { class: "image", "data-testid": "live-image" });
+  const image = el("canvas", { class: "image", "data-testid": "live-image", title: "browser decode, live" });
+  const server = el("canvas", { class: "image server", "data-testid": "server-image", title: "server decode (PyTorch)" });
+  const serverNote = el("div", { class: "fps", "data-testid": "server-note" });
   const map = el("canvas", { class: "map", "data-testid": "live-map" });
   const note = el("div", { class: "note", role: "status", "data-testid": "live-note" });
   const fps = el("div", { class: "fps" });
-  right.append(image, map, fps);
+  const pair = el("div", { class: "pair" });
+  const col = (c, t) => { const d = el("div", { class: "cell" }); d.append(c, el("div", { class: "fps" }, t)); return d; };
+  pair.append(col(image, "browser, live"), col(server, "server, PyTorch"));
+  right.append(pair, serverNote, map, fps);
   root.append(left, right);
   parent.append(note, root);
-  return { root, left, image, map, note, fps, rows: [], frames: 0, seq: 0 };
+  return { root, left, image, server, serverNote, map, note, fps, rows: [], frames: 0, seq: 0 };
 }
 
 function sliderRow(inst, d, kl, range) {
@@ -181,6 +186,29 @@ function render(inst) {
     decode: (z, label) => Array.from(inst.decode(z, label)) };
 }
 
+// The server's decode of the last released z arrives with the next rerun's data, as 8-bit pixels.
+function drawServer(inst, data) {
+  const sv = data.server;
+  if (!sv) return;
+  const h = data.height, w = data.width, bytes = atob(sv.u8);
+  const img = new ImageData(w, h);
+  for (let i = 0; i < h * w; i++) {
+    const v = bytes.charCodeAt(i);
+    img.data[4 * i] = v; img.data[4 * i + 1] = v; img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+  }
+  const off = document.createElement("canvas");
+  off.width = w; off.height = h;
+  off.getContext("2d").putImageData(img, 0, 0);
+  const c = inst.server;
+  c.width = inst.image.width; c.height = inst.image.height;
+  const ctx = c.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, 0, 0, c.width, c.height);
+  const gap = sv.gap === null || sv.gap === undefined ? "" : `; browser and server agree to ${sv.gap.toExponential(1)} per pixel`;
+  inst.serverNote.textContent = `server decode of release #${sv.seq}${gap}`;
+  if (sv.seq === inst.seq) window.__liveConfirm = { seq: sv.seq, at: performance.now() };
+}
+
 function release(inst) {
   inst.seq += 1;
   inst.setStateValue("z", { z: Array.from(inst.z), seq: inst.seq, pixels: Array.from(inst.pixels),
@@ -232,4 +260,5 @@ function sliders(component) {
     drawMap(inst, data);
   }
   render(inst);
+  if (!prev || JSON.stringify(prev.server) !== JSON.stringify(data.server)) drawServer(inst, data);
 }

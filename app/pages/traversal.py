@@ -1,13 +1,16 @@
 """Traversal: drag latent sliders and watch the decoder live, strips along each dimension, interpolation."""
 
+import base64
+
 import numpy as np
 import streamlit as st
 
 from app.cache import get_dataset, get_model, list_models
-from app.live_decoder import live_decoder, live_weights
+from app.live_decoder import live_decoder, live_weights, released
 from app.traversal_cache import data_name
 from app.traversal_sections import export_buttons, interpolation_section, strips_section
 from app.ui import user_errors
+from vae_core.errors import VAECoreError
 from vae_core.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z
 
 S = st.session_state
@@ -100,28 +103,40 @@ def gallery(model, data) -> None:
                 start_from_image(model, data, int(i))
 
 
+def take_release() -> None:
+    """on_release callback: runs before the fragment reruns, so the component is mounted with the
+    server's decode of exactly this release (no second round trip)."""
+    rel = released()
+    if not rel or rel.get("nonce") != S.get("trav_nonce") or rel.get("seq") == S.get("trav_seq"):
+        return
+    try:
+        z, _ = clamp(rel["z"], SLIDER_RANGE)  # the component clamps too; never trust the wire
+    except (KeyError, TypeError, VAECoreError):
+        return
+    if len(z) == len(S.trav_z):
+        S.trav_z, S.trav_seq, S.trav_pixels = [float(v) for v in z], rel["seq"], rel.get("pixels")
+        S.trav_source, S.trav_note = "dragged", ""
+
+
 @st.fragment
 def live_section(name: str, model, label: int | None) -> None:
-    warning = st.empty()  # filled below, once a release has been taken into account
-    released = live_decoder(name, S.trav_z, S.trav_nonce, label, note=S.get("trav_note", ""))
-    if released and released.get("nonce") == S.trav_nonce and released.get("seq") != S.get("trav_seq"):
-        z, _ = clamp(released["z"], SLIDER_RANGE)  # the component clamps too; never trust the wire
-        S.trav_z, S.trav_seq, S.trav_pixels = [float(v) for v in z], released["seq"], released.get("pixels")
-        S.trav_source, S.trav_note = "dragged", ""
-    if S.get("trav_note"):
-        warning.warning(S.trav_note)
     z = np.asarray(S.trav_z)
     server = decode(model, z, label)[0]
+    u8 = np.round(server.clip(0, 1) * 255).astype(np.uint8)  # rounded exactly as the browser rounds
+    pixels, gap = S.get("trav_pixels"), None
+    if pixels is not None and len(pixels) == server.size and S.get("trav_seq"):
+        gap = float(np.max(np.abs(np.asarray(pixels, dtype=np.float64) - server.reshape(-1))))
+    if S.get("trav_note"):
+        st.warning(S.trav_note)
+    live_decoder(name, S.trav_z, S.trav_nonce, label, note=S.get("trav_note", ""), on_release=take_release,
+                 server={"seq": S.get("trav_seq", 0), "u8": base64.b64encode(u8.tobytes()).decode(), "gap": gap})
     left, right = st.columns([1, 2])
     scale = max(1, 168 // model.config.image_shape[0])
-    # uint8 rounded exactly as the browser rounds, each pixel a scale x scale block (crisp, lossless PNG).
-    left.image(np.kron(np.round(server.clip(0, 1) * 255).astype(np.uint8), np.ones((scale, scale), np.uint8)),
+    left.image(np.kron(u8, np.ones((scale, scale), np.uint8)),
                caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})", output_format="PNG")
     with right:
         st.markdown(f"**z** ({S.trav_source}): `{np.array2string(z, precision=2, max_line_width=90)}`")
-        pixels = S.get("trav_pixels")
-        if pixels is not None and len(pixels) == server.size and S.get("trav_seq"):
-            gap = float(np.max(np.abs(np.asarray(pixels) - server.reshape(-1))))
+        if gap is not None:
             show = st.success if gap <= 1e-4 else st.error
             show(f"Browser and server decodes agree to {gap:.1e} per pixel (max |difference|; limit 1e-4).")
         export_buttons(name, model, z, server, label)
