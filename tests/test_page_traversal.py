@@ -1,5 +1,6 @@
 """The traversal page, driven by Streamlit's AppTest (no browser, so no live JS)."""
 
+import base64
 import json
 from pathlib import Path
 
@@ -101,10 +102,9 @@ def test_upload_handoff_with_a_conditional_model_and_a_label_selector(conditiona
     assert at.session_state.trav_z == [0.5, -4.0, 1.0]  # clamped to the slider range
     assert at.session_state.trav_source == "upload: cat.png"
     assert at.sidebar.selectbox[1].label.startswith("Class label")
-    at.toggle(key="interp_on").set_value(True).run()
-    assert at.radio(key="interp_source").options[0] == "Two uploads"
-    at.radio(key="interp_source").set_value("Two uploads").run()
-    ok(at)
+    # The pair from the upload page opens the interpolation on the two uploads straight away.
+    assert at.toggle(key="interp_on").value is True
+    assert at.radio(key="interp_source").value == "Two uploads"
     assert any("path from A (left) to B (right)" in im.proto.imgs[0].caption for im in at.get("image"))
     server = [im for im in at.get("image") if im.proto.imgs[0].caption.startswith("Server decode")][0]
     url_label0 = server.proto.imgs[0].url
@@ -133,3 +133,19 @@ def test_a_one_dimensional_model_works_and_65_dimensions_get_a_clear_message(tmp
     at = page({"traversal_start": {"model": str(big), "z": [0.0] * 65, "source": "upload: y.png"}})
     assert not at.exception, at.exception
     assert len(at.error) == 1 and "64" in at.error[0].value
+
+
+def test_interpolate_endpoints_alone_switch_model_and_chart_log_q_and_log_p_along_a_slerp():
+    at = page({"interpolate_endpoints": {"model": "mnist-2d", "a": [-2.0, 0.5], "b": [1.5, 1.0],
+                                         "labels": ["a.png", "b.png"]}})
+    ok(at)
+    assert at.sidebar.selectbox[0].value == "mnist-2d"
+    at.radio(key="interp_method").set_value("spherical").run()
+    ok(at)
+    assert any(im.proto.imgs[0].caption.startswith("spherical path from a.png") for im in at.get("image"))
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [trace["name"] for trace in fig["data"]]
+    assert names == ["log q(z), aggregate posterior", "log p(z), prior"]
+    y = fig["data"][1]["y"]  # plotly packs arrays as base64 float64
+    log_p = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else np.asarray(y)
+    assert len(log_p) == 10 and abs(log_p[0] - (-0.5 * (4 + 0.25) - np.log(2 * np.pi))) < 1e-6

@@ -44,6 +44,11 @@ def pick_model() -> str | None:
         S.trav_upload = handoff
         S.traversal_model = handoff["model"]
     pair = S.get("interpolate_endpoints")
+    if pair and S.get("trav_pair_seen") != pair:  # a new pair from the upload page: show its path at once
+        S.trav_pair_seen = pair
+        S.interp_on, S.interp_source = True, "Two uploads"
+        if not handoff:
+            S.traversal_model = pair["model"]
     extra = [m for m in (S.get("trav_upload", {}).get("model"), (pair or {}).get("model")) if m and m not in names]
     options = names + list(dict.fromkeys(extra))
     if not options:
