@@ -113,6 +113,10 @@ def main() -> None:
     if args.screenshot:
         with streamlit_server() as url, chromium_page(viewport=(1400, 2600)) as page:
             open_page(page, url)
+            page.get_by_role("button", name="Random draw").click()
+            page.get_by_text("prior draw (seed 1)").wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            release_latency(page, 1)  # a dragged state, confirmed by the server
             page.wait_for_timeout(1500)
             page.screenshot(path=args.screenshot)
     med_open = statistics.median(opens)

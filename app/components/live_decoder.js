@@ -126,7 +126,8 @@ function layout(inst, data) {
 }
 
 function syncControls(inst) {
-  inst.rows.forEach((r, d) => { if (r) { r.slider.value = inst.z[d]; r.box.value = inst.z[d]; } });
+  // Boxes show 4 decimals; z keeps full precision (e.g. an encoder mean) until the user edits it.
+  inst.rows.forEach((r, d) => { if (r) { r.slider.value = inst.z[d]; r.box.value = +inst.z[d].toFixed(4); } });
 }
 
 function drawMap(inst, data) {
