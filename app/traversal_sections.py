@@ -21,10 +21,9 @@ def _scale(model) -> int:
     return max(1, 56 // model.config.image_shape[0])
 
 
-def export_buttons(name: str, model, z, image, label) -> None:
+def export_buttons(name: str, z, png: bytes, label) -> None:
     cols = st.columns(2)
-    cols[0].download_button("Image as PNG", png_bytes(image, scale=_scale(model)), "decoded.png", "image/png",
-                            key="dl_image")
+    cols[0].download_button("Image as PNG", png, "decoded.png", "image/png", key="dl_image")
     cols[1].download_button("z as JSON", z_json(name, z, label), "z.json", "application/json", key="dl_z")
 
 
@@ -46,8 +45,9 @@ def strips_section(model, z, label) -> None:
         grid = tile_images(images.reshape(-1, *images.shape[2:]), cols=len(offsets), scale=_scale(model))
         names = ", ".join(f"z{v + 1}" + ("" if kl is None else f" (KL {kl[v]:.2f})") for v in dims)
         ts = ", ".join(f"{t:g}" for t in offsets)
-        st.image(grid, caption=f"Rows, top to bottom: {names}. Columns: t = {ts}", output_format="PNG")
-        st.download_button("Strips as PNG", png_bytes(grid), "strips.png", "image/png", key="dl_strips")
+        png = png_bytes(grid)  # encoded once, for the page and the download
+        st.image(png, caption=f"Rows, top to bottom: {names}. Columns: t = {ts}", output_format="PNG")
+        st.download_button("Strips as PNG", png, "strips.png", "image/png", key="dl_strips")
 
 
 def _endpoints(name: str, model) -> tuple[np.ndarray, np.ndarray, str, str] | None:
@@ -97,9 +97,9 @@ def interpolation_section(name: str, model, label) -> None:
         path = (lerp if method == "linear" else slerp)(a, b, steps)
         images = decode(model, path, label)
         grid = tile_images(images, cols=steps, scale=_scale(model))
-        st.image(grid, caption=f"{method} path from {la} (left) to {lb} (right), {steps} steps",
-                 output_format="PNG")
-        st.download_button("Path as PNG", png_bytes(grid), "interpolation.png", "image/png", key="dl_interp")
+        png = png_bytes(grid)
+        st.image(png, caption=f"{method} path from {la} (left) to {lb} (right), {steps} steps", output_format="PNG")
+        st.download_button("Path as PNG", png, "interpolation.png", "image/png", key="dl_interp")
         if data_name(name):
             log_q, log_p = path_densities(path, *encodings(name))
             st.plotly_chart(_density_chart(np.linspace(0, 1, steps), log_q, log_p), key="interp_chart")

@@ -32,10 +32,6 @@ def ok(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
-def server_image(at):
-    return at.get("imgs")[0]
-
-
 def test_page_opens_on_mnist_16d_with_strips_in_kl_order_and_formulas():
     at = page()
     ok(at)

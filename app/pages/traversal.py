@@ -11,7 +11,7 @@ from app.traversal_cache import data_name
 from app.traversal_sections import export_buttons, interpolation_section, strips_section
 from app.ui import user_errors
 from vae_core.errors import VAECoreError
-from vae_core.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z
+from vae_core.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z, png_bytes
 
 S = st.session_state
 
@@ -137,14 +137,14 @@ def live_section(name: str, model, label: int | None) -> None:
                  server={"seq": S.get("trav_seq", 0), "u8": base64.b64encode(u8.tobytes()).decode(), "gap": gap})
     left, right = st.columns([1, 2])
     scale = max(1, 168 // model.config.image_shape[0])
-    left.image(np.kron(u8, np.ones((scale, scale), np.uint8)),
-               caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})", output_format="PNG")
+    png = png_bytes(u8, scale=max(1, 168 // model.config.image_shape[0]))  # encoded once: shown and exported
+    left.image(png, caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})", output_format="PNG")
     with right:
         st.markdown(f"**z** ({S.trav_source}): `{np.array2string(z, precision=2, max_line_width=90)}`")
         if gap is not None:
             show = st.success if gap <= 1e-4 else st.error
             show(f"Browser and server decodes agree to {gap:.1e} per pixel (max |difference|; limit 1e-4).")
-        export_buttons(name, model, z, server, label)
+        export_buttons(name, z, png, label)
     strips_section(model, z, label)
 
 
@@ -159,7 +159,7 @@ if name:
             S.trav_model_loaded = name
             set_start(np.zeros(d), "zero")
             if given != d:
-                S.trav_note = f"The start point had {given} numbers but this model has {d} dimensions: starting at zero."
+                S.trav_note = f"The start point had {given} numbers but this model has {d} dimensions: starting at 0."
         label = None
         if model.config.conditional:
             labels = list(model.config.labels)
