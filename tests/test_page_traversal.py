@@ -145,3 +145,12 @@ def test_interpolate_endpoints_alone_switch_model_and_chart_log_q_and_log_p_alon
     y = fig["data"][1]["y"]  # plotly packs arrays as base64 float64
     log_p = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else np.asarray(y)
     assert len(log_p) == 10 and abs(log_p[0] - (-0.5 * (4 + 0.25) - np.log(2 * np.pi))) < 1e-6
+
+
+def test_switching_to_digits_2d_resets_z_and_orders_its_two_dimensions():
+    at = page()
+    at.sidebar.selectbox[0].select("digits-2d").run()
+    ok(at)
+    assert at.session_state.trav_z == [0.0, 0.0]
+    strips = [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs[0].caption.startswith("Rows")]
+    assert len(strips) == 1 and strips[0].count("(KL") == 2
