@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.cache import get_model
 from app.traversal_cache import browser_weights, kl_per_dimension, map_points
 from vae_core.traversal import INACTIVE_KL, SLIDER_RANGE, kl_order
 
@@ -19,19 +20,18 @@ _component = st.components.v2.component(
 
 
 def live_weights(model_name: str) -> None:
-    """Send the decoder's weights to the browser. Mount outside the sliders' fragment, so a release
-    (which reruns only that fragment) never resends them; full reruns resend an identical message,
-    which Streamlit's message cache turns into a reference."""
-    weights_id, payload = browser_weights(model_name)
-    _component(key="live_weights", data={"mode": "weights", "weights_id": weights_id, "decoder": payload},
-               height=0)
+    """Send the decoder's weights to the browser as one binary blob. Mount outside the sliders'
+    fragment, so a release (which reruns only that fragment) never resends them."""
+    _, blob = browser_weights(model_name)
+    _component(key="live_weights", data=blob, height=0)
 
 
 def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = "", server: dict | None = None,
                  on_release=None, key: str = "live") -> None:
     """Mount the sliders. A release stores {"z", "seq", "pixels", "nonce"} in st.session_state[key].z and
     calls on_release before the rerun; `server` ({"seq", "u8", "gap"}) is the server's decode to show."""
-    weights_id, payload = browser_weights(model_name)
+    weights_id, _ = browser_weights(model_name)
+    model = get_model(model_name)
     kl = kl_per_dimension(model_name)
     if kl is None:  # no data set to average over: index order, all shown as active
         kl = [None] * len(z)
@@ -39,7 +39,8 @@ def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = 
     else:
         active, inactive = kl_order(kl)
     data = {
-        "mode": "sliders", "weights_id": weights_id, "height": payload["height"], "width": payload["width"],
+        "mode": "sliders", "weights_id": weights_id, "height": model.config.image_shape[0],
+        "width": model.config.image_shape[1],
         "range": SLIDER_RANGE, "threshold": INACTIVE_KL,
         "active": [[d, _num(kl[d])] for d in active], "inactive": [[d, _num(kl[d])] for d in inactive],
         "start": {"nonce": nonce, "z": [float(v) for v in z], "note": note},

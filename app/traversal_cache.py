@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import streamlit as st
 
 from app.cache import get_dataset, get_model
 from vae_core.aggregate import encode_dataset
-from vae_core.browser_decoder import decoder_payload
+from vae_core.browser_decoder import decoder_blob
 from vae_core.traversal import average_kl
 
 MAP_POINTS = 1500  # enough to show the clusters, small enough to send with the component
@@ -37,11 +35,9 @@ def kl_per_dimension(model_name: str) -> np.ndarray | None:
 
 
 @st.cache_resource(show_spinner=False)
-def browser_weights(model_name: str) -> tuple[str, dict]:
-    """(id, payload): a resource, not cache_data, so the ~3 MB of base64 is never copied per rerun."""
-    payload = decoder_payload(get_model(model_name))
-    digest = hashlib.sha256("".join(l["w"] + l["b"] for l in payload["layers"]).encode()).hexdigest()[:16]
-    return f"{model_name}:{digest}", payload
+def browser_weights(model_name: str) -> tuple[str, bytes]:
+    """(id, blob): a resource, not cache_data, so the ~2 MB blob is never copied per rerun."""
+    return decoder_blob(get_model(model_name))
 
 
 @st.cache_data(show_spinner=False)

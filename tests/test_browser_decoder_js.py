@@ -4,30 +4,35 @@ No Streamlit here: the module is imported from a blob URL in a blank page and it
 exported createDecoder is fed the same payload the page sends.
 """
 
+import base64
+
 import numpy as np
 import pytest
 import torch
 
 from browser import REPO, chromium_page, require_chromium
 from vae_core import load_model
-from vae_core.browser_decoder import decoder_payload
+from vae_core.browser_decoder import decoder_blob
 from vae_core.config import VAEConfig
 from vae_core.model import VAE
 
 pytestmark = pytest.mark.browser
 JS = (REPO / "app/components/live_decoder.js").read_text()
 
-RUN = """async ([src, payload, zs, labels]) => {
+RUN = """async ([src, b64, zs, labels]) => {
   const url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));
   const mod = await import(url);
-  const decode = mod.createDecoder(payload);
+  const raw = atob(b64), bytes = new Uint8Array(raw.length + 1);
+  for (let i = 0; i < raw.length; i++) bytes[i + 1] = raw.charCodeAt(i);
+  const decode = mod.createDecoder(mod.parseBlob(bytes.subarray(1)));  // an unaligned view, as Streamlit may pass
   return zs.map((z, i) => Array.from(decode(z, labels[i])));
 }"""
 
 
 def browser_decode(page, model, zs, labels=None):
     labels = labels if labels is not None else [None] * len(zs)
-    return np.asarray(page.evaluate(RUN, [JS, decoder_payload(model), zs, labels]))
+    blob = base64.b64encode(decoder_blob(model)[1]).decode()
+    return np.asarray(page.evaluate(RUN, [JS, blob, zs, labels]))
 
 
 @pytest.fixture(scope="module")

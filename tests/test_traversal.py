@@ -1,12 +1,13 @@
 """Traversal maths: KL ordering, clamping, strips, lerp and slerp (endpoints, unit norm, degenerate cases)."""
 
 import json
+import struct
 
 import numpy as np
 import pytest
 import torch
 
-from vae_core.browser_decoder import decoder_layers, decoder_payload
+from vae_core.browser_decoder import decoder_blob, decoder_layers, read_blob
 from vae_core.config import VAEConfig
 from vae_core.errors import ConfigError
 from vae_core.model import VAE
@@ -119,22 +120,25 @@ def test_path_densities_match_the_aggregate_posterior_of_one_component():
     np.testing.assert_allclose(log_p[0], -np.log(2 * np.pi))
 
 
-def test_decoder_payload_round_trips_the_weights(tiny_model):
-    payload = decoder_payload(tiny_model)
-    assert json.loads(json.dumps(payload)) == payload
-    import base64
+def test_decoder_blob_round_trips_the_weights_aligned(tiny_model):
+    weights_id, blob = decoder_blob(tiny_model)
+    header, layers = read_blob(blob)
+    assert header["id"] == weights_id and header["latent_dim"] == 2 and header["num_classes"] == 0
+    assert header["height"] == 4 and [(lay["rows"], lay["cols"]) for lay in header["layers"]] == [(8, 2), (16, 8)]
+    for (got_w, got_b), (w, b) in zip(layers, decoder_layers(tiny_model)):
+        np.testing.assert_array_equal(got_w, w)
+        np.testing.assert_array_equal(got_b, b)
+    (n,) = struct.unpack("<I", blob[4:8])
+    assert n % 4 == 0  # the header is padded, so the float32 arrays start 4-byte aligned
+    torch.manual_seed(1)
+    other = VAE(tiny_model.config).eval()
+    assert decoder_blob(other)[0] != weights_id  # a new model gets a new id, so the browser re-parses
 
-    for layer, (w, b) in zip(payload["layers"], decoder_layers(tiny_model)):
-        got = np.frombuffer(base64.b64decode(layer["w"]), dtype="<f4").reshape(layer["rows"], layer["cols"])
-        np.testing.assert_array_equal(got, w)
-        np.testing.assert_array_equal(np.frombuffer(base64.b64decode(layer["b"]), dtype="<f4"), b)
-    assert payload["latent_dim"] == 2 and payload["num_classes"] == 0 and payload["height"] == 4
 
-
-def test_decoder_payload_rejects_a_non_mlp_decoder(tiny_model):
+def test_decoder_blob_rejects_a_non_mlp_decoder(tiny_model):
     tiny_model.decoder = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16))
     with pytest.raises(ConfigError, match="MLP"):
-        decoder_payload(tiny_model)
+        decoder_blob(tiny_model)
 
 
 def test_exports_png_and_json(tiny_model):

@@ -1,23 +1,30 @@
 """The decoder's weights packed for the browser, which re-runs the MLP on every slider move.
 
 The browser only mirrors the decoder; Python's ``model.decode`` stays the source
-of truth and the page compares the two on every release. Weights travel as
-base64 float32 so the page sends ~2.8 MB once (Streamlit caches the identical
-message) rather than megabytes of JSON numbers.
+of truth and the page compares the two on every release. The weights travel as
+one binary blob (Streamlit hands a bytes payload to the component as a
+Uint8Array), so there is no base64, JSON or UTF-8 decoding of megabytes on
+every page open:
+
+    b"VAED" | uint32 little-endian n | n bytes of JSON header (space-padded to 4) |
+    for each layer: W^T as float32 (cols x rows, i.e. input-major), then b as float32
+
+W is stored transposed because the browser computes y = b + sum_c x_c W[:, c],
+skipping the inputs a ReLU zeroed; input-major order makes each W[:, c] contiguous.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
+import json
+import struct
 
 import numpy as np
 from torch import nn
 
 from .errors import ConfigError
 
-
-def _b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype="<f4").tobytes()).decode("ascii")
+MAGIC = b"VAED"
 
 
 def decoder_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -30,11 +37,34 @@ def decoder_layers(model) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(m.weight.detach().cpu().numpy(), m.bias.detach().cpu().numpy()) for m in linears]
 
 
-def decoder_payload(model) -> dict:
-    """JSON-ready description of the decoder: layer shapes and base64 float32 weights (row-major, out x in)."""
-    layers = []
-    for w, b in decoder_layers(model):
-        layers.append({"rows": int(w.shape[0]), "cols": int(w.shape[1]), "w": _b64(w), "b": _b64(b)})
+def decoder_blob(model) -> tuple[str, bytes]:
+    """(weights id, blob): the id is a hash of the weights, so the browser re-parses only on a new model."""
+    layers = decoder_layers(model)
+    arrays = b"".join(np.ascontiguousarray(w.T, dtype="<f4").tobytes() + np.ascontiguousarray(b, dtype="<f4").tobytes()
+                      for w, b in layers)
+    weights_id = hashlib.sha256(arrays).hexdigest()[:16]
     c = model.config
-    return {"latent_dim": c.latent_dim, "num_classes": c.num_classes, "height": c.image_shape[0],
-            "width": c.image_shape[1], "layers": layers}
+    header = json.dumps({"id": weights_id, "latent_dim": c.latent_dim, "num_classes": c.num_classes,
+                         "height": c.image_shape[0], "width": c.image_shape[1],
+                         "layers": [{"rows": int(w.shape[0]), "cols": int(w.shape[1])} for w, _ in layers]}).encode()
+    header += b" " * (-len(header) % 4)  # keep the float32 arrays 4-byte aligned
+    return weights_id, MAGIC + struct.pack("<I", len(header)) + header + arrays
+
+
+def read_blob(blob: bytes) -> tuple[dict, list[tuple[np.ndarray, np.ndarray]]]:
+    """Inverse of decoder_blob: (header, [(W, b), ...]); used by tests to check the format."""
+    if blob[:4] != MAGIC:
+        raise ConfigError("not a decoder blob")
+    (n,) = struct.unpack("<I", blob[4:8])
+    header = json.loads(blob[8:8 + n])
+    flat = np.frombuffer(blob[8 + n:], dtype="<f4")
+    out, at = [], 0
+    for layer in header["layers"]:
+        rows, cols = layer["rows"], layer["cols"]
+        wt = flat[at:at + rows * cols].reshape(cols, rows)
+        at += rows * cols
+        out.append((wt.T, flat[at:at + rows]))
+        at += rows
+    if at != len(flat):
+        raise ConfigError("decoder blob has trailing bytes")
+    return header, out

@@ -4,32 +4,36 @@
 // whose model.decode is the source of truth and is compared against these pixels.
 // No imports and no network: it works offline.
 
-function fromB64(s) {
-  const bin = atob(s);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
+// Parse the blob of vae_core.browser_decoder.decoder_blob (a Uint8Array) into a decoder description.
+export function parseBlob(bytes) {
+  const buf = bytes.slice().buffer;  // a copy: the view Streamlit hands over need not be 4-byte aligned
+  const magic = String.fromCharCode(...new Uint8Array(buf, 0, 4));
+  if (magic !== "VAED") throw new Error("not a decoder blob");
+  const n = new DataView(buf).getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, n)));
+  let at = 8 + n;
+  header.layers = header.layers.map((l) => {
+    const wt = new Float32Array(buf, at, l.rows * l.cols); at += 4 * l.rows * l.cols;
+    const b = new Float32Array(buf, at, l.rows); at += 4 * l.rows;
+    return { rows: l.rows, cols: l.cols, wt, b };
+  });
+  return header;
 }
 
-// Build decode(z, label) from the payload of vae_core.browser_decoder.decoder_payload.
-// Weights are transposed once to input-major order so each layer is a sum of weight
-// columns scaled by the non-zero inputs: after a ReLU about half are zero and skipped.
-export function createDecoder(payload) {
-  const layers = payload.layers.map((l) => {
-    const w = fromB64(l.w), wt = new Float64Array(l.rows * l.cols);
-    for (let r = 0; r < l.rows; r++) for (let c = 0; c < l.cols; c++) wt[c * l.rows + r] = w[r * l.cols + c];
-    return { rows: l.rows, cols: l.cols, wt, b: Float64Array.from(fromB64(l.b)) };
-  });
+// Build decode(z, label) from parseBlob's result. Each layer is y = b + sum_c x_c W[:, c] over the
+// non-zero inputs (after a ReLU about half are zero), accumulated in float64.
+export function createDecoder(spec) {
+  const layers = spec.layers;
   const widest = Math.max(...layers.map((l) => Math.max(l.rows, l.cols)));
   const bufs = [new Float64Array(widest), new Float64Array(widest)];
-  const inDim = payload.latent_dim + payload.num_classes;
+  const inDim = spec.latent_dim + spec.num_classes;
   const out = layers[layers.length - 1].rows;
   return function decode(z, label) {
     // Input = [z, one-hot(label)], as model.decoder_output concatenates for a conditional model.
     let x = bufs[0];
     x.fill(0, 0, inDim);
-    for (let i = 0; i < payload.latent_dim; i++) x[i] = z[i];
-    if (payload.num_classes > 0) x[payload.latent_dim + (label || 0)] = 1;
+    for (let i = 0; i < spec.latent_dim; i++) x[i] = z[i];
+    if (spec.num_classes > 0) x[spec.latent_dim + (label || 0)] = 1;
     for (let k = 0; k < layers.length; k++) {
       const { rows, cols, wt, b } = layers[k];
       const y = bufs[(k + 1) % 2];
@@ -217,16 +221,17 @@ function release(inst) {
   if (window.__liveDecoder) window.__liveDecoder.seq = inst.seq;
 }
 
-// The page mounts this component twice: once at page level with mode "weights", which
-// parses the decoder into a window-wide registry, and once inside the sliders' fragment
-// with mode "sliders". A release reruns only that fragment, so it resends a few kB of
+// The page mounts this component twice: once at page level with the weights blob as its
+// data, which it parses into a window-wide registry, and once inside the sliders' fragment
+// with the slider data (JSON). A release reruns only that fragment, so it resends a few kB of
 // slider data, never the megabytes of weights.
 function registry() { return (window.__vaeDecoders = window.__vaeDecoders || {}); }
 
 export default function (component) {
   const { data } = component;
-  if (data.mode === "weights") {
-    if (!registry()[data.weights_id]) registry()[data.weights_id] = createDecoder(data.decoder);
+  if (data instanceof Uint8Array) {  // the weights mount: binary data, parsed once per model
+    const spec = parseBlob(data);
+    if (!registry()[spec.id]) registry()[spec.id] = createDecoder(spec);
     return;
   }
   sliders(component);
