@@ -165,7 +165,7 @@ if name:
             labels = list(model.config.labels)
             label = st.sidebar.selectbox("Class label fed to the decoder", range(len(labels)),
                                          format_func=lambda i: labels[i], key="trav_label")
+        live_weights(name)  # first, so the browser parses the weights while the rest of the page arrives
         start_controls(name, model)
-        live_weights(name)
         live_section(name, model, label)
         interpolation_section(name, model, label)
