@@ -70,7 +70,7 @@ def _endpoints(name: str, model) -> tuple[np.ndarray, np.ndarray, str, str] | No
     data = get_dataset(dname)
     cols = st.columns(2)
     ia = int(cols[0].number_input("Image A index", 0, len(data) - 1, 0, key="interp_a"))
-    ib = int(cols[1].number_input("Image B index", 0, len(data) - 1, 1, key="interp_b"))
+    ib = int(cols[1].number_input("Image B index", 0, len(data) - 1, len(data) // 2, key="interp_b"))  # another class
     mu, _ = encode_dataset(model, data.x[[ia, ib]], data.y[[ia, ib]])
     return mu[0].astype(float), mu[1].astype(float), f"image #{ia}", f"image #{ib}"
 

@@ -15,6 +15,7 @@ Figures (targets from issue 4):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -103,7 +104,6 @@ def main() -> None:
         page.wait_for_timeout(500)
         fps, frames, elapsed = drag_fps(page, args.drag_seconds)
         page.wait_for_timeout(1000)  # let the release of the sweep settle
-        page.evaluate("() => 0")
         lat = []
         for i in range(args.releases):
             lat.append(release_latency(page, 1 if i % 2 == 0 else -1))
@@ -122,7 +122,9 @@ def main() -> None:
     med_open = statistics.median(opens)
     med_lat = statistics.median(v[0] for v in lat)
     med_img = statistics.median(v[1] for v in lat)
-    print("traversal page, mnist-16d, headless Chromium + streamlit run on this machine")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"traversal page, mnist-16d, headless Chromium + streamlit run on this machine "
+          f"({os.cpu_count()} CPUs, load average {load} at the end)")
     print(f"  live decode during a continuous drag  {fps:6.1f} frames/s   ({frames} frames in {elapsed:.2f} s; "
           f"one browser decode {decode_ms:.2f} ms)   target >= 30   {'ok' if fps >= 30 else 'MISSED'}")
     print(f"  release -> server-confirmed image     {med_lat:6.0f} ms median ({', '.join(f'{v[0]:.0f}' for v in lat)})"
