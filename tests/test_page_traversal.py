@@ -154,3 +154,12 @@ def test_switching_to_digits_2d_resets_z_and_orders_its_two_dimensions():
     assert at.session_state.trav_z == [0.0, 0.0]
     strips = [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs[0].caption.startswith("Rows")]
     assert len(strips) == 1 and strips[0].count("(KL") == 2
+
+
+def test_uploads_for_another_model_do_not_break_the_endpoint_choice(conditional_checkpoint):
+    _, path = conditional_checkpoint
+    at = page({"traversal_start": {"model": "mnist-2d", "z": [0.1, 0.2], "source": "upload: a.png"},
+               "interpolate_endpoints": {"model": path, "a": [1.0, 0, 0], "b": [0, 1.0, 0], "labels": ["A", "B"]}})
+    ok(at)
+    assert at.sidebar.selectbox[0].value == "mnist-2d" and at.session_state.trav_z == [0.1, 0.2]
+    assert at.radio(key="interp_source").value == "Two data-set images"
