@@ -158,7 +158,9 @@ def png_bytes(image: np.ndarray, scale: int = 1) -> bytes:
     if scale > 1:
         arr = np.kron(arr, np.ones((scale, scale), dtype=np.uint8))
     buf = io.BytesIO()
-    Image.fromarray(arr, mode="L").save(buf, format="PNG")
+    # Fast zlib level: these PNGs are made on every slider release, and level 6 costs 2-5x the time
+    # for files only ~20 % smaller.
+    Image.fromarray(arr, mode="L").save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
