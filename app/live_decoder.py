@@ -39,8 +39,7 @@ def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = 
     else:
         active, inactive = kl_order(kl)
     data = {
-        "mode": "sliders", "weights_id": weights_id, "height": model.config.image_shape[0],
-        "width": model.config.image_shape[1],
+        "weights_id": weights_id, "height": model.config.image_shape[0], "width": model.config.image_shape[1],
         "range": SLIDER_RANGE, "threshold": INACTIVE_KL,
         "active": [[d, _num(kl[d])] for d in active], "inactive": [[d, _num(kl[d])] for d in inactive],
         "start": {"nonce": nonce, "z": [float(v) for v in z], "note": note},
