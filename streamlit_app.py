@@ -7,6 +7,7 @@ st.set_page_config(page_title="VAE latent explorer", page_icon="🧭", layout="w
 pages = [
     st.Page("app/pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("app/pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
+    st.Page("app/pages/traversal.py", title="Traversal", icon=":material/tune:"),
     st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon=":material/ssid_chart:"),
 ]
 

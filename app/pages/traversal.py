@@ -1,0 +1,171 @@
+"""Traversal: drag latent sliders and watch the decoder live, strips along each dimension, interpolation."""
+
+import base64
+
+import numpy as np
+import streamlit as st
+
+from app.cache import get_dataset, get_model, list_models
+from app.live_decoder import live_decoder, live_weights, released
+from app.traversal_cache import data_name
+from app.traversal_sections import export_buttons, interpolation_section, strips_section
+from app.ui import user_errors
+from vae_core.errors import VAECoreError
+from vae_core.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z, png_bytes
+
+S = st.session_state
+
+st.title("Latent traversal")
+st.markdown("Drag a slider: your browser re-runs the decoder on every mouse move, so the image follows the drag. "
+            "On release the server decodes the same z with PyTorch, the source of truth, and the two are compared.")
+with st.expander("Formulas"):
+    st.latex(r"x = \mu_D(z), \qquad z = \mu + \sigma \odot \varepsilon, \quad \varepsilon \sim \mathcal{N}(0, I)")
+    st.latex(r"\overline{\mathrm{KL}}_j = \frac{1}{N}\sum_{i=1}^{N} \tfrac12\left(\mu_{ij}^2 + \sigma_{ij}^2 "
+             r"- \log \sigma_{ij}^2 - 1\right)")
+    st.markdown("Sliders are ordered by the average KL of their dimension over the training set; a dimension "
+                "with average KL under 0.01 nats carries almost no information and is grouped as inactive.")
+
+
+def set_start(z, source: str) -> None:
+    """Move the sliders to a new starting point (clamped to the slider range, and say so)."""
+    z, clamped = clamp(z, SLIDER_RANGE)
+    note = ""
+    if clamped:
+        dims = ", ".join(f"z{d + 1}" for d in clamped[:8])
+        note = f"{dims} outside the slider range [-{SLIDER_RANGE:g}, {SLIDER_RANGE:g}]: clamped."
+    S.trav_z, S.trav_source, S.trav_note = [float(v) for v in z], source, note
+    S.trav_nonce = S.get("trav_nonce", 0) + 1
+
+
+def pick_model() -> str | None:
+    names = list_models()
+    handoff = S.pop("traversal_start", None)  # set by the upload page before switching here
+    if handoff:
+        S.trav_upload = handoff
+        S.traversal_model = handoff["model"]
+    pair = S.get("interpolate_endpoints")
+    if pair and S.get("trav_pair_seen") != pair:  # a new pair from the upload page: show its path at once
+        S.trav_pair_seen = pair
+        S.interp_on, S.interp_source = True, "Two uploads"
+        if not handoff:
+            S.traversal_model = pair["model"]
+    extra = [m for m in (S.get("trav_upload", {}).get("model"), (pair or {}).get("model")) if m and m not in names]
+    options = names + list(dict.fromkeys(extra))
+    if not options:
+        st.error("No pretrained models found in pretrained/. Train one with `python -m vae_core train`.")
+        return None
+    if S.get("traversal_model") not in options:
+        S.traversal_model = "mnist-16d" if "mnist-16d" in options else options[0]
+    name = st.sidebar.selectbox("Model", options, key="traversal_model")
+    if handoff and handoff.get("model") == name:
+        set_start(handoff["z"], handoff.get("source", "upload"))
+        S.trav_model_loaded = name  # so the model check below keeps this start point
+    return name
+
+
+def start_controls(name: str, model) -> None:
+    d = model.config.latent_dim
+    cols = st.columns([1, 1, 2, 3])
+    if cols[0].button("Zero", key="start_zero", use_container_width=True):
+        set_start(np.zeros(d), "zero")
+    if cols[1].button("Random draw", key="start_random", use_container_width=True):
+        S.trav_seed = S.get("trav_seed", 0) + 1
+        set_start(np.random.default_rng(S.trav_seed).standard_normal(d), f"prior draw (seed {S.trav_seed})")
+    up = S.get("trav_upload")
+    if up and up.get("model") == name and cols[1].button("Uploaded image", key="start_upload"):
+        set_start(up["z"], up.get("source", "upload"))
+    dname = data_name(name)
+    if dname:
+        data = get_dataset(dname)
+        with cols[2].form("start_index_form", border=False):
+            index = st.number_input(f"{dname} image index", 0, len(data) - 1, 0, key="start_index")
+            if st.form_submit_button("Start from its mu"):
+                start_from_image(model, data, int(index))
+    with cols[3].form("typed_z_form", border=False):
+        text = st.text_input(f"Exact z ({d} comma-separated numbers)", key="typed_z")
+        if st.form_submit_button("Set z") and text.strip():
+            with user_errors():
+                set_start(parse_z(text, d), "typed")
+    if dname:
+        gallery(model, get_dataset(dname))
+
+
+def start_from_image(model, data, index: int) -> None:
+    from vae_core.aggregate import encode_dataset
+
+    mu, _ = encode_dataset(model, data.x[index:index + 1], data.y[index:index + 1])
+    label = data.class_names[int(data.y[index])] if data.class_names else str(data.y[index])
+    set_start(mu[0], f"mu of {data.name} image #{index} ({label})")
+
+
+def gallery(model, data) -> None:
+    with st.expander("Start from a gallery image"):
+        idx = np.random.default_rng(7).choice(len(data), 8, replace=False)
+        cols = st.columns(8)
+        for col, i in zip(cols, idx):
+            col.image((data.images([i])[0] * 255).astype(np.uint8), width=56, output_format="PNG")
+            if col.button(f"#{i}", key=f"gallery_{i}"):
+                start_from_image(model, data, int(i))
+
+
+def take_release() -> None:
+    """on_release callback: runs before the fragment reruns, so the component is mounted with the
+    server's decode of exactly this release (no second round trip)."""
+    rel = released()
+    if not rel or rel.get("nonce") != S.get("trav_nonce") or rel.get("seq") == S.get("trav_seq"):
+        return
+    try:
+        z, _ = clamp(rel["z"], SLIDER_RANGE)  # the component clamps too; never trust the wire
+    except (KeyError, TypeError, VAECoreError):
+        return
+    if len(z) == len(S.trav_z):
+        S.trav_z, S.trav_seq, S.trav_pixels = [float(v) for v in z], rel["seq"], rel.get("pixels")
+        S.trav_source, S.trav_note = "dragged", ""
+
+
+@st.fragment
+def live_section(name: str, model, label: int | None) -> None:
+    z = np.asarray(S.trav_z)
+    server = decode(model, z, label)[0]
+    u8 = np.round(server.clip(0, 1) * 255).astype(np.uint8)  # rounded exactly as the browser rounds
+    pixels, gap = S.get("trav_pixels"), None
+    if pixels is not None and len(pixels) == server.size and S.get("trav_seq"):
+        gap = float(np.max(np.abs(np.asarray(pixels, dtype=np.float64) - server.reshape(-1))))
+    if S.get("trav_note"):
+        st.warning(S.trav_note)
+    live_decoder(name, S.trav_z, S.trav_nonce, label, note=S.get("trav_note", ""), on_release=take_release,
+                 server={"seq": S.get("trav_seq", 0), "u8": base64.b64encode(u8.tobytes()).decode(), "gap": gap})
+    left, right = st.columns([1, 2])
+    scale = max(1, 168 // model.config.image_shape[0])
+    png = png_bytes(u8, scale=max(1, 168 // model.config.image_shape[0]))  # encoded once: shown and exported
+    left.image(png, caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})", output_format="PNG")
+    with right:
+        st.markdown(f"**z** ({S.trav_source}): `{np.array2string(z, precision=2, max_line_width=90)}`")
+        if gap is not None:
+            show = st.success if gap <= 1e-4 else st.error
+            show(f"Browser and server decodes agree to {gap:.1e} per pixel (max |difference|; limit 1e-4).")
+        export_buttons(name, z, png, label)
+    strips_section(model, z, label)
+
+
+name = pick_model()
+if name:
+    with user_errors():
+        model = get_model(name)
+        check_latent_dim(model.config.latent_dim)
+        d = model.config.latent_dim
+        if S.get("trav_model_loaded") != name or len(S.get("trav_z", [])) != d:
+            given = len(S.get("trav_z", [])) if S.get("trav_model_loaded") == name else d
+            S.trav_model_loaded = name
+            set_start(np.zeros(d), "zero")
+            if given != d:
+                S.trav_note = f"The start point had {given} numbers but this model has {d} dimensions: starting at 0."
+        label = None
+        if model.config.conditional:
+            labels = list(model.config.labels)
+            label = st.sidebar.selectbox("Class label fed to the decoder", range(len(labels)),
+                                         format_func=lambda i: labels[i], key="trav_label")
+        live_weights(name)  # first, so the browser parses the weights while the rest of the page arrives
+        start_controls(name, model)
+        live_section(name, model, label)
+        interpolation_section(name, model, label)
