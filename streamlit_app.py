@@ -7,7 +7,7 @@ st.set_page_config(page_title="VAE latent explorer", page_icon="🧭", layout="w
 pages = [
     st.Page("app/pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon="📈"),
-    st.Page("app/pages/upload.py", title="Upload and draw", icon="✍️"),
+    st.Page("app/pages/upload.py", title="Upload and draw", icon=":material/draw:"),
 ]
 
 st.navigation(pages).run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -14,6 +15,7 @@ from vae_core.upload import OOD_PERCENTILE, error_map_rgb
 
 TRAVERSAL = Path(__file__).resolve().parent / "pages" / "traversal.py"
 TRAVERSAL_PAGE = "app/pages/traversal.py"
+_PALETTE = plotly.colors.qualitative.D3  # ten distinct hues, one per digit class
 NO_TRAVERSAL = "The traversal page is not part of this app yet."
 
 FORMULAS = [
@@ -35,7 +37,8 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
     for c, cname in enumerate(ref.class_names):
         pts = ref.points[ref.labels == c]
         fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(cname),
-                                   marker=dict(size=3, opacity=0.45), hoverinfo="name"))
+                                   marker=dict(size=3, opacity=0.5, color=_PALETTE[c % len(_PALETTE)]),
+                                   hoverinfo="name"))
     for i, r in enumerate(results):
         centre = ref.projection.points(r.mu[None])[0]
         ring = ellipse(centre, ref.projection.covariance(r.sigma))

@@ -43,13 +43,18 @@ class Preprocessed:
 
 
 def _preview(arr: np.ndarray) -> np.ndarray:
+    """A PREVIEW_SIZE square thumbnail; narrow crops are letterboxed in grey so a
+    row of previews lines up."""
     img = Image.fromarray(arr if arr.dtype == np.uint8 else np.round(np.clip(arr, 0, 1) * 255).astype(np.uint8))
-    if max(img.size) > PREVIEW_SIZE:
-        img.thumbnail((PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.BILINEAR)
-    elif max(img.size) < PREVIEW_SIZE // 2:  # 28 px results: enlarge crisply
-        k = PREVIEW_SIZE // max(img.size)
-        img = img.resize((img.width * k, img.height * k), Image.Resampling.NEAREST)
-    return np.asarray(img)
+    img = img.convert("RGB")
+    k = PREVIEW_SIZE / max(img.size)
+    small = k < 1 or max(img.size) >= PREVIEW_SIZE // 2
+    size = (max(1, round(img.width * k)), max(1, round(img.height * k)))
+    # Small images (the 28 px results) are enlarged with visible pixels, not blurred.
+    img = img.resize(size, Image.Resampling.BILINEAR if small else Image.Resampling.NEAREST)
+    canvas = Image.new("RGB", (PREVIEW_SIZE, PREVIEW_SIZE), (96, 96, 96))
+    canvas.paste(img, ((PREVIEW_SIZE - img.width) // 2, (PREVIEW_SIZE - img.height) // 2))
+    return np.asarray(canvas)
 
 
 def orient(img: Image.Image) -> tuple[Image.Image, str]:
