@@ -20,8 +20,9 @@ ALLOWED_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
 EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp")
 MAX_PIXELS = 40_000_000
 # JPEGs can be decoded at 1/2, 1/4 or 1/8 scale for free; a digit needs far
-# less than this, so a 10,000 x 10,000 photo is decoded at 1,250 x 1,250.
-JPEG_DRAFT = (2048, 2048)
+# less than this (preprocessing works at 512 px), so a 10,000 x 10,000 photo is
+# decoded at 1,250 x 1,250.
+JPEG_DRAFT = (1024, 1024)
 
 
 def open_image(source: str | Path | bytes, name: str | None = None, orient: bool = True) -> Image.Image:
@@ -38,7 +39,10 @@ def open_image(source: str | Path | bytes, name: str | None = None, orient: bool
         raise ImageError(f"{label}: the file is empty")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from ~89 MP and refuses from ~179 MP at open; our own,
+            # lower limit below applies after a JPEG's free downscaling, so a huge
+            # phone JPEG still opens while a huge PNG does not.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
             if img.format == "JPEG":
                 img.draft(img.mode, JPEG_DRAFT)
