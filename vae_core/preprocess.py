@@ -43,7 +43,7 @@ class Preprocessed:
 
 
 def _preview(arr: np.ndarray) -> np.ndarray:
-    """A PREVIEW_SIZE square thumbnail; narrow crops are letterboxed in grey so a
+    """A PREVIEW_SIZE square thumbnail; narrow crops are letterboxed in slate blue so a
     row of previews lines up."""
     img = Image.fromarray(arr if arr.dtype == np.uint8 else np.round(np.clip(arr, 0, 1) * 255).astype(np.uint8))
     img = img.convert("RGB")
@@ -52,7 +52,7 @@ def _preview(arr: np.ndarray) -> np.ndarray:
     size = (max(1, round(img.width * k)), max(1, round(img.height * k)))
     # Small images (the 28 px results) are enlarged with visible pixels, not blurred.
     img = img.resize(size, Image.Resampling.BILINEAR if small else Image.Resampling.NEAREST)
-    canvas = Image.new("RGB", (PREVIEW_SIZE, PREVIEW_SIZE), (96, 96, 96))
+    canvas = Image.new("RGB", (PREVIEW_SIZE, PREVIEW_SIZE), (70, 95, 140))  # slate: neither paper nor ink
     canvas.paste(img, ((PREVIEW_SIZE - img.width) // 2, (PREVIEW_SIZE - img.height) // 2))
     return np.asarray(canvas)
 
