@@ -77,9 +77,14 @@ def test_step_3_inverts_light_paper_automatically_and_obeys_the_override():
     auto = preprocess(dark_paper)
     assert not auto.inverted and auto.pixels.max() > 0.9 and auto.pixels[0, 0] == 0
     assert preprocess(_photo()).inverted
-    forced = ink_image(to_grayscale(_photo()), invert=False)
-    assert forced[0, 0] > 0.5  # paper treated as ink when the user says so
-    assert not preprocess(_photo(), invert=False).inverted
+    # A sheet photographed on a dark table: the border is dark, so the automatic
+    # guess is wrong; the override fixes it, and the table is too wide to be ink.
+    on_table = np.full((300, 300), 40, dtype=np.uint8)
+    on_table[40:260, 50:250] = np.asarray(_photo(size=(200, 220), box=(85, 30, 115, 190)))
+    assert not preprocess(Image.fromarray(on_table)).inverted
+    fixed = preprocess(Image.fromarray(on_table), invert=True)
+    assert fixed.inverted
+    assert np.abs(fixed.pixels - preprocess(_photo()).pixels).mean() < 0.02
 
 
 def test_step_4_removes_paper_texture_noise_and_specks_and_saturates_strokes():
@@ -92,6 +97,15 @@ def test_step_4_removes_paper_texture_noise_and_specks_and_saturates_strokes():
     assert (out[:25] == 0).all() and (out[95:] == 0).all()  # texture and specks are gone
     stroke = out[30:90, 55:62]
     assert (stroke == 1.0).mean() >= 0.35 and stroke.mean() > 0.9  # its core is full white, as in MNIST
+
+
+def test_step_4_a_shadow_across_the_paper_is_not_taken_for_ink():
+    xx = np.arange(400)[None, :].repeat(400, 0)
+    photo = 230 - 120 * np.clip((xx - 250) / 150, 0, 1)  # the right side darkens to 110
+    photo[80:320, 180:215] = 40
+    photo += np.random.default_rng(0).normal(0, 5, photo.shape)
+    prep = preprocess(Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8)))
+    assert prep.steps[4].note == "ink box 35x240"  # the stroke alone, not the shadow
 
 
 @pytest.mark.parametrize("value", [0, 255])

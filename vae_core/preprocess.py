@@ -93,8 +93,23 @@ def light_background(gray: np.ndarray) -> bool:
     return float(np.median(border)) > 0.5
 
 
+def flatten_background(ink: np.ndarray) -> np.ndarray:
+    """Subtract the paper's own brightness, estimated by a grey opening wider than any
+    stroke (a white top-hat), so a shadow or a lamp's gradient is not taken for ink.
+    A stroke is about a tenth of the digit's height, so a quarter of the picture is
+    wider than any stroke unless the digit overfills the frame."""
+    size = max(15, max(ink.shape) // 4)
+    background = ndimage.grey_opening(ink, size=(size, size))
+    # The opening is blocky; smooth it, but never below itself, or a sharp edge
+    # (the sheet against a dark table) would leave a rim of false ink.
+    background = np.maximum(background, ndimage.uniform_filter(background, size))
+    return np.clip(ink - np.minimum(background, ink), 0.0, 1.0)
+
+
 def clean_ink(ink: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
-    """Step 4: stretch paper to 0 and ink to 1, then zero texture, noise and specks."""
+    """Step 4: flatten uneven light, stretch paper to 0 and ink to 1, then zero texture,
+    noise and specks."""
+    ink = flatten_background(ink)
     lo = float(np.median(ink))  # paper: a digit covers well under half the picture
     # The strongest ink after a slight blur, so one hot pixel of sensor noise
     # cannot stand in for the ink's level.
@@ -105,16 +120,33 @@ def clean_ink(ink: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
         raise ImageError("no ink found: the image is blank or has almost no contrast, so there is nothing to crop")
     out = np.clip((ink - lo) / (hi - lo), 0.0, 1.0)
     out[out < threshold] = 0.0
+    out = drop_frames_and_specks(out)
     if out.any():
         # MNIST strokes are saturated in their core (they began as binary scans); a
         # photo's ink is uneven, so the stronger part of the ink is set to full white.
         out = np.clip(out / np.percentile(out[out > 0], SATURATE), 0.0, 1.0)
-    labels, n = ndimage.label(out > 0)
-    if n > 1:
-        sizes = np.bincount(labels.ravel())[1:]
-        keep = np.zeros(n + 1, dtype=bool)
-        keep[1:] = sizes >= MIN_SPECK * sizes.max()
-        out[~keep[labels]] = 0.0
+    return out
+
+
+def drop_frames_and_specks(ink: np.ndarray) -> np.ndarray:
+    """Zero blobs that run along the picture's edge for half its side or more (a
+    table, the sheet's edge, a scanner lid) unless nothing else is left, then blobs
+    under MIN_SPECK of the largest (dirt, sensor noise)."""
+    labels, n = ndimage.label(ink > 0)
+    if n == 0:
+        return ink
+    ring = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    on_edge = np.bincount(ring, minlength=n + 1)
+    keep = np.ones(n + 1, dtype=bool)
+    keep[0] = False
+    frames = on_edge >= 0.5 * min(ink.shape)
+    frames[0] = False
+    if (keep & ~frames).any():
+        keep &= ~frames
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)
+    keep &= sizes >= MIN_SPECK * sizes[keep].max()
+    out = ink.copy()
+    out[~keep[labels]] = 0.0
     return out
 
 
