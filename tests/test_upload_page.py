@@ -96,3 +96,32 @@ def _needs_models():
     missing = {"mnist-2d", "digits-2d"} - set(list_models())
     if missing:
         pytest.fail(f"pretrained models missing: {sorted(missing)}")
+
+
+def test_traversal_actions_hand_over_the_codes(monkeypatch, tmp_path):
+    # AppTest runs the page in this process, so the page sees these patches: a
+    # traversal page that exists, and a switch_page that records where it goes.
+    import streamlit as st
+
+    import app.upload_view as view
+
+    fake = tmp_path / "traversal.py"
+    fake.write_text("")
+    monkeypatch.setattr(view, "TRAVERSAL", fake)
+    visits = []
+    monkeypatch.setattr(st, "switch_page", lambda page: visits.append(page))
+    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    at.file_uploader[0].set_value([("one.png", _bytes(_one(), "PNG"), "image/png"),
+                                   ("zero.jpg", _bytes(_zero(), "JPEG"), "image/jpeg")]).run()
+    buttons = [b for b in at.button if b.label == "Open in traversal"]
+    assert len(buttons) == 2 and not buttons[1].disabled
+    buttons[1].click().run()
+    start = at.session_state["traversal_start"]
+    assert start["model"] == "mnist-2d" and start["source"] == "upload: zero.jpg"
+    assert len(start["z"]) == 2 and all(isinstance(v, float) for v in start["z"])
+    assert visits == ["app/pages/traversal.py"]
+    [interp] = [b for b in at.button if b.label == "Interpolate between these two uploads"]
+    interp.click().run()
+    ends = at.session_state["interpolate_endpoints"]
+    assert ends["labels"] == ["one.png", "zero.jpg"] and ends["b"] == start["z"] and ends["a"] != ends["b"]
+    assert visits == ["app/pages/traversal.py"] * 2
