@@ -10,7 +10,7 @@ from scipy import ndimage
 from vae_core.errors import ImageError
 from vae_core.imageio import open_image
 from vae_core.preprocess import (PREVIEW_SIZE, WORK_SIZE, centre_by_mass, clean_ink, crop_to_ink, fit_box,
-                                 ink_image, mnist_style, orient, preprocess, to_grayscale)
+                                 mnist_style, orient, preprocess, to_grayscale)
 
 
 def _photo(size=(200, 300), box=(60, 50, 90, 220), ink=30, paper=230):

@@ -98,6 +98,15 @@ def _needs_models():
         pytest.fail(f"pretrained models missing: {sorted(missing)}")
 
 
+
+def test_a_16d_model_is_mapped_in_its_pca_plane(page):
+    page.sidebar.selectbox[0].select("mnist-16d")
+    page.file_uploader[0].set_value(("zero.jpg", _bytes(_zero(), "JPEG"), "image/jpeg"))
+    at = page.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("PCA plane of the 16-D codes" in c.value for c in at.caption)
+    assert any(e.label.startswith("zero.jpg — guess 0") for e in at.expander)
+
 def test_traversal_actions_hand_over_the_codes(monkeypatch, tmp_path):
     # AppTest runs the page in this process, so the page sees these patches: a
     # traversal page that exists, and a switch_page that records where it goes.

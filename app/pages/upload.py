@@ -1,5 +1,7 @@
 """Upload and draw: your own handwriting, preprocessed like MNIST, encoded and placed in the latent space."""
 
+import logging
+
 import streamlit as st
 
 from app.cache import get_model
@@ -7,6 +9,7 @@ from app.draw_pad import draw_pad
 from app.ui import model_picker, user_errors
 from app.upload_cache import analyse, reference
 from app.upload_view import FORMULAS, interpolate_action, latent_map, result_panel
+from vae_core.errors import VAECoreError
 from vae_core.imageio import EXTENSIONS
 from vae_core.upload import to_csv
 
@@ -55,8 +58,8 @@ with user_errors():
             try:
                 results.append(analyse(name, data, file_name, INVERT[choice]))
             except Exception as exc:  # one bad file must not stop the batch or show a traceback
-                from vae_core.errors import VAECoreError
-
+                if not isinstance(exc, VAECoreError):  # a bug, not the user's doing: keep its traceback in the log
+                    logging.getLogger(__name__).exception("upload %s failed", file_name)
                 msg = str(exc) if isinstance(exc, VAECoreError) else \
                     f"{file_name}: could not be processed ({type(exc).__name__})"
                 st.error(msg if msg.startswith(file_name) else f"{file_name}: {msg}")
