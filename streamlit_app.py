@@ -8,6 +8,7 @@ pages = [
     st.Page("app/pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("app/pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
     st.Page("app/pages/traversal.py", title="Traversal", icon=":material/tune:"),
+    st.Page("app/pages/upload.py", title="Upload and draw", icon=":material/draw:"),
     st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon=":material/ssid_chart:"),
 ]
 

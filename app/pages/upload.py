@@ -1,0 +1,89 @@
+"""Upload and draw: your own handwriting, preprocessed like MNIST, encoded and placed in the latent space."""
+
+import logging
+
+import streamlit as st
+
+from app.cache import get_model
+from app.draw_pad import draw_pad
+from app.ui import model_picker, user_errors
+from app.upload_cache import analyse, reference
+from app.upload_view import FORMULAS, interpolate_action, latent_map, result_panel
+from vae_core.errors import VAECoreError
+from vae_core.imageio import EXTENSIONS
+from vae_core.upload import to_csv
+
+MAX_FILES = 64
+INVERT = {"automatic (from the border)": None, "dark ink on light paper": True, "light ink on dark": False}
+
+st.title("Upload and draw")
+st.markdown(
+    "Photograph or scan a handwritten digit, or draw one. Each picture goes through MNIST's own recipe "
+    "(orientation, grayscale, inversion, contrast, crop, resize to 20 px, centring by mass), is encoded by "
+    "$q(z\\mid x)$, and is shown among the training set's codes.")
+
+name = model_picker()
+if name is None:
+    st.stop()
+model = get_model(name)
+if model.config.conditional:
+    st.error(f"{name} is conditional on the class label; pick an unconditional model to encode uploads.")
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    files = st.file_uploader(
+        f"Images (up to {MAX_FILES}): {', '.join(e.upper() for e in EXTENSIONS if e not in ('jpeg', 'tif'))}; "
+        "at most 10 MB each", type=list(EXTENSIONS), accept_multiple_files=True, key="uploads")
+    choice = st.radio("Ink", list(INVERT), horizontal=True, key="invert",
+                      help="Automatic inverts when the picture's border is light, i.e. dark ink on paper.")
+with right:
+    drawing = draw_pad()
+
+items = [(f.name, f.getvalue()) for f in files or []]
+if len(items) > MAX_FILES:
+    st.warning(f"{len(items)} files uploaded; only the first {MAX_FILES} are encoded.")
+    items = items[:MAX_FILES]
+if drawing is not None:
+    items.append(("drawing.png", drawing))
+if not items:
+    st.info("Upload an image or draw a digit to see where it lands in the latent space.")
+    st.stop()
+
+with user_errors():
+    ref = reference(name)
+    results = []
+    with st.spinner(f"Encoding {len(items)} image(s)…"):
+        for file_name, data in items:
+            try:
+                results.append(analyse(name, data, file_name, INVERT[choice]))
+            except Exception as exc:  # one bad file must not stop the batch or show a traceback
+                if not isinstance(exc, VAECoreError):  # a bug, not the user's doing: keep its traceback in the log
+                    logging.getLogger(__name__).exception("upload %s failed", file_name)
+                msg = str(exc) if isinstance(exc, VAECoreError) else \
+                    f"{file_name}: could not be processed ({type(exc).__name__})"
+                st.error(msg if msg.startswith(file_name) else f"{file_name}: {msg}")
+
+    if results:
+        st.subheader("Where they land")
+        view = "the latent plane" if ref.projection.identity else \
+            f"the PCA plane of the {model.config.latent_dim}-D codes (q(z|x)'s covariance projected)"
+        st.caption(f"{len(ref.codes):,} {ref.data_name} encoder means coloured by class, in {view}; "
+                   "stars are your images, rings their 1-σ ellipses.")
+        st.plotly_chart(latent_map(ref, results), key="upload_map", config={"displayModeBar": False})
+        with st.expander("How each number is computed", expanded=False):
+            for tex, words in FORMULAS:
+                st.latex(tex)
+                st.caption(words)
+        rows = [{"file": r.name, "model": name, "elbo": r.elbo, "reconstruction_term": r.rec_term, "kl": r.kl,
+                 "iw_log_px": r.iw_log_px, "k": r.k, "gap": r.gap, "self_consistency": r.self_consistency,
+                 "log_px_percentile": r.percentile, "out_of_distribution": r.ood, "knn_guess": r.guess,
+                 "knn_vote_share": r.share, "mu": r.mu.tolist(), "sigma": r.sigma.tolist()} for r in results]
+        st.download_button("Download codes and figures (CSV)", to_csv(rows), file_name=f"uploads_{name}.csv",
+                           mime="text/csv", key="csv")
+        if len(results) >= 2:
+            interpolate_action(results, name)
+        for i, r in enumerate(results):
+            label = f"{r.name} — guess {r.guess} ({r.share:.0%})" + (" — out of distribution" if r.ood else "")
+            with st.expander(label, expanded=i < 3):
+                result_panel(i, r, ref, name)

@@ -1,0 +1,73 @@
+"""End to end in Chromium: upload a PNG and a JPEG, and draw on the pad."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from browser import chromium_page, require_chromium, screenshot, streamlit_server
+from upload_e2e import open_upload_page, upload, wait_for_results
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server():
+    require_chromium()
+    with streamlit_server() as url:
+        yield url
+
+
+def _files(tmp_path):
+    one = np.full((300, 240), 230, np.uint8)
+    one[40:260, 110:135] = 25
+    Image.fromarray(one).save(tmp_path / "one.png")
+    yy, xx = np.mgrid[:300, :300]
+    r = np.hypot((yy - 150) / 1.3, xx - 150)
+    zero = np.where((r > 70) & (r < 95), 30, 220).astype(np.uint8)
+    Image.fromarray(np.stack([zero] * 3, -1)).save(tmp_path / "zero.jpg", quality=75)
+    return [tmp_path / "one.png", tmp_path / "zero.jpg"]
+
+
+def _no_failures(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_uploading_a_png_and_a_jpeg_shows_markers_reconstructions_and_neighbours(server, tmp_path):
+    with chromium_page(viewport=(1400, 3400)) as page:
+        open_upload_page(page, server)
+        upload(page, _files(tmp_path))
+        wait_for_results(page, 2)
+        # the map's upload markers are labelled with the file names
+        for name in ("one.png", "zero.jpg"):
+            page.locator(".js-plotly-plot .textpoint", has_text=name).wait_for(timeout=30_000)
+        for what in ("reconstruction μ_D(μ(x))", "model input x"):
+            assert page.get_by_text(what, exact=True).count() == 2
+        neighbours = page.get_by_text("8 nearest training images")
+        assert neighbours.count() == 2
+        assert page.get_by_text("one.png — guess 1").count() == 1
+        assert page.get_by_text("zero.jpg — guess 0").count() == 1
+        _no_failures(page)
+        path = screenshot(page, "upload")
+        assert path.stat().st_size > 50_000
+
+
+def test_a_stroke_on_the_drawing_pad_is_encoded(server):
+    with chromium_page(viewport=(1400, 2400)) as page:
+        open_upload_page(page, server)
+        canvas = page.locator("canvas").first
+        canvas.wait_for(timeout=30_000)
+        box = canvas.bounding_box()
+        assert box and box["width"] > 200
+        x, y = box["x"] + box["width"] / 2, box["y"] + 0.15 * box["height"]
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for step in range(1, 21):  # a vertical stroke: a "1"
+            page.mouse.move(x + step * 0.5, y + step * 0.035 * box["height"])
+        page.mouse.up()
+        wait_for_results(page, 1)
+        page.get_by_text("drawing.png — guess").wait_for(timeout=30_000)
+        page.locator(".js-plotly-plot .textpoint", has_text="drawing.png").wait_for(timeout=30_000)
+        assert page.get_by_text("q(z|x)").count() >= 1
+        _no_failures(page)
+        screenshot(page, "upload_drawing")
