@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import plotly.colors
@@ -13,10 +12,8 @@ from app.upload_cache import Reference, Result
 from vae_core.latent_map import ellipse
 from vae_core.upload import OOD_PERCENTILE, error_map_rgb
 
-TRAVERSAL = Path(__file__).resolve().parent / "pages" / "traversal.py"
 TRAVERSAL_PAGE = "app/pages/traversal.py"
 _PALETTE = plotly.colors.qualitative.D3  # ten distinct hues, one per digit class
-NO_TRAVERSAL = "The traversal page is not part of this app yet."
 
 FORMULAS = [
     (r"\mathrm{ELBO}(x) = \mathbb{E}_{q(z\mid x)}[\log p(x\mid z)] - \mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)",
@@ -98,8 +95,7 @@ def result_panel(i: int, r: Result, ref: Reference, model_name: str) -> None:
     st.image([_scaled(ref.images[j], 56) for j in r.neighbours],
              caption=[f"{ref.class_names[ref.labels[j]]} · d={d:.2f}" for j, d in zip(r.neighbours, r.distances)],
              width=56)
-    if st.button("Open in traversal", key=f"traverse_{i}", disabled=not TRAVERSAL.exists(),
-                 help=None if TRAVERSAL.exists() else NO_TRAVERSAL):
+    if st.button("Open in traversal", key=f"traverse_{i}", help="Start the traversal sliders at this image's mu."):
         st.session_state["traversal_start"] = {"model": model_name, "z": [float(v) for v in r.mu],
                                                "source": f"upload: {r.name}"}
         st.switch_page(TRAVERSAL_PAGE)
@@ -111,8 +107,8 @@ def interpolate_action(results: list[Result], model_name: str) -> None:
     a = c[0].selectbox("From", range(len(names)), format_func=names.__getitem__, key="interp_a")
     b = c[1].selectbox("To", range(len(names)), index=1, format_func=names.__getitem__, key="interp_b")
     c[2].write("")
-    if c[2].button("Interpolate between these two uploads", disabled=not TRAVERSAL.exists() or a == b,
-                   help=NO_TRAVERSAL if not TRAVERSAL.exists() else None):
+    if c[2].button("Interpolate between these two uploads", disabled=a == b,
+                   help="Pick two different uploads." if a == b else None):
         st.session_state["interpolate_endpoints"] = {
             "model": model_name, "a": [float(v) for v in results[a].mu], "b": [float(v) for v in results[b].mu],
             "labels": [names[a], names[b]]}

@@ -73,10 +73,9 @@ def test_a_mixed_batch_encodes_the_good_files_and_names_each_bad_one(page):
         assert part in tex
     captions = " ".join(c.value for c in at.caption)
     assert "percentile of 500 training images" in captions
-    # the traversal page does not exist on this branch: the buttons say so instead of failing
     buttons = {b.label: b for b in at.button}
-    assert buttons["Open in traversal"].disabled
-    assert buttons["Interpolate between these two uploads"].disabled
+    assert not buttons["Open in traversal"].disabled
+    assert not buttons["Interpolate between these two uploads"].disabled  # two different uploads are picked
 
 
 def test_a_digits_model_gets_8x8_inputs(page):
@@ -107,16 +106,11 @@ def test_a_16d_model_is_mapped_in_its_pca_plane(page):
     assert any("PCA plane of the 16-D codes" in c.value for c in at.caption)
     assert any(e.label.startswith("zero.jpg — guess 0") for e in at.expander)
 
-def test_traversal_actions_hand_over_the_codes(monkeypatch, tmp_path):
-    # AppTest runs the page in this process, so the page sees these patches: a
-    # traversal page that exists, and a switch_page that records where it goes.
+def test_traversal_actions_hand_over_the_codes(monkeypatch):
+    # AppTest runs the page in this process, so the page sees this patch: a
+    # switch_page that records where it goes.
     import streamlit as st
 
-    import app.upload_view as view
-
-    fake = tmp_path / "traversal.py"
-    fake.write_text("")
-    monkeypatch.setattr(view, "TRAVERSAL", fake)
     visits = []
     monkeypatch.setattr(st, "switch_page", lambda page: visits.append(page))
     at = AppTest.from_file(PAGE, default_timeout=240).run()
