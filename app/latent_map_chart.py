@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from app.map_click import MAP_META
+
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
 GAP_COLOUR = "rgba(230, 60, 60, 0.35)"
@@ -46,7 +48,7 @@ def density_traces(xs, ys, log_q, gaps) -> list[dict]:
         {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(shown, 2), "name": "log q(z)",
          "colorscale": DENSITY_SCALE, "zmin": top - 12.0, "zmax": top, "opacity": 0.85,
          "colorbar": {"title": {"text": "log q(z)"}, "len": 0.6, "y": 0.3},
-         "hovertemplate": "log q(z) = %{z:.2f}<extra></extra>"},
+         "hovertemplate": "(%{x:.2f}, %{y:.2f}): log q(z) = %{z:.2f}<br>click to decode<extra></extra>"},
         {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": np.where(gaps, 1.0, np.nan), "name": "gap", "showscale": False, "hoverinfo": "skip",
          "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]]},
     ]
@@ -60,26 +62,6 @@ def prior_circles() -> list[dict]:
                        "line": {"color": "black", "width": 1, "dash": "dot"}, "hoverinfo": "skip",
                        "name": "prior 1, 2, 3 σ", "legendgroup": "prior", "showlegend": r == 1})
     return traces
-
-
-def lattice_trace(xs: np.ndarray, ys: np.ndarray) -> dict:
-    """Invisible selectable points: Streamlit reports clicks on points only, so the
-    lattice turns a click anywhere, gaps included, into a coordinate."""
-    gx, gy = np.meshgrid(xs, ys)
-    return {"type": "scattergl", "mode": "markers", "name": LATTICE_NAME, "showlegend": False,
-            "x": _round(gx.ravel()), "y": _round(gy.ravel()),
-            "marker": {"size": 6, "opacity": 0, "color": "black"},
-            # The browser draws the clicked lattice point itself, so a click changes no figure data
-            # and the chart is not re-sent or re-drawn.
-            "selected": {"marker": {"opacity": 1, "size": 14, "color": "#111"}},
-            "unselected": {"marker": {"opacity": 0}},
-            "hovertemplate": "decode z = (%{x:.2f}, %{y:.2f})<extra></extra>"}
-
-
-def marker_trace(point, name: str = "decoded z") -> dict:
-    return {"type": "scatter", "mode": "markers", "name": name, "x": [float(point[0])], "y": [float(point[1])],
-            "marker": {"symbol": "x", "size": 14, "color": "black", "line": {"width": 2, "color": "white"}},
-            "hoverinfo": "skip"}
 
 
 def ellipse_trace(xs, ys) -> dict:
@@ -104,8 +86,8 @@ def map_figure(traces: list[dict], axis_titles, box, height: int = 620) -> go.Fi
         "yaxis": {"title": {"text": axis_titles[1]}, "range": [y0, y1], "zeroline": False,
                   "scaleanchor": "x", "scaleratio": 1},
         "legend": {"itemsizing": "constant", "orientation": "h", "y": 1.06},
-        "hovermode": "closest", "clickmode": "event+select", "dragmode": "pan",
-        "uirevision": "keep",
+        "hovermode": "closest", "clickmode": "event", "dragmode": "pan",
+        "uirevision": "keep", "meta": MAP_META,
     }})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import plotly.io
@@ -11,6 +12,7 @@ from PIL import Image
 
 from app import latent_map_cache as lmc
 from app.cache import get_model
+from app.map_click import clicked_point, map_click
 from app.ui import image_grid
 from vae_core.codes import codes_csv
 from vae_core.gaps import CoverageSamples, stats_from_samples
@@ -46,6 +48,33 @@ def clicked_panel(model_name: str, data_name: str, view, mu, point, tau: float) 
     if point is None:
         st.caption("Click anywhere on the map to decode that z.")
         return
+    server_decode(model_name, data_name, view, mu, point, tau)
+
+
+@st.fragment
+def click_decode_fragment(model_name: str, data_name: str, method: str, dims, tau: float) -> None:
+    """The browser decodes a click at once; this fragment, and not the map's, reruns to decode it
+    with PyTorch, so a click never resends the map."""
+    view = lmc.view(model_name, data_name, method, dims)
+    mu = lmc.encodings(model_name, data_name)[0][lmc.view_indices(model_name, data_name, method)]
+    key = f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}"
+    st.markdown("**Decoded at the clicked point**")
+    browser, server = st.columns(2)
+    with browser:
+        map_click(model_name, view, DISPLAY_PX, key=key, on_click=partial(_remember_click, key))
+    with server:
+        point = st.session_state.get("map_clicked")
+        if point is not None:
+            server_decode(model_name, data_name, view, mu, point, tau)
+
+
+def _remember_click(key: str) -> None:
+    point = clicked_point(key)
+    if point is not None:
+        st.session_state.map_clicked = point
+
+
+def server_decode(model_name: str, data_name: str, view, mu, point, tau: float) -> None:
     z, index = view.to_latent(point, mu)
     model = get_model(model_name)
     image = decode_latents(model, z[None])[0]
@@ -54,7 +83,8 @@ def clicked_panel(model_name: str, data_name: str, view, mu, point, tau: float) 
         (image.shape[1] * scale, image.shape[0] * scale), Image.NEAREST)
     ratio = lmc.full_space_log_ratio(model_name, data_name, z)
     where = "in a gap" if ratio < -tau else "covered by q(z)"
-    st.image(pil, caption=f"x = μ_D(z): {where}", output_format="PNG")  # lossless, so it shows the decode
+    # Lossless PNG, so the page shows exactly the decode.
+    st.image(pil, caption=f"x = μ_D(z) by PyTorch: {where}", output_format="PNG")
     st.markdown("decoded z = `" + json.dumps([round(float(v), 4) for v in z]) + "`")
     st.latex(rf"\log q(z) - \log p(z) = {ratio:.2f}\ \text{{nats}}")
     if index is not None:

@@ -8,7 +8,8 @@
 2. A warm rerun of the page after a widget change (the tau slider), server time,
    with AppTest. Goal: <= 150 ms.
 3. Click-to-visible-decode in headless Chromium against a real `streamlit run`:
-   median of --clicks clicks. Goal: <= 300 ms.
+   median of --clicks clicks, to the browser's decode of the clicked z and to the
+   server's PyTorch image of it. Goal: <= 300 ms.
 """
 
 from __future__ import annotations
@@ -96,30 +97,33 @@ def bench_clicks(n: int) -> None:
     from tests.test_browser_latent_map import DECODED_TEXT, TO_PIXELS
 
     rng = np.random.default_rng(0)
-    times = []
+    browser, server = [], []
     with streamlit_server() as url, chromium_page() as page:
         page.goto(f"{url}/latent_map")
         page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=180_000)
+        page.wait_for_selector("[data-testid=map-click-caption]", timeout=60_000)
         page.wait_for_timeout(1500)
-        for _ in range(n + 1):
+        for i in range(n + 1):
             before = page.evaluate(DECODED_TEXT)
-            target = rng.uniform(-3.5, 3.5, size=2).tolist()
-            px = page.evaluate(TO_PIXELS, target)
+            px = page.evaluate(TO_PIXELS, rng.uniform(-3.5, 3.5, size=2).tolist())
             start = time.perf_counter()
             page.mouse.click(*px)
-            try:
-                page.wait_for_function(f"(b) => ({DECODED_TEXT})() !== b", arg=before, timeout=10_000)
-            except Exception:
-                continue  # the click snapped to the same lattice point as before
+            page.wait_for_function("(s) => window.__mapClick && window.__mapClick.seq === s "
+                                   "&& window.__mapClick.previewAt !== null", arg=i + 1, timeout=10_000)
+            browser.append(time.perf_counter() - start)
+            page.wait_for_function(f"(b) => ({DECODED_TEXT})() !== b", arg=before, timeout=10_000)
             page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
                                    ".every(i => i.complete)")
-            times.append(time.perf_counter() - start)
+            server.append(time.perf_counter() - start)
             page.wait_for_timeout(300)
-    times = times[1:]  # the first click also warms the fragment's caches
-    med = statistics.median(times)
-    print(f"3. click -> decoded image visible (Chromium): median {med * 1000:.0f} ms over {len(times)} clicks, "
-          f"range {min(times) * 1000:.0f}-{max(times) * 1000:.0f} ms")
-    print(f"   {'PASS' if med <= 0.3 else 'FAIL'}: against the 300 ms goal")
+    browser, server = browser[1:], server[1:]  # the first click also warms the fragment's caches
+    for name, times in (("browser decode of the clicked z drawn", browser),
+                        ("server (PyTorch) image of the same z loaded", server)):
+        print(f"3. click -> {name} (Chromium): median {statistics.median(times) * 1000:.0f} ms over "
+              f"{len(times)} clicks, range {min(times) * 1000:.0f}-{max(times) * 1000:.0f} ms")
+    med = statistics.median(browser)
+    print(f"   {'PASS' if med <= 0.3 else 'FAIL'}: first decoded image {med * 1000:.0f} ms against the 300 ms goal; "
+          f"server confirmation {statistics.median(server) * 1000:.0f} ms")
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """End to end: click inside a gap of the latent map in headless Chromium and check the decode."""
 
+import base64
 import io
 import json
 import re
@@ -16,14 +17,26 @@ from vae_core.datasets import load_dataset
 
 pytestmark = pytest.mark.browser
 
-TO_PIXELS = """([x, y]) => { const gd = document.querySelector('.js-plotly-plot'); const fl = gd._fullLayout;
+TO_PIXELS = """([x, y]) => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.layout && g.layout.meta === 'vae-latent-map'); const fl = gd._fullLayout;
   const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
   return [r.left + fl.xaxis.l2p(x), r.top + fl.yaxis.l2p(y)]; }"""
 DECODED_TEXT = """() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]
   .map(e => e.innerText).filter(s => s.includes('decoded z')).join('')"""
+CLICK_STATE = "() => window.__mapClick || null"
 
 
-def test_clicking_a_gap_decodes_that_exact_z():
+def png_pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64)
+
+
+def at_28(shown: np.ndarray) -> np.ndarray:
+    scale = shown.shape[0] // 28
+    assert shown.shape == (28 * scale, 28 * scale)
+    return shown[::scale, ::scale] / 255
+
+
+def test_clicking_a_gap_decodes_that_exact_z_in_the_browser_and_on_the_server():
     require_chromium()
     model = load_model("mnist-2d")
     mu, logvar = encode_dataset(model, load_dataset("mnist-5k").x)
@@ -33,27 +46,46 @@ def test_clicking_a_gap_decodes_that_exact_z():
     with streamlit_server() as url, chromium_page() as page:
         page.goto(f"{url}/latent_map")
         page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=120_000)
+        page.wait_for_selector("[data-testid=map-click-caption]", timeout=60_000)
         page.wait_for_timeout(1000)
+
+        # A pan is not a click: dragging the map decodes nothing.
+        x0, y0 = page.evaluate(TO_PIXELS, [0.0, 0.0])
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x0 + 40, y0 + 10, steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        assert page.evaluate(CLICK_STATE) is None
+
         page.mouse.click(*page.evaluate(TO_PIXELS, target.tolist()))
         page.wait_for_function(f"() => ({DECODED_TEXT})().length > 0", timeout=30_000)
         page.wait_for_timeout(500)
+        click = page.evaluate(CLICK_STATE)
+        assert click["previewAt"] is not None, "the browser did not decode the click"
+        z = np.array(click["z"])
+        # The exact coordinate under the cursor: within one screen pixel of the target, no lattice.
+        per_px = page.evaluate("""() => { const fl = [...document.querySelectorAll('.js-plotly-plot')]
+            .find(g => g.layout && g.layout.meta === 'vae-latent-map')._fullLayout;
+            return Math.abs(fl.xaxis.p2l(1) - fl.xaxis.p2l(0)); }""")
+        assert np.all(np.abs(z - target) <= 1.5 * per_px), (z, target, per_px)  # integer mouse pixels
         text = page.evaluate(DECODED_TEXT)
-        z = np.array(json.loads(re.search(r"\[.*\]", text).group(0)))
-        # Clicks snap to the invisible lattice: one lattice step is two heat-map cells.
-        step = page.evaluate("""() => { const t = document.querySelector('.js-plotly-plot')._fullData
-            .find(d => d.name === 'click target'); return Math.abs(t.x[1] - t.x[0]); }""")
-        assert np.all(np.abs(z - target) <= step), (z, target, step)
+        np.testing.assert_allclose(json.loads(re.search(r"\[.*\]", text).group(0)), z, atol=5e-5)
+        with torch.no_grad():
+            expected = model.decode(torch.tensor(z[None], dtype=torch.float32)).reshape(28, 28).numpy()
 
+        # The server's image (PyTorch) of that z, to within display rounding: round(255 x), upscaled.
         caption = page.locator("[data-testid=stImage]").filter(has_text="μ_D(z)")
         assert "in a gap" in caption.inner_text()
         src = caption.locator("img").get_attribute("src")
-        png = page.request.get(src if src.startswith("http") else f"{url}{src}").body()
-        shown = np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float64)
-        with torch.no_grad():
-            expected = model.decode(torch.tensor(z[None], dtype=torch.float32)).reshape(28, 28).numpy()
-        scale = shown.shape[0] // 28
-        assert shown.shape == (28 * scale, 28 * scale)
-        # Display rounding: the page shows round(255 * x) with nearest-neighbour upscaling.
-        assert np.abs(shown[::scale, ::scale] / 255 - expected).max() <= 0.5 / 255 + 1e-6
+        server = at_28(png_pixels(page.request.get(src if src.startswith("http") else f"{url}{src}").body()))
+        assert np.abs(server - expected).max() <= 0.5 / 255 + 1e-6
+        # The browser's instant decode of the same z agrees with PyTorch to display rounding too
+        # (the JS decoder matches model.decode to 1e-4 per pixel).
+        # Playwright's locators pierce the component's shadow root.
+        data_url = page.locator("[data-testid=map-click-image]").evaluate("c => c.toDataURL('image/png')")
+        browser = at_28(png_pixels(base64.b64decode(data_url.split(",", 1)[1])))
+        assert np.abs(browser - expected).max() <= 0.5 / 255 + 1e-4
+        assert page.locator("[data-testid=map-click-marker]").is_visible()
         assert not page.query_selector_all("[data-testid=stException]")
         screenshot(page, "latent_map_click")

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import vae_core
+from app.map_click import MAP_META
 from vae_core.aggregate import encode_dataset
 from vae_core.gaps import gap_stats
 
@@ -44,8 +45,13 @@ def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
     assert not at.error, [e.value for e in at.error]
     assert at.sidebar.selectbox(key="map_model").value == "mnist-2d"
     assert at.sidebar.selectbox(key="map_data").value == "mnist-5k"
-    names = [t.get("name") for t in chart_spec(at)["data"]]
-    assert {"log q(z)", "gap", "click target"} <= set(names)
+    spec = chart_spec(at)
+    names = [t.get("name") for t in spec["data"]]
+    assert {"log q(z)", "gap"} <= set(names)
+    # Clicks are read by the click-decode component, which finds the chart by this tag; the chart
+    # carries no selectable lattice and does not rerun on a click.
+    assert spec["layout"]["meta"] == MAP_META
+    assert spec["layout"]["clickmode"] == "event" and "click target" not in names
     assert [str(d) for d in range(10)] == [n for n in names if n and n.isdigit()]
     s = gap_stats(*mnist_2d_codes, tau=2.0)
     shown = metrics(at)

@@ -6,8 +6,9 @@ import streamlit as st
 from app import latent_map_cache as lmc
 from app import latent_map_chart as chart
 from app.cache import get_dataset, get_model
-from app.latent_map_panels import (clicked_panel, export_panel, gap_stats_panel, manifold_panel,
-                                   prior_split_panel)
+from app.latent_map_panels import (click_decode_fragment, clicked_panel, export_panel, gap_stats_panel,
+                                   manifold_panel, prior_split_panel)
+from app.live_decoder import live_weights
 from app.ui import model_picker, user_errors
 from vae_core.aggregate import gap_mask
 from vae_core.latent_view import ellipses_trace
@@ -53,14 +54,6 @@ def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]]:
     return method, dims
 
 
-def remember_click() -> None:
-    """on_select callback: runs before the rerun, so one click costs one fragment rerun."""
-    state = st.session_state.get("map_chart")
-    points = state.selection.points if state and state.selection else []
-    if points:
-        st.session_state.map_clicked = (float(points[0]["x"]), float(points[0]["y"]))
-
-
 @st.fragment
 def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, int]) -> None:
     data = get_dataset(data_name)
@@ -76,6 +69,7 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
                         help="A point z is in a gap when log q(z) - log p(z) < -τ. In many dimensions q(z) is "
                         "far more concentrated than the prior, so larger τ are informative there.")
         gap_stats_panel(samples, tau, mu.shape[1])
+        click_decode_fragment(model_name, data_name, method, dims, tau)
     with left:
         opts = st.columns(2)
         show_ellipses = opts[0].checkbox("1σ ellipses of q(z|x) for 200 points", key="map_ellipses",
@@ -89,26 +83,21 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
                 traces += chart.density_traces(xs, ys, log_q, gap_mask(log_q, log_p, tau))
             traces += chart.prior_circles()
             box = ((xs[0], ys[0]), (xs[-1], ys[-1]))
-            lattice_xs, lattice_ys = xs[::2], ys[::2]
         else:
             lo, hi = v.coords.min(axis=0), v.coords.max(axis=0)
             pad = 0.05 * (hi - lo)
             box = (tuple(lo - pad), tuple(hi + pad))
-            lattice_xs, lattice_ys = np.linspace(box[0][0], box[1][0], 80), np.linspace(box[0][1], box[1][1], 80)
         traces += chart.class_traces(v.coords, labels, data.class_names)
         if show_ellipses and v.linear:
             pick = np.random.default_rng(0).choice(len(v.coords), size=min(200, len(v.coords)), replace=False)
             traces.append(chart.ellipse_trace(*ellipses_trace(v.coords, v.spread, pick)))
-        traces.append(chart.lattice_trace(lattice_xs, lattice_ys))
         figure = chart.map_figure(traces, v.axis_titles, box)
-        st.plotly_chart(figure, key="map_chart", on_select=remember_click, selection_mode="points",
+        # No on_select: clicks are read by the click-decode component, whose fragment reruns alone.
+        st.plotly_chart(figure, key="map_chart",
                         config={"toImageButtonOptions": {"filename": f"latent-map-{model_name}"},
                                 "scrollZoom": True, "displaylogo": False})
-        clicked = st.session_state.get("map_clicked")
         st.caption(f"{len(v.coords):,} codes shown{' (an even subsample; t-SNE)' if method == 'tsne' else ''}. "
                    "Click a class in the legend to hide it; use the camera icon for a PNG.")
-    with right:
-        clicked_panel(model_name, data_name, v, mu[shown], clicked, tau)
     export_panel(figure, model_name, data_name, mu, logvar, data)
 
 
@@ -153,6 +142,7 @@ if model_name:
                     strip_fragment(model_name, data_name)
                 else:
                     method, dims = view_picker(latent_dim)
+                    live_weights(model_name)  # once per page, outside the fragments: clicks never resend it
                     map_fragment(model_name, data_name, method, dims)
                     prior_split_panel(model_name, data_name)
                     manifold_panel(model_name, data_name, method, dims)

@@ -1,0 +1,142 @@
+// Click-to-decode for the latent map. A click anywhere on the Plotly map, gaps included, is
+// turned into the exact coordinate under the cursor (Plotly's own click events fire only over
+// data points). The browser decodes it at once with the decoder that the page-level weights
+// mount parsed into window.__vaeDecoders, then sends the point to Python, which decodes the
+// same z with PyTorch, the source of truth, in a fragment that does not resend the map.
+// No imports and no network: it works offline.
+
+const CLICK_SLOP_PX = 4;  // a press that moves further than this is a pan, not a click
+const CLICK_MAX_MS = 600;
+const instances = new WeakMap();
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function build(parent) {
+  const root = el("div", { class: "mapclick" });
+  const canvas = el("canvas", { class: "image", "data-testid": "map-click-image", title: "browser decode" });
+  const caption = el("div", { class: "caption", "data-testid": "map-click-caption" },
+    "Click anywhere on the map to decode that z.");
+  root.append(canvas, caption);
+  parent.append(root);
+  return { canvas, caption, seq: 0, graph: null };
+}
+
+// The map is the Plotly chart whose layout.meta names it (the page may hold other charts).
+function findGraph(meta) {
+  return [...document.querySelectorAll(".js-plotly-plot")].find((g) => g.layout && g.layout.meta === meta) || null;
+}
+
+function plotArea(graph) {
+  const drag = graph.querySelector(".nsewdrag");
+  return drag ? drag.getBoundingClientRect() : null;
+}
+
+function attach(inst) {
+  const graph = findGraph(inst.data.meta);
+  if (!graph || graph === inst.graph) return;
+  inst.graph = graph;
+  let down = null;
+  // Capture phase: Plotly's drag handling must not be able to hide the press from us.
+  graph.addEventListener("mousedown", (e) => {
+    const r = plotArea(graph);
+    const inside = r && e.button === 0 && e.clientX >= r.left && e.clientX <= r.right &&
+      e.clientY >= r.top && e.clientY <= r.bottom;
+    down = inside ? { x: e.clientX, y: e.clientY, t: performance.now() } : null;
+  }, true);
+  document.addEventListener("mouseup", (e) => {
+    if (!down || inst.graph !== graph) return;
+    const d = down; down = null;
+    const moved = Math.hypot(e.clientX - d.x, e.clientY - d.y);
+    if (moved > CLICK_SLOP_PX || performance.now() - d.t > CLICK_MAX_MS) return;
+    const fl = graph._fullLayout, r = plotArea(graph);
+    if (!fl || !r) return;
+    clicked(inst, fl.xaxis.p2l(d.x - r.left), fl.yaxis.p2l(d.y - r.top), d.t);
+  }, true);
+  if (graph.on) graph.on("plotly_relayout", () => placeMarker(inst));  // pan and zoom move it
+  placeMarker(inst);
+}
+
+// A cross on the map at the clicked point, drawn over the chart (the chart itself is not resent).
+function placeMarker(inst) {
+  const graph = inst.graph, p = inst.point;
+  if (!graph || !p || !graph._fullLayout) return;
+  let m = graph.querySelector(".vae-click-marker");
+  if (!m) {
+    m = el("div", { class: "vae-click-marker", "data-testid": "map-click-marker" }, "×");
+    m.style.cssText = "position:absolute;pointer-events:none;font:bold 22px sans-serif;color:#111;" +
+      "text-shadow:0 0 3px #fff,0 0 3px #fff;transform:translate(-50%,-55%);z-index:10";
+    graph.style.position = graph.style.position || "relative";
+    graph.append(m);
+  }
+  const fl = graph._fullLayout, r = plotArea(graph), g = graph.getBoundingClientRect();
+  const px = r.left - g.left + fl.xaxis.l2p(p[0]), py = r.top - g.top + fl.yaxis.l2p(p[1]);
+  const inside = px >= r.left - g.left && px <= r.right - g.left && py >= r.top - g.top && py <= r.bottom - g.top;
+  m.style.display = inside ? "block" : "none";
+  m.style.left = `${px}px`; m.style.top = `${py}px`;
+}
+
+function clicked(inst, x, y, pressedAt) {
+  inst.seq += 1;
+  const p = [x, y];
+  inst.point = p;
+  placeMarker(inst);
+  window.__mapClick = { seq: inst.seq, point: p, pressedAt, previewAt: null };
+  const dec = inst.data.weights_id && registry()[inst.data.weights_id];
+  if (inst.data.basis && dec) {
+    // Linear views: z = point @ basis, the same map as vae_core.latent_view.LatentView.to_latent.
+    const basis = inst.data.basis, z = basis[0].map((_, j) => x * basis[0][j] + y * basis[1][j]);
+    draw(inst, dec(z, null));
+    inst.caption.textContent = `browser decode of z = [${z.map((v) => v.toFixed(4)).join(", ")}]`;
+    window.__mapClick.previewAt = performance.now();
+    window.__mapClick.z = z;
+  } else {
+    inst.caption.textContent = `(${x.toFixed(2)}, ${y.toFixed(2)}): decoding on the server…`;
+  }
+  inst.setStateValue("point", { x, y, seq: inst.seq });
+}
+
+function draw(inst, pixels) {
+  const { height: h, width: w } = inst.data;
+  const img = new ImageData(w, h);
+  for (let i = 0; i < h * w; i++) {
+    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
+    img.data[4 * i] = v; img.data[4 * i + 1] = v; img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+  }
+  const off = document.createElement("canvas");
+  off.width = w; off.height = h;
+  off.getContext("2d").putImageData(img, 0, 0);
+  const c = inst.canvas, ctx = c.getContext("2d");
+  c.style.display = "block";
+  ctx.imageSmoothingEnabled = false;  // crisp pixels, like the server's nearest-neighbour PNG
+  ctx.drawImage(off, 0, 0, c.width, c.height);
+}
+
+function registry() { return (window.__vaeDecoders = window.__vaeDecoders || {}); }
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let inst = instances.get(parentElement);
+  if (!inst) {
+    inst = build(parentElement);
+    instances.set(parentElement, inst);
+    // The chart is drawn by a sibling element and may be re-created by a rerun; look for it until
+    // this component is unmounted.
+    inst.timer = setInterval(() => {
+      if (!parentElement.isConnected) { clearInterval(inst.timer); return; }  // also inside a shadow root
+      attach(inst);
+    }, 250);
+  }
+  inst.data = data;
+  inst.setStateValue = setStateValue;
+  const scale = Math.max(1, Math.floor(data.display_px / data.height));
+  if (inst.canvas.width !== data.width * scale) {
+    inst.canvas.width = data.width * scale; inst.canvas.height = data.height * scale;
+    inst.canvas.style.display = "none";
+  }
+  attach(inst);
+}
