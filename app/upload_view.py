@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 
 import numpy as np
+import pandas as pd
 import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 
 from app.upload_cache import Reference, Result
 from vae_core.latent_map import ellipse
+from vae_core.traversal import png_bytes
 from vae_core.upload import OOD_PERCENTILE, error_map_rgb
 
 TRAVERSAL_PAGE = "app/pages/traversal.py"
+DETAILED = 8  # full panels shown at once (each holds 18 images); the summary table lists every upload
 _PALETTE = plotly.colors.qualitative.D3  # ten distinct hues, one per digit class
 
 FORMULAS = [
@@ -55,6 +59,34 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
                       legend=dict(itemsizing="constant", title="class"))
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     return fig
+
+
+def summary_table(results: list[Result]) -> None:
+    """Every upload on one line: a large batch stays readable, and its thumbnails are inline
+    data URLs, so the browser fetches nothing per row."""
+    frame = pd.DataFrame({
+        "input": [_data_url(r.pixels) for r in results],
+        "reconstruction": [_data_url(r.reconstruction) for r in results],
+        "file": [r.name for r in results],
+        "kNN guess": [r.guess for r in results],
+        "vote share": [r.share for r in results],
+        "ELBO": [r.elbo for r in results],
+        "log p(x)": [r.iw_log_px for r in results],
+        "percentile": [r.percentile for r in results],
+        "out of distribution": [r.ood for r in results],
+    })
+    st.dataframe(frame, hide_index=True, use_container_width=True, key="upload_table", column_config={
+        "input": st.column_config.ImageColumn("input x", width="small"),
+        "reconstruction": st.column_config.ImageColumn("μ_D(μ(x))", width="small"),
+        "vote share": st.column_config.NumberColumn(format="percent"),
+        "ELBO": st.column_config.NumberColumn(format="%.1f", help="nats"),
+        "log p(x)": st.column_config.NumberColumn(format="%.1f", help="importance-weighted, nats"),
+        "percentile": st.column_config.NumberColumn(format="%.1f", help="of the training images' log p(x)"),
+    })
+
+
+def _data_url(image: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image, scale=2)).decode()
 
 
 def _short(name: str) -> str:

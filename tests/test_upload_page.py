@@ -128,3 +128,24 @@ def test_traversal_actions_hand_over_the_codes(monkeypatch):
     ends = at.session_state["interpolate_endpoints"]
     assert ends["labels"] == ["one.png", "zero.jpg"] and ends["b"] == start["z"] and ends["a"] != ends["b"]
     assert visits == ["app/pages/traversal.py"] * 2
+
+
+def test_a_large_batch_gets_a_summary_table_and_full_panels_for_a_few(page):
+    from app.upload_view import DETAILED
+
+    n = DETAILED + 3
+    # Shifted copies of the "1", so each file has its own bytes (the page caches per file).
+    files = [(f"one_{i:02d}.png", _bytes(_one().transform((140, 140), Image.AFFINE, (1, 0, i - 5, 0, 1, 0),
+                                                         fillcolor=232), "PNG"), "image/png") for i in range(n)]
+    page.file_uploader[0].set_value(files)
+    at = page.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert list(table["file"]) == [f[0] for f in files]
+    assert table["input"].str.startswith("data:image/png;base64,").all()
+    assert (table["kNN guess"] == "1").sum() >= n - 2
+    panels = [e.label for e in at.expander if not e.label.startswith("How each")]
+    assert len(panels) == DETAILED + 1 and panels[-1].startswith(f"one_{DETAILED:02d}.png")
+    at.selectbox(key="upload_detail").select(n - 1).run()
+    panels = [e.label for e in at.expander if not e.label.startswith("How each")]
+    assert panels[-1].startswith(f"one_{n - 1:02d}.png") and not at.exception

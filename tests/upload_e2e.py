@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import time
 
+from app.upload_view import DETAILED
+
 RESULTS_READY = """(n) => {
     const panels = [...document.querySelectorAll('[data-testid="stExpander"]')]
         .filter(e => !e.innerText.startsWith('How each number'));
     const neighbours = document.querySelectorAll('[data-testid="stImage"] img');
     const busy = document.querySelector('[data-testid="stStatusWidget"]');
-    return panels.length >= n
+    const table = n < 2 || document.querySelector('[data-testid="stDataFrame"] canvas') !== null;
+    return panels.length >= Math.min(n, %d + 1) && table
         && document.querySelector('.js-plotly-plot .scatterlayer') !== null
         && [...neighbours].every(img => img.complete && img.naturalWidth > 0) && neighbours.length > 0
         && !busy;
-}"""
+}""" % DETAILED
 
 
 def open_upload_page(page, url: str) -> None:

@@ -8,7 +8,7 @@ from app.cache import get_model
 from app.draw_pad import draw_pad
 from app.ui import model_picker, user_errors
 from app.upload_cache import analyse, reference
-from app.upload_view import FORMULAS, interpolate_action, latent_map, result_panel
+from app.upload_view import DETAILED, FORMULAS, interpolate_action, latent_map, result_panel, summary_table
 from vae_core.errors import VAECoreError
 from vae_core.imageio import EXTENSIONS
 from vae_core.upload import to_csv
@@ -83,7 +83,16 @@ with user_errors():
                            mime="text/csv", key="csv")
         if len(results) >= 2:
             interpolate_action(results, name)
-        for i, r in enumerate(results):
+            summary_table(results)
+        # Each panel holds 18 images; a page of 64 full panels takes the browser seconds to draw.
+        detailed = list(range(min(len(results), DETAILED)))
+        if len(results) > DETAILED:
+            more = st.selectbox(f"The first {DETAILED} uploads are analysed in full below; show another",
+                                range(DETAILED, len(results)), format_func=lambda i: results[i].name,
+                                key="upload_detail")
+            detailed.append(more)
+        for i in detailed:
+            r = results[i]
             label = f"{r.name} — guess {r.guess} ({r.share:.0%})" + (" — out of distribution" if r.ood else "")
-            with st.expander(label, expanded=i < 3):
+            with st.expander(label, expanded=i < 3 or i >= DETAILED):
                 result_panel(i, r, ref, name)
