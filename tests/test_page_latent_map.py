@@ -76,8 +76,49 @@ def test_a_click_decodes_exactly_that_z():
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "decoded z = `[2.5, -3.0]`" in text
-    assert any("in a gap" in (c.value or "") for c in at.caption) or "gap" in text
+    assert "x = μ_D(z) by PyTorch: in a gap" in image_captions(at)  # (2.5, -3) is a gap of mnist-2d at τ = 2
+    assert any(r"\log q(z) - \log p(z) = -" in t.value for t in at.latex)
     assert len(at.get("imgs")) + len(at.get("image")) >= 3  # decoded image, two prior-sample grids, manifold
+
+
+def test_a_click_in_a_cluster_is_covered():
+    at = page(map_clicked=(0.0, 0.0), map_key=("mnist-2d", "mnist-5k"))
+    assert "x = μ_D(z) by PyTorch: covered by q(z)" in image_captions(at)
+
+
+def image_captions(at) -> list[str]:
+    return [i.caption for im in at.get("image") for i in im.proto.imgs]
+
+
+def test_ellipses_are_drawn_on_request():
+    at = page()
+    assert "1σ of q(z|x)" not in [t.get("name") for t in chart_spec(at)["data"]]
+    at.checkbox(key="map_ellipses").check().run()
+    assert not at.exception, at.exception
+    ellipses = [t for t in chart_spec(at)["data"] if t.get("name") == "1σ of q(z|x)"]
+    assert len(ellipses) == 1 and ellipses[0]["x"]  # one trace, 200 closed paths separated by gaps
+
+
+def test_tsne_view_decodes_the_nearest_data_point_and_says_so():
+    at = page(map_model="mnist-16d", map_view="tsne", map_clicked=(0.0, 0.0), map_key=("mnist-16d", "mnist-5k"))
+    assert not at.exception, at.exception
+    assert chart_spec(at)["layout"]["xaxis"]["title"]["text"] == "t-SNE 1"
+    assert any("nearest data point (index" in c.value for c in at.caption)
+    assert any("full 16-D latent space" in m.value for m in at.markdown)
+
+
+def test_a_data_set_of_another_image_size_is_refused_naming_both_shapes(tmp_path):
+    from PIL import Image
+
+    for cls in ("a", "b"):
+        (tmp_path / "small" / cls).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(np.full((8, 8), 40 * i, dtype=np.uint8)).save(tmp_path / "small" / cls / f"{i}.png")
+    at = page()
+    at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
+    at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'small'}").run()
+    assert not at.exception, at.exception
+    assert at.error and "8x8" in at.error[0].value and "28x28" in at.error[0].value
 
 
 def test_16d_model_uses_pca_and_measures_gaps_in_full_space():
@@ -121,7 +162,7 @@ def test_single_class_data_is_drawn_in_one_colour(tmp_path):
     at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'one'}").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl" and t["name"] != "click target"]
+    data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl"]
     assert [t["name"] for t in data_traces] == ["data"]
 
 
