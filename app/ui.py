@@ -32,5 +32,7 @@ def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:
     if not names:
         st.error("No pretrained models found in pretrained/. Train one with `python -m vae_core train`.")
         return None
+    if st.session_state.get(key) in names:  # set by another page before switching here: no default, no warning
+        return st.sidebar.selectbox("Model", names, key=key)
     index = names.index(default) if default in names else 0
     return st.sidebar.selectbox("Model", names, index=index, key=key)

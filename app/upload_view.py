@@ -16,6 +16,7 @@ from vae_core.traversal import png_bytes
 from vae_core.upload import OOD_PERCENTILE, error_map_rgb
 
 TRAVERSAL_PAGE = "app/pages/traversal.py"
+LATENT_MAP_PAGE = "app/pages/latent_map.py"
 DETAILED = 8  # full panels shown at once (each holds 18 images); the summary table lists every upload
 _PALETTE = plotly.colors.qualitative.D3  # ten distinct hues, one per digit class
 
@@ -30,6 +31,9 @@ FORMULAS = [
      "so the gap log p(x) - ELBO estimates how far q(z|x) is from the true posterior"),
     (r"\mathrm{Var}_{z\sim q(z\mid x)}\big[\log p(z) + \log p(x\mid z) - \log q(z\mid x)\big]",
      "self-consistency: zero exactly when q(z|x) = p(z|x)"),
+    (r"\text{percentile}(x) = \frac{100}{n}\,\#\{i : \log \hat p(x_i) \le \log \hat p(x)\},\qquad "
+     r"\text{out of distribution if } \log \hat p(x) < P_{1}",
+     "the same K-sample estimate on n training images x_i; P_1 is its 1st percentile"),
 ]
 
 
@@ -136,8 +140,8 @@ def result_panel(i: int, r: Result, ref: Reference, model_name: str) -> None:
 def interpolate_action(results: list[Result], model_name: str) -> None:
     names = [r.name for r in results]
     c = st.columns([2, 2, 2])
-    a = c[0].selectbox("From", range(len(names)), format_func=names.__getitem__, key="interp_a")
-    b = c[1].selectbox("To", range(len(names)), index=1, format_func=names.__getitem__, key="interp_b")
+    a = c[0].selectbox("From", range(len(names)), format_func=names.__getitem__, key="upload_interp_a")
+    b = c[1].selectbox("To", range(len(names)), index=1, format_func=names.__getitem__, key="upload_interp_b")
     c[2].write("")
     if c[2].button("Interpolate between these two uploads", disabled=a == b,
                    help="Pick two different uploads." if a == b else None):

@@ -128,6 +128,9 @@ def test_traversal_actions_hand_over_the_codes(monkeypatch):
     ends = at.session_state["interpolate_endpoints"]
     assert ends["labels"] == ["one.png", "zero.jpg"] and ends["b"] == start["z"] and ends["a"] != ends["b"]
     assert visits == ["app/pages/traversal.py"] * 2
+    [to_map] = [b for b in at.button if b.label == "Explore this latent space on the latent map"]
+    to_map.click().run()
+    assert visits[-1] == "app/pages/latent_map.py" and at.session_state["map_model"] == "mnist-2d"
 
 
 def test_a_large_batch_gets_a_summary_table_and_full_panels_for_a_few(page):
@@ -140,6 +143,7 @@ def test_a_large_batch_gets_a_summary_table_and_full_panels_for_a_few(page):
     page.file_uploader[0].set_value(files)
     at = page.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.warning
     table = at.dataframe[0].value
     assert list(table["file"]) == [f[0] for f in files]
     assert table["input"].str.startswith("data:image/png;base64,").all()
@@ -149,3 +153,28 @@ def test_a_large_batch_gets_a_summary_table_and_full_panels_for_a_few(page):
     at.selectbox(key="upload_detail").select(n - 1).run()
     panels = [e.label for e in at.expander if not e.label.startswith("How each")]
     assert panels[-1].startswith(f"one_{n - 1:02d}.png") and not at.exception
+
+
+def test_more_than_64_files_are_cut_to_64_and_the_user_is_told(page):
+    files = [(f"one_{i:02d}.png", _bytes(_one().transform((140, 140), Image.AFFINE, (1, 0, i % 7 - 3, 0, 1, 0),
+                                                         fillcolor=232), "PNG"), "image/png") for i in range(65)]
+    page.file_uploader[0].set_value(files)
+    at = page.run()
+    assert not at.exception, at.exception
+    assert any("65 files uploaded; only the first 64" in w.value for w in at.warning)
+    assert len(at.dataframe[0].value) == 64
+
+
+def test_a_picture_unlike_any_digit_is_flagged_out_of_distribution(page):
+    page.sidebar.selectbox[0].select("mnist-2d")
+    yy, xx = np.mgrid[:140, :140]
+    checker = np.where(((yy // 20) + (xx // 20)) % 2 == 0, 20, 230).astype(np.uint8)
+    page.file_uploader[0].set_value([("checker.png", _bytes(Image.fromarray(checker), "PNG"), "image/png"),
+                                     ("one.png", _bytes(_one(), "PNG"), "image/png")])
+    at = page.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    panels = [e.label for e in at.expander if not e.label.startswith("How each")]
+    assert panels[0].endswith("out of distribution") and not panels[1].endswith("out of distribution"), panels
+    assert any(w.value.startswith("Out of distribution: log p(x) =") for w in at.warning)
+    assert list(at.dataframe[0].value["out of distribution"]) == [True, False]
+    assert any(r"\text{out of distribution if }" in x.value for x in at.latex)

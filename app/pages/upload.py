@@ -8,7 +8,7 @@ from app.cache import get_model
 from app.draw_pad import draw_pad
 from app.ui import model_picker, user_errors
 from app.upload_cache import analyse, reference
-from app.upload_view import DETAILED, FORMULAS, interpolate_action, latent_map, result_panel, summary_table
+from app.upload_view import DETAILED, FORMULAS, LATENT_MAP_PAGE, interpolate_action, latent_map, result_panel, summary_table
 from vae_core.errors import VAECoreError
 from vae_core.imageio import EXTENSIONS
 from vae_core.upload import to_csv
@@ -71,6 +71,9 @@ with user_errors():
         st.caption(f"{len(ref.codes):,} {ref.data_name} encoder means coloured by class, in {view}; "
                    "stars are your images, rings their 1-σ ellipses.")
         st.plotly_chart(latent_map(ref, results), key="upload_map", config={"displayModeBar": False})
+        if st.button("Explore this latent space on the latent map", icon=":material/scatter_plot:", key="to_map"):
+            st.session_state["map_model"] = name  # the map opens on this model
+            st.switch_page(LATENT_MAP_PAGE)
         with st.expander("How each number is computed", expanded=False):
             for tex, words in FORMULAS:
                 st.latex(tex)
