@@ -11,7 +11,7 @@ from app.traversal_cache import data_name, encodings, kl_per_dimension
 from app.ui import user_errors
 from vae_core.aggregate import encode_dataset
 from vae_core.gallery import tile_images
-from vae_core.traversal import (decode, kl_order, lerp, path_densities, png_bytes, slerp, strip_offsets,
+from vae_core.traversal import (decode, kl_order, lerp, parse_z, path_densities, png_bytes, slerp, strip_offsets,
                                 traversal_strips, z_json)
 
 S = st.session_state
@@ -51,7 +51,7 @@ def strips_section(model, z, label) -> None:
 
 
 def _endpoints(name: str, model) -> tuple[np.ndarray, np.ndarray, str, str] | None:
-    options = ["Two data-set images", "Current z and a random prior draw"]
+    options = ["Two data-set images", "Current z and a random prior draw", "Two typed z"]
     pair = S.get("interpolate_endpoints")
     if pair and pair.get("model") == name:
         options.insert(0, "Two uploads")
@@ -60,6 +60,11 @@ def _endpoints(name: str, model) -> tuple[np.ndarray, np.ndarray, str, str] | No
     if source == "Two uploads":
         names = pair.get("labels") or ["upload A", "upload B"]
         return np.asarray(pair["a"], float), np.asarray(pair["b"], float), names[0], names[1]
+    if source == "Two typed z":
+        cols = st.columns(2)
+        ta = cols[0].text_input(f"z_a ({d} comma-separated numbers)", ", ".join(["-1"] * d), key="interp_za")
+        tb = cols[1].text_input(f"z_b ({d} comma-separated numbers)", ", ".join(["1"] * d), key="interp_zb")
+        return parse_z(ta, d), parse_z(tb, d), "z_a", "z_b"
     if source.startswith("Current"):
         seed = st.number_input("Seed of the prior draw", 0, 10_000, 0, key="interp_seed")
         return np.asarray(S.trav_z), np.random.default_rng(int(seed)).standard_normal(d), "current z", f"draw {seed}"

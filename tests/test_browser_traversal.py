@@ -89,6 +89,26 @@ def test_dragging_decodes_live_and_the_release_matches_the_server(server):
         screenshot(page, "traversal")
 
 
+def test_inactive_dimensions_are_grouped_collapsed_and_labelled(server):
+    from vae_core import load_dataset
+    from vae_core.aggregate import encode_dataset
+    from vae_core.traversal import average_kl, kl_order
+
+    model = load_model("mnist-16d")
+    data = load_dataset("mnist-5k")
+    active, inactive = kl_order(average_kl(*encode_dataset(model, data.x)))
+    assert inactive, "mnist-16d should have dimensions under 0.01 nats"
+    with chromium_page() as page:
+        open_page(page, server)
+        group = page.locator('[data-testid="inactive-group"]')
+        assert group.evaluate("d => d.open") is False  # collapsed
+        assert f"{len(inactive)} inactive dimension(s)" in group.locator("summary").text_content()
+        dims = group.locator('input[type=range]').evaluate_all("els => els.map(e => e.dataset.testid)")
+        assert sorted(dims) == sorted(f"slider-{d}" for d in inactive)
+        shown = page.locator('[data-testid^="slider-"]').evaluate_all("els => els.map(e => e.dataset.testid)")
+        assert shown[:len(active)] == [f"slider-{d}" for d in active]  # active ones first, in KL order
+
+
 def test_typed_value_is_clamped_and_the_2d_marker_moves(server):
     with chromium_page() as page:
         open_page(page, server)

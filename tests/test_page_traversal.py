@@ -71,12 +71,24 @@ def test_typed_z_out_of_range_is_clamped_and_the_user_is_told():
     assert any("16 numbers" in e.value for e in at.error) and not at.exception
 
 
-def test_random_draw_moves_z_and_the_server_image():
+def test_random_draw_moves_the_starting_z():
     at = page()
     before = at.session_state.trav_z
     at.button(key="start_random").click().run()
     ok(at)
     assert at.session_state.trav_z != before and at.session_state.trav_source.startswith("prior draw")
+
+
+def test_interpolation_between_two_typed_z_and_a_bad_one():
+    at = page()
+    at.toggle(key="interp_on").set_value(True).run()
+    at.radio(key="interp_source").set_value("Two typed z").run()
+    ok(at)
+    d = len(at.session_state.trav_z)
+    assert any(c.startswith("linear path from z_a (left) to z_b (right)") for c in image_captions(at))
+    at.text_input(key="interp_zb").set_value(", ".join(["nan"] * d)).run()
+    assert not at.exception
+    assert any("finite" in e.value for e in at.error)
 
 
 @pytest.fixture
@@ -163,3 +175,7 @@ def test_uploads_for_another_model_do_not_break_the_endpoint_choice(conditional_
     ok(at)
     assert at.sidebar.selectbox[0].value == "mnist-2d" and at.session_state.trav_z == [0.1, 0.2]
     assert at.radio(key="interp_source").value == "Two data-set images"
+
+
+def image_captions(at) -> list[str]:
+    return [i.caption for im in at.get("image") for i in im.proto.imgs]

@@ -40,6 +40,9 @@ def test_parse_z_accepts_lists_and_rejects_wrong_sizes():
         parse_z("1, 2", 3)
     with pytest.raises(ConfigError, match="comma-separated"):
         parse_z("1, x, 2", 3)
+    for bad in ("1, nan, 2", "inf, 0, 0"):
+        with pytest.raises(ConfigError, match="finite"):
+            parse_z(bad, 3)
 
 
 def test_latent_dimension_limits():

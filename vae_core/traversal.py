@@ -64,6 +64,8 @@ def parse_z(text: str, latent_dim: int) -> np.ndarray:
         raise ConfigError(f"z must be {latent_dim} comma-separated numbers, got {text[:40]!r}") from None
     if len(values) != latent_dim:
         raise ConfigError(f"z must have {latent_dim} numbers for this model, got {len(values)}")
+    if not all(np.isfinite(values)):
+        raise ConfigError(f"z must be finite numbers, got {text[:40]!r}")
     return np.asarray(values, dtype=np.float64)
 
 
