@@ -1,9 +1,11 @@
 import hashlib
 import json
+import math
 import os
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from vae_core import fileio
 from vae_core.checkpoint import load_checkpoint, save_checkpoint
@@ -39,9 +41,25 @@ def test_load_model_accepts_folder_weights_or_sidecar_path(tmp_path, tiny_model)
 
 
 def test_no_pickle_anywhere_in_a_checkpoint(tmp_path, tiny_model):
+    """The weights parse as safetensors by its spec, so pickle or a torch.save zip cannot pass."""
     path = _saved(tmp_path, tiny_model)
     assert sorted(p.name for p in path.iterdir()) == ["model.json", "model.safetensors"]
-    assert b"\x80\x04" not in (path / "model.safetensors").read_bytes()[:2]  # pickle protocol header
+    blob = (path / "model.safetensors").read_bytes()
+    header_len = int.from_bytes(blob[:8], "little")
+    assert 8 + header_len <= len(blob), "no safetensors header length"
+    header = json.loads(blob[8:8 + header_len])
+    header.pop("__metadata__", None)
+    assert set(header) == set(tiny_model.state_dict())
+    # float32 tensors laid end to end, exactly filling the data section
+    spans = sorted(tuple(entry["data_offsets"]) for entry in header.values())
+    assert spans[0][0] == 0 and spans[-1][1] == len(blob) - 8 - header_len
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    for entry in header.values():
+        begin, end = entry["data_offsets"]
+        assert entry["dtype"] == "F32" and end - begin == 4 * math.prod(entry["shape"])
+    loaded = load_file(path / "model.safetensors")
+    assert all(torch.equal(loaded[k], v) for k, v in tiny_model.state_dict().items())
+    assert json.loads((path / "model.json").read_text())["format"] == "vae_core.checkpoint"
 
 
 def test_corrupted_weights_give_a_clear_error(tmp_path, tiny_model):

@@ -60,6 +60,26 @@ def test_training_is_seeded(checkpoint, tmp_path):
     assert a["weights_sha256"] == b["weights_sha256"]
 
 
+def test_augment_shift_flag_sets_the_config_key_the_shipped_models_use(tmp_path):
+    shipped = json.loads((REPO / "pretrained/mnist-16d/train_config.json").read_text())
+    assert shipped["augment_shift"] == 1  # the setting the flag must reach
+    cfg = tmp_path / "train.json"
+    cfg.write_text(json.dumps({"data": "digits", "hidden": [8], "epochs": 1, "augment_shift": 0}))
+    out = tmp_path / "shifted"
+    run("train", "--config", cfg, "--augment-shift", 2, "--out", out, "--quiet")
+    assert json.loads((out / "model.json").read_text())["train_config"]["augment_shift"] == 2
+
+
+def test_train_shows_a_progress_bar_on_stderr_unless_quiet(tmp_path):
+    args = ["train", "--data", "digits", "--hidden", "8", "--epochs", 2]
+    loud = run(*args, "--out", tmp_path / "loud")
+    assert "epochs:" in loud.stderr and "2/2 [" in loud.stderr  # tqdm: "epochs: 100%|...| 2/2 [00:02<..."
+    assert "epochs:" not in loud.stdout  # stdout stays clean for scripts
+    quiet = run(*args, "--out", tmp_path / "quiet", "--quiet")
+    assert quiet.stderr == ""
+    assert "best epoch" in loud.stdout and "best epoch" in quiet.stdout
+
+
 def test_models_lists_the_pretrained_models():
     proc = run("models", "--json")
     names = [row["name"] for row in json.loads(proc.stdout)]
@@ -127,6 +147,9 @@ def test_decode_writes_a_png(checkpoint, tmp_path):
     (["train", "--out", "/tmp/never", "--config", "/nonexistent.json"], ["config file not found"]),
     (["train", "--out", "/tmp/never", "--epochs", "many"], ["invalid int value: 'many'"]),
     (["train", "--out", "/tmp/never", "--no-such-flag"], ["unrecognized arguments: --no-such-flag"]),
+    (["train", "--out", "/tmp/never", "--augment-shift", "-1"], ["--augment-shift", "non-negative integer"]),
+    (["train", "--out", "/tmp/never", "--augment-shift", "1.5"], ["--augment-shift", "non-negative integer"]),
+    (["train", "--out", "/tmp/never", "--data", "digits", "--augment-shift", "9"], ["augment_shift", "0 to 4"]),
     (["frobnicate"], ["invalid choice: 'frobnicate'"]),
 ])
 def test_user_mistakes_give_one_line_errors(args, fragments):

@@ -27,6 +27,13 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
+def non_negative_int(text: str) -> int:
+    # An argparse type, so a bad value gets the parser's one-line error naming the flag.
+    if not text.isdecimal():
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m vae_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
@@ -46,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                        ("weight-decay", float), ("samples", int), ("kl-warmup-epochs", int),
                        ("val-fraction", float), ("seed", int), ("threads", int)]:
         t.add_argument(f"--{name}", type=kind)
+    t.add_argument("--augment-shift", type=non_negative_int, metavar="PX",
+                   help="shift each training image at random by up to PX pixels, 0 to 4 (default 0: off)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
 
     e = sub.add_parser("evaluate", help="ELBO terms and importance-weighted NLL on a data set")

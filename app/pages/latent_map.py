@@ -101,6 +101,7 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
     export_panel(figure, model_name, data_name, mu, logvar, data)
 
 
+@st.fragment
 def strip_fragment(model_name: str, data_name: str) -> None:
     data = get_dataset(data_name)
     mu, logvar = lmc.encodings(model_name, data_name)
