@@ -61,6 +61,8 @@ def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
     assert shown["Mutual information I(x; z)"] == f"{s.mutual_information:.3f} nats"
     latex = " ".join(e.value for e in at.latex)
     assert r"\log q(z) - \log p(z) < -\tau" in latex and "I(x; z)" in latex
+    downloads = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert {"Figure as HTML", "Latent codes as CSV"} <= set(downloads)
 
 
 def test_tau_slider_moves_the_hole_mass(mnist_2d_codes):

@@ -46,6 +46,8 @@ def test_page_opens_on_mnist_16d_with_strips_in_kl_order_and_formulas():
     captions = " ".join(im.proto.imgs[0].caption for im in at.get("image"))
     assert "Rows, top to bottom: z16 (KL 2.4" in captions  # the most informative dimension first
     assert len(at.get("plotly_chart")) == 1  # log q(z) along the interpolation path
+    downloads = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert {"Image as PNG", "z as JSON", "Strips as PNG", "Path as PNG"} <= set(downloads)
 
 
 def test_start_from_a_data_set_image_uses_its_encoder_mean():
