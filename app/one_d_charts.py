@@ -48,24 +48,22 @@ def log_likelihood_figure(values: list[float], labels: list[str] | None = None) 
     return fig
 
 
-def vae_figure(data, grid, truth, density, components: dict | None, title: str) -> go.Figure:
+def vae_figure(data, grid, truth, density, components: np.ndarray | None, title: str) -> go.Figure:
+    """components: p(z_j) N(x; f(z_j), sigma^2(z_j)) on the grid, shape (J, len(grid))."""
     fig = _base(title)
     _add_data(fig, data, grid, truth)
-    if components is not None:
-        for j, (w, m, v) in enumerate(zip(components["weights"], components["means"], components["variances"])):
-            fig.add_trace(go.Scatter(x=grid, y=w * np.exp(-0.5 * (grid - m) ** 2 / v) / np.sqrt(2 * np.pi * v),
-                                     line=dict(width=1, color=PALETTE[j % len(PALETTE)]), opacity=0.6,
-                                     name="p(z_j) N(f(z_j), σ²(z_j))", legendgroup="components",
-                                     showlegend=j == 0))
+    for j, comp in enumerate(() if components is None else components):
+        fig.add_trace(go.Scatter(x=grid, y=comp, line=dict(width=1, color=PALETTE[j % len(PALETTE)]), opacity=0.6,
+                                 name="p(z_j) N(f(z_j), σ²(z_j))", legendgroup="components", showlegend=j == 0))
     fig.add_trace(go.Scatter(x=grid, y=density, name="VAE p(x)", line=dict(color="crimson", width=3)))
     return fig
 
 
-def gap_figure(grid, log_p, elbo) -> go.Figure:
+def gap_figure(grid, log_p, elbo, gap) -> go.Figure:
     fig = _base("log p(x), ELBO(x) and the gap KL(q(z|x) || p(z|x))", y_title="nats")
     fig.add_trace(go.Scatter(x=grid, y=log_p, name="log p(x)", line=dict(color="crimson")))
     fig.add_trace(go.Scatter(x=grid, y=elbo, name="ELBO(x)", line=dict(color="royalblue")))
-    fig.add_trace(go.Scatter(x=grid, y=log_p - elbo, name="gap = KL", yaxis="y2", line=dict(color="orange")))
+    fig.add_trace(go.Scatter(x=grid, y=gap, name="gap = KL", yaxis="y2", line=dict(color="orange")))
     fig.update_layout(yaxis2=dict(title="gap (nats)", overlaying="y", side="right", rangemode="tozero"))
     return fig
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae_core import cli_fit1d, data1d
+from vae_core import cli_fit1d, data1d, fit1d
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "vae_core"
@@ -35,6 +35,15 @@ def test_json_output_has_both_fits(csv_files):
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     gmm, vae = out["gmm"], out["vae"]
+    # The schema documented in README.md, "JSON output of fit1d".
+    assert set(out) == {"n_train", "n_test", "warnings", "gmm", "vae"}
+    assert set(gmm) == {"k", "weights", "means", "variances", "converged", "n_iter", "log_likelihood_history",
+                        "train_log_likelihood", "test_log_likelihood", "kl_truth_to_fit", "n_parameters",
+                        "fit_seconds"}
+    assert set(vae) == {"latent_dim", "sigma_mode", "steps", "train_log_likelihood", "test_log_likelihood",
+                        "train_elbo", "test_elbo", "kl_truth_to_fit", "n_parameters", "fit_seconds"}
+    assert set(vae["n_parameters"]) == {"decoder", "encoder"}
+    assert gmm["kl_truth_to_fit"] is None and vae["kl_truth_to_fit"] is None
     assert out["n_train"] == 800 and out["n_test"] == 400
     assert any("dropped 2 of 802 rows" in w for w in out["warnings"])
     assert len(gmm["weights"]) == len(gmm["means"]) == len(gmm["variances"]) == 3
@@ -101,3 +110,12 @@ def test_add_parser_registers_fit1d():
     cli_fit1d.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["fit1d", "train.csv", "--k", "4", "--json"])
     assert args.func is cli_fit1d.run and args.k == 4 and args.json and args.test is None
+
+
+def test_truth_summary_scores_the_truth_against_itself():
+    spec = data1d.DEFAULT_MIXTURE
+    x = data1d.sample(spec, 500, seed=0)
+    summary = fit1d.summarise_truth(spec, x[:300], x[300:])
+    assert summary["kl_truth_to_fit"] == 0.0
+    assert summary["n_parameters"] == 3 * spec.n_components - 1
+    assert summary["test_log_likelihood"] == pytest.approx(np.mean(data1d.log_density(spec, x[300:])))

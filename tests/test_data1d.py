@@ -93,3 +93,14 @@ def test_check_fit_data():
         data1d.check_fit_data(np.array([1.0, 2.0]), 0)
     assert "identical" in data1d.check_fit_data(np.full(10, 4.0), 2)[0]
     assert data1d.check_fit_data(np.array([1.0, 2.0, 3.0]), 3) == []
+
+
+def test_truth_density_and_parameter_count():
+    spec = data1d.MixtureSpec((1.0, 3.0), (0.0, 2.0), (1.0, 0.25))
+    x = np.array([-1.0, 0.0, 2.5])
+    np.testing.assert_allclose(data1d.density(spec, x), np.exp(data1d.log_density(spec, x)))
+    expected = 0.25 * np.exp(-0.5 * x ** 2) / np.sqrt(2 * np.pi) \
+        + 0.75 * np.exp(-0.5 * (x - 2) ** 2 / 0.25) / np.sqrt(2 * np.pi * 0.25)
+    np.testing.assert_allclose(data1d.density(spec, x), expected)
+    assert spec.n_parameters() == 5  # 2 means, 2 variances, 1 free weight
+    assert data1d.DEFAULT_MIXTURE.n_parameters() == 8

@@ -1,7 +1,10 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from app import one_d_state
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "one_d.py")
 
@@ -54,6 +57,8 @@ def test_em_buttons_step_and_never_lower_the_log_likelihood(app):
 @pytest.mark.parametrize("content, message", [
     (b"", "is empty"),
     (b"city\nParis\nRome\n", "not numeric"),
+    (b"x,y\n1.0,2.0\n3.0,4.0\n5.0,6.0\n", "exactly one column"),
+    (b"value,label\n1.5,a\n2.5,b\n3.5,c\n4.5,d\n", "exactly one column"),
     (b"x\nnan\ninf\n", "no usable numbers"),
     (b"1\n2\n3\n4\n", "fewer than K = 3"),
 ])
@@ -76,3 +81,39 @@ def test_upload_with_bad_rows_warns_and_fits():
     assert not at.exception and not at.error
     assert any("dropped 2 of 62 rows" in w.value for w in at.warning)
     assert "truth" not in at.dataframe[-1].value.columns
+
+
+def upload(content: bytes, name: str = "data.csv") -> AppTest:
+    at = small_app()
+    at.session_state["source"] = "Upload CSV"
+    at.run()
+    return at.file_uploader(key="upload").set_value((name, content, "text/csv")).run()
+
+
+def test_identical_values_fit_at_the_variance_floor_and_say_so():
+    at = upload(b"x\n" + b"2.5\n" * 40)
+    assert not at.exception and not at.error
+    warnings = [w.value for w in at.warning]
+    assert any("identical" in w and "variance floor" in w for w in warnings), warnings
+    assert any("decoder's sigma sits at its floor" in w for w in warnings), warnings
+    params = at.dataframe[0].value
+    floor = at.number_input(key="floor").value
+    np.testing.assert_allclose(params["σ²_k (variance)"], floor)
+    np.testing.assert_allclose(params["μ_k (mean)"], 2.5)
+    assert np.isfinite(ll_shown(at))
+    at.button(key="em_run").click().run()
+    assert not at.exception and np.isfinite(ll_shown(at))
+
+
+def test_em_state_glue_restarts_only_when_the_start_would_change():
+    x = np.linspace(-3, 3, 50)
+    opts = {"k": 2, "init": "quantiles", "var_floor": 1e-6, "tol": 1e-3, "max_iter": 100}
+    state = {}
+    first = one_d_state.em_stepper(state, x, opts, seed=0)
+    first.m_step(x)
+    assert one_d_state.em_stepper(state, x, {**opts, "tol": 1e-6}, seed=0) is first
+    assert one_d_state.em_stepper(state, x, opts, seed=0, restart=True) is not first
+    again = one_d_state.em_stepper(state, x, opts, seed=0)
+    for changed in ({**opts, "k": 3}, {**opts, "init": "random"}, {**opts, "var_floor": 1e-3}):
+        assert one_d_state.em_stepper(state, x, changed, seed=0) is not again
+    assert one_d_state.em_stepper(state, x + 1, opts, seed=0).n_m_steps == 0

@@ -78,6 +78,25 @@ def test_components_form_a_mixture(model):
     assert comps["means"].shape == comps["weights"].shape
 
 
+def test_component_densities_are_the_weighted_decoded_gaussians(model):
+    grid = np.linspace(-12, 12, 4001)
+    comps = model.components(per_axis=5)
+    dens = model.component_densities(grid, per_axis=5)
+    assert dens.shape == (comps["weights"].size, grid.size)
+    w, m, v = comps["weights"][:, None], comps["means"][:, None], comps["variances"][:, None]
+    np.testing.assert_allclose(dens, w * np.exp(-0.5 * (grid - m) ** 2 / v) / np.sqrt(2 * np.pi * v), rtol=1e-10)
+    np.testing.assert_allclose(np.trapezoid(dens, grid, axis=1), comps["weights"], atol=1e-4)
+
+
+def test_density_curves_bundle_the_quadrature_results(model):
+    x = np.linspace(-5, 7, 41)
+    curves = model.density_curves(x)
+    np.testing.assert_array_equal(curves["log_density"], model.log_density(x))
+    np.testing.assert_allclose(curves["density"], np.exp(curves["log_density"]))
+    np.testing.assert_array_equal(curves["elbo"], model.elbo(x))
+    np.testing.assert_allclose(curves["gap"], curves["log_density"] - curves["elbo"], atol=1e-8)
+
+
 def test_training_learns_and_reports_progress(data):
     calls = []
     config = vae1d.VAE1DConfig(steps=400, hidden=32)

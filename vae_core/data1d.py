@@ -53,6 +53,11 @@ class MixtureSpec:
     def n_components(self) -> int:
         return len(self.weights)
 
+    def n_parameters(self) -> int:
+        """K means, K variances and K - 1 free weights: counted as for a fitted
+        K-component GMM, so the comparison table lines up."""
+        return 3 * self.n_components - 1
+
     def to_dict(self) -> dict:
         return {"weights": list(self.weights), "means": list(self.means), "variances": list(self.variances)}
 
@@ -73,6 +78,10 @@ def mixture_log_density(x: np.ndarray, weights, means, variances) -> np.ndarray:
 
 def log_density(spec: MixtureSpec, x: np.ndarray) -> np.ndarray:
     return mixture_log_density(x, spec.weights, spec.means, spec.variances)
+
+
+def density(spec: MixtureSpec, x: np.ndarray) -> np.ndarray:
+    return np.exp(log_density(spec, x))
 
 
 def sample(spec: MixtureSpec, n: int, seed: int) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import gmm1d
 from .errors import ConfigError
 
 SIGMA_MODES = ("constant", "function")
@@ -227,6 +228,20 @@ class VAE1D:
         weights = np.exp(-0.5 * np.sum(z ** 2, axis=1))
         means, sigmas = self.decoder_curve(z)
         return {"z": z, "weights": weights / weights.sum(), "means": means, "variances": sigmas ** 2}
+
+    def component_densities(self, x, per_axis: int = 9, limit: float = 2.5) -> np.ndarray:
+        """p(z_j) N(x; f(z_j), sigma(z_j)^2) for the components above, shape (J, n):
+        the same weighted Gaussians as a GMM's, so the GMM's evaluation is reused."""
+        comps = self.components(per_axis, limit)
+        return gmm1d.weighted_component_densities(
+            x, gmm1d.GMMParams(comps["weights"], comps["means"], comps["variances"]))
+
+    def density_curves(self, x) -> dict:
+        """log p(x), p(x), ELBO(x) and the gap KL(q(z|x) || p(z|x)) at each x. The
+        gap comes from the two grid posteriors, not from log p - ELBO, so the
+        plot shows the KL itself; the two agree to rounding (tested)."""
+        log_p = self.log_density(x)
+        return {"log_density": log_p, "density": np.exp(log_p), "elbo": self.elbo(x), "gap": self.posterior_kl(x)}
 
     def score(self, x) -> float:
         return float(np.mean(self.log_density(x)))

@@ -9,11 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from app import one_d_charts as charts
-from app.one_d_state import EMStepper
+from app import one_d_state
 from vae_core import data1d, fit1d, gmm1d, vae1d
 from vae_core.errors import VAECoreError
 
 DEFAULT = data1d.DEFAULT_MIXTURE
+PARAM_SYMBOLS = {"weights": "π", "means": "μ", "variances": "σ²"}
+MEAN_LOG_LIK = (r"\bar\ell = \frac1n\sum_{i=1}^n \log \sum_{k=1}^K \pi_k\,"
+                r"\mathcal N(x_i;\mu_k,\sigma_k^2)")
 
 
 @st.cache_data(show_spinner=False)
@@ -33,7 +36,7 @@ def uploaded_data(content: bytes, name: str, test_fraction: float, seed: int):
 @st.cache_data(show_spinner=False)
 def truth_curve(spec: data1d.MixtureSpec | None, train: np.ndarray):
     grid = data1d.density_grid(spec, train, n=801)
-    truth = None if spec is None else np.exp(data1d.log_density(spec, grid))
+    truth = None if spec is None else data1d.density(spec, grid)
     return grid, truth
 
 
@@ -114,17 +117,9 @@ def em_stepper(train, grid, truth, opts):
     st.latex(r"\text{M-step: } N_k=\sum_i r_{ik},\quad \pi_k=\frac{N_k}{n},\quad "
              r"\mu_k=\frac{1}{N_k}\sum_i r_{ik}x_i,\quad \sigma_k^2=\max\Big(\frac{1}{N_k}\sum_i r_{ik}"
              r"(x_i-\mu_k)^2,\ \sigma^2_{\text{floor}}\Big)")
-    key = (hashlib.sha1(train.tobytes()).hexdigest(), opts["k"], opts["init"], opts["var_floor"],
-           st.session_state.get("seed", 0))
-    stepper = st.session_state.get("em_stepper")
     cols = st.columns(4)
     restart = cols[3].button("Restart", key="em_restart")
-    if stepper is None or stepper.key != key or restart:
-        start = gmm1d.initial_params(train, opts["k"], opts["init"], np.random.default_rng(key[-1]), opts["var_floor"])
-        stepper = EMStepper(key, start, opts["var_floor"])
-        stepper.e_step(train)
-        stepper.last_action = f"initialised by {opts['init']}"
-        st.session_state.em_stepper = stepper
+    stepper = one_d_state.em_stepper(st.session_state, train, opts, st.session_state.get("seed", 0), restart)
     if cols[0].button("E-step", key="em_e"):
         stepper.e_step(train)
     if cols[1].button("M-step", key="em_m"):
@@ -133,14 +128,18 @@ def em_stepper(train, grid, truth, opts):
         stepper.run_to_convergence(train, opts["tol"], opts["max_iter"])
     lls = stepper.log_likelihoods
     st.caption(stepper.last_action)
-    st.metric("Mean log-likelihood (1/n) Σ log p(xᵢ)", f"{lls[-1]:.6f}",
-              delta=None if len(lls) < 2 else f"{lls[-1] - lls[-2]:+.2e}")
+    metric, formula = st.columns([1, 3])
+    gain = stepper.last_gain
+    metric.metric("Mean log-likelihood", f"{lls[-1]:.6f}", delta=None if gain is None else f"{gain:+.2e}",
+                  help="Change from the previous M-step; EM never makes it negative.")
+    formula.latex(MEAN_LOG_LIK + r"\quad\text{(training set, current } \pi_k,\mu_k,\sigma_k^2)")
     left, right = st.columns([3, 2])
     components = gmm1d.weighted_component_densities(grid, stepper.params)
     left.plotly_chart(charts.gmm_figure(train, grid, truth, components,
-                                        f"After {len(lls) - 1} M-steps (colours: responsibilities)"))
+                                        f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"))
     right.plotly_chart(charts.log_likelihood_figure(lls))
-    st.dataframe(pd.DataFrame(stepper.params.to_dict(), index=[f"k={k + 1}" for k in range(opts["k"])]))
+    params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": values for name, values in stepper.params.to_dict().items()}
+    st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]))
 
 
 def trained_vae(train, config):
@@ -188,9 +187,16 @@ def main():
     st.caption("Same K, tol, max_iter and n_init; sklearn starts from its own k-means and adds its reg_covar "
                "to the variances where we floor them, so expect agreement to about tol, not to the last digit.")
     rows = {name: {"mean log-lik (train)": fit["log_likelihood"], "EM iterations": fit["n_iter"],
-                   **{f"{p} {k + 1}": fit[p][k] for p in ("weights", "means", "variances")
+                   **{f"{PARAM_SYMBOLS[p]}_{k + 1}": fit[p][k] for p in ("weights", "means", "variances")
                       for k in range(opts["k"])}} for name, fit in check.items()}
-    st.dataframe(pd.DataFrame(rows).T)
+    table_col, formula_col = st.columns([2, 3])
+    # Strings, so the iteration counts are not shown as floats in a column that also holds log-likelihoods.
+    check_table = pd.DataFrame(rows, dtype=object).map(lambda v: str(v) if isinstance(v, int) else f"{v:.6g}")
+    table_col.dataframe(check_table, key="sklearn_check", height="content" if len(check_table) <= 20 else "auto",
+                        column_config={"_index": st.column_config.Column(width="medium")})
+    formula_col.latex(r"\text{mean log-lik (train)}:\quad " + MEAN_LOG_LIK)
+    formula_col.latex(r"p(x) = \sum_{k=1}^K \pi_k\,\mathcal N(x;\mu_k,\sigma_k^2),\qquad "
+                      r"\text{components sorted by } \mu_k")
 
     st.header("VAE density")
     st.latex(r"p(x) = \int \mathcal N\big(x; f(z), \sigma^2(z)\big)\,\mathcal N(z; 0, I)\,dz"
@@ -206,11 +212,12 @@ def main():
         show_errors_and_stop(exc)
     for warning in vae.warnings:
         st.warning(warning)
-    density, log_p, elbo = np.exp(vae.log_density(grid)), vae.log_density(grid), vae.elbo(grid)
+    curves = vae.density_curves(grid)
+    density = curves["density"]
     c1, c2 = st.columns(2)
-    c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.components(),
+    c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.component_densities(grid),
                                       "Infinite mixture: a few decoded components"))
-    c2.plotly_chart(charts.gap_figure(grid, log_p, elbo))
+    c2.plotly_chart(charts.gap_figure(grid, curves["log_density"], curves["elbo"], curves["gap"]))
     c3, c4 = st.columns(2)
     x0 = c3.slider("x for the posterior", float(grid[0]), float(grid[-1]), float(np.median(train)), key="x0")
     c3.plotly_chart(charts.posterior_figure(vae.posteriors(x0), x0))
@@ -218,6 +225,8 @@ def main():
         z = np.linspace(-3, 3, 201)
         c4.plotly_chart(charts.decoder_figure(z, *vae.decoder_curve(z)))
     c4.plotly_chart(charts.training_figure(vae.elbo_history))
+    c4.caption("Training ELBO: the one-sample reparameterised estimate, averaged over the minibatches since the "
+               "previous point; the quadrature ELBO(x) above has no sampling noise.")
 
     st.header("Side by side")
     left, right = st.columns(2)
@@ -225,8 +234,15 @@ def main():
                                         gmm1d.weighted_component_densities(grid, gmm_model.params_),
                                         f"GMM, K = {opts['k']}"), key="side_gmm")
     right.plotly_chart(charts.vae_figure(train, grid, truth, density, None, "VAE"), key="side_vae")
+    st.latex(r"\text{mean log-lik} = \frac{1}{|S|}\sum_{x\in S}\log p_{\text{fit}}(x),\quad "
+             r"S = \text{train or test set}")
     st.latex(r"\mathrm{KL}(p_{\text{true}}\,\|\,p_{\text{fit}}) = \int p_{\text{true}}(x)\,"
              r"\log\frac{p_{\text{true}}(x)}{p_{\text{fit}}(x)}\,dx \quad\text{(quadrature on a fine x grid)}")
+    st.latex(r"\text{GMM parameters} = \underbrace{K}_{\mu_k} + \underbrace{K}_{\sigma_k^2} + "
+             r"\underbrace{K-1}_{\pi_k} = 3K-1")
+    st.caption("VAE parameters: the decoder's weights and biases (the generative model), the encoder's in "
+               "brackets (it only serves inference). Fit time: wall-clock seconds of EM, all restarts, or of "
+               "VAE training.")
     vae_params = vae_summary["n_parameters"]
     table = pd.DataFrame({
         "GMM (EM)": [gmm_summary["train_log_likelihood"], gmm_summary["test_log_likelihood"],
@@ -237,8 +253,8 @@ def main():
     }, index=["train mean log-lik", "test mean log-lik", "KL(truth || fit)", "parameters", "fit time (s)"])
     if spec is not None:
         truth_summary = fit1d.summarise_truth(spec, train, test)
-        table["truth"] = [truth_summary["train_log_likelihood"], truth_summary["test_log_likelihood"], 0.0,
-                          str(3 * spec.n_components - 1), None]
+        table["truth"] = [truth_summary["train_log_likelihood"], truth_summary["test_log_likelihood"],
+                          truth_summary["kl_truth_to_fit"], str(truth_summary["n_parameters"]), None]
     st.dataframe(table.map(lambda v: "—" if v is None else v if isinstance(v, str) else f"{v:.4f}"),
                  key="comparison_table")
 
