@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from app.gc_freeze import freeze_after_new_imports
+
 st.set_page_config(page_title="VAE latent explorer", page_icon="🧭", layout="wide")
 
 pages = [
@@ -13,3 +15,4 @@ pages = [
 ]
 
 st.navigation(pages).run()
+freeze_after_new_imports()  # not reached when a page stops early; a later run freezes instead
