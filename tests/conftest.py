@@ -1,6 +1,8 @@
 """Shared fixtures. Tests never touch the user's real data cache."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -8,7 +10,9 @@ import torch
 
 # Set before any vae_core import reads it, so every test shares one throwaway cache
 # (mnist-5k is converted once per session, not once per test).
-os.environ.setdefault("VAE_CORE_CACHE", tempfile.mkdtemp(prefix="vae_core_test_cache_"))
+if "VAE_CORE_CACHE" not in os.environ:
+    os.environ["VAE_CORE_CACHE"] = tempfile.mkdtemp(prefix="vae_core_test_cache_")
+    atexit.register(shutil.rmtree, os.environ["VAE_CORE_CACHE"], ignore_errors=True)
 
 from vae_core.config import VAEConfig  # noqa: E402
 from vae_core.model import VAE  # noqa: E402
