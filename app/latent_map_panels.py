@@ -62,10 +62,9 @@ def click_decode_fragment(model_name: str, data_name: str, method: str, dims, ta
     browser, server = st.columns(2)
     with browser:
         map_click(model_name, view, DISPLAY_PX, key=key, on_click=partial(_remember_click, key))
-    with server:
-        point = st.session_state.get("map_clicked")
-        if point is not None:
-            server_decode(model_name, data_name, view, mu, point, tau)
+    point = st.session_state.get("map_clicked")
+    if point is not None:
+        server_decode(model_name, data_name, view, mu, point, tau, image_slot=server)
 
 
 def _remember_click(key: str) -> None:
@@ -74,7 +73,7 @@ def _remember_click(key: str) -> None:
         st.session_state.map_clicked = point
 
 
-def server_decode(model_name: str, data_name: str, view, mu, point, tau: float) -> None:
+def server_decode(model_name: str, data_name: str, view, mu, point, tau: float, image_slot=None) -> None:
     z, index = view.to_latent(point, mu)
     model = get_model(model_name)
     image = decode_latents(model, z[None])[0]
@@ -84,7 +83,7 @@ def server_decode(model_name: str, data_name: str, view, mu, point, tau: float) 
     ratio = lmc.full_space_log_ratio(model_name, data_name, z)
     where = "in a gap" if ratio < -tau else "covered by q(z)"
     # Lossless PNG, so the page shows exactly the decode.
-    st.image(pil, caption=f"x = μ_D(z) by PyTorch: {where}", output_format="PNG")
+    (image_slot or st).image(pil, caption=f"x = μ_D(z) by PyTorch: {where}", output_format="PNG", width=pil.width)
     st.markdown("decoded z = `" + json.dumps([round(float(v), 4) for v in z]) + "`")
     st.latex(rf"\log q(z) - \log p(z) = {ratio:.2f}\ \text{{nats}}")
     if index is not None:
