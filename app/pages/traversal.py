@@ -138,7 +138,6 @@ def live_section(name: str, model, label: int | None) -> None:
     live_decoder(name, S.trav_z, S.trav_nonce, label, note=S.get("trav_note", ""), on_release=take_release,
                  server={"seq": S.get("trav_seq", 0), "u8": base64.b64encode(u8.tobytes()).decode(), "gap": gap})
     left, right = st.columns([1, 2])
-    scale = max(1, 168 // model.config.image_shape[0])
     png = png_bytes(u8, scale=max(1, 168 // model.config.image_shape[0]))  # encoded once: shown and exported
     left.image(png, caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})", output_format="PNG")
     with right:

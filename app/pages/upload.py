@@ -8,7 +8,8 @@ from app.cache import get_model
 from app.draw_pad import draw_pad
 from app.ui import model_picker, user_errors
 from app.upload_cache import analyse, reference
-from app.upload_view import DETAILED, FORMULAS, LATENT_MAP_PAGE, interpolate_action, latent_map, result_panel, summary_table
+from app.upload_view import (DETAILED, FORMULAS, LATENT_MAP_PAGE, interpolate_action, latent_map, result_panel,
+                             summary_table)
 from vae_core.errors import VAECoreError
 from vae_core.imageio import EXTENSIONS
 from vae_core.upload import to_csv
