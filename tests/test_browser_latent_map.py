@@ -89,3 +89,24 @@ def test_clicking_a_gap_decodes_that_exact_z_in_the_browser_and_on_the_server():
         assert page.locator("[data-testid=map-click-marker]").is_visible()
         assert not page.query_selector_all("[data-testid=stException]")
         screenshot(page, "latent_map_click")
+
+
+def test_a_click_on_the_pca_plane_of_a_16d_model_decodes_z_from_the_pca_basis():
+    require_chromium()
+    with streamlit_server() as url, chromium_page() as page:
+        page.goto(f"{url}/latent_map")
+        page.wait_for_selector("[data-testid=map-click-caption]", timeout=120_000)
+        page.get_by_role("combobox").first.click()  # the sidebar's model picker
+        page.get_by_role("option", name="mnist-16d").click()
+        page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g.layout && "
+                               "g.layout.meta === 'vae-latent-map' && g.layout.xaxis.title.text.startsWith('PC1'))",
+                               timeout=120_000)
+        page.wait_for_timeout(1500)
+        page.mouse.click(*page.evaluate(TO_PIXELS, [1.0, -0.5]))
+        page.wait_for_function(f"() => ({DECODED_TEXT})().length > 0", timeout=30_000)
+        page.wait_for_timeout(300)
+        z = np.array(page.evaluate(CLICK_STATE)["z"])
+        assert z.shape == (16,)
+        server_z = json.loads(re.search(r"\[.*\]", page.evaluate(DECODED_TEXT)).group(0))
+        np.testing.assert_allclose(server_z, z, atol=5e-5)  # the browser and PyTorch decoded the same z
+        assert not page.query_selector_all("[data-testid=stException]")

@@ -48,7 +48,8 @@ function attach(inst) {
       e.clientY >= r.top && e.clientY <= r.bottom;
     down = inside ? { x: e.clientX, y: e.clientY, t: performance.now() } : null;
   }, true);
-  document.addEventListener("mouseup", (e) => {
+  if (inst.onMouseUp) document.removeEventListener("mouseup", inst.onMouseUp, true);  // from a replaced chart
+  inst.onMouseUp = (e) => {
     if (!down || inst.graph !== graph) return;
     const d = down; down = null;
     const moved = Math.hypot(e.clientX - d.x, e.clientY - d.y);
@@ -56,7 +57,8 @@ function attach(inst) {
     const fl = graph._fullLayout, r = plotArea(graph);
     if (!fl || !r) return;
     clicked(inst, fl.xaxis.p2l(d.x - r.left), fl.yaxis.p2l(d.y - r.top), d.t);
-  }, true);
+  };
+  document.addEventListener("mouseup", inst.onMouseUp, true);
   if (graph.on) graph.on("plotly_relayout", () => placeMarker(inst));  // pan and zoom move it
   placeMarker(inst);
 }
@@ -127,7 +129,11 @@ export default function (component) {
     // The chart is drawn by a sibling element and may be re-created by a rerun; look for it until
     // this component is unmounted.
     inst.timer = setInterval(() => {
-      if (!parentElement.isConnected) { clearInterval(inst.timer); return; }  // also inside a shadow root
+      if (!parentElement.isConnected) {  // isConnected also works inside a shadow root
+        clearInterval(inst.timer);
+        if (inst.onMouseUp) document.removeEventListener("mouseup", inst.onMouseUp, true);
+        return;
+      }
       attach(inst);
     }, 250);
   }
