@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.gc_freeze import freeze_after_new_imports
+from app.common.gc_freeze import freeze_after_new_imports
 
 st.set_page_config(page_title="VAE latent explorer", page_icon="🧭", layout="wide")
 

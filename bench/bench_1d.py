@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
 
-from vae_core import data1d, gmm1d, vae1d  # noqa: E402
+from vae_core.oned import data1d, gmm1d, vae1d  # noqa: E402
 
 torch.set_num_threads(1)
 

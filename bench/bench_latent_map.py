@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.aggregate import auto_box, density_grid, encode_dataset, grid_axes  # noqa: E402
+from vae_core.latent.aggregate import auto_box, density_grid, encode_dataset, grid_axes  # noqa: E402
 
 TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
 

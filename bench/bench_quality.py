@@ -25,14 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.reference_vae import train_reference  # noqa: E402
 from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.checkpoint import checkpoint_paths  # noqa: E402
-from vae_core.config import VAEConfig  # noqa: E402
 from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.model import VAE  # noqa: E402
-from vae_core.model_card import render_markdown  # noqa: E402
-from vae_core.objectives import evaluate  # noqa: E402
-from vae_core.registry import resolve  # noqa: E402
-from vae_core.train import split_indices  # noqa: E402
+from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
+from vae_core.vae.config import VAEConfig  # noqa: E402
+from vae_core.vae.model import VAE  # noqa: E402
+from vae_core.vae.model_card import render_markdown  # noqa: E402
+from vae_core.vae.objectives import evaluate  # noqa: E402
+from vae_core.vae.registry import resolve  # noqa: E402
+from vae_core.vae.train import split_indices  # noqa: E402
 
 TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist" / "t10k"
 REFERENCE = "PyTorch-examples VAE (784-400-d, Adam 1e-3, batch 128, BCE summed)"

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.reference_vae import train_reference  # noqa: E402
 from vae_core import load_dataset  # noqa: E402
-from vae_core.train import TrainConfig, train  # noqa: E402
+from vae_core.vae.train import TrainConfig, train  # noqa: E402
 
 LOAD_SNIPPET = """
 import time

@@ -3,7 +3,7 @@
 Renders N real MNIST test digits as phone-photo-like JPEGs (digit scaled to
 200-400 px, black ink on off-white paper with noise and blur, shifted off-centre,
 rotated up to 10 degrees, JPEG quality 75), encodes them through the upload path
-(vae_core.imageio.open_image + vae_core.preprocess.preprocess, exactly what the
+(vae_core.data.imageio.open_image + vae_core.images.preprocess.preprocess, exactly what the
 page calls) and classifies each by its 8 nearest mnist-5k codes. Target: photo
 accuracy >= 90 % of the clean 28x28 originals' accuracy, for mnist-2d and mnist-16d.
 
@@ -52,16 +52,16 @@ def render_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
 
 
 def upload_pixels(data: bytes, image_shape=(28, 28)) -> np.ndarray:
-    from vae_core.imageio import open_image
-    from vae_core.preprocess import preprocess
+    from vae_core.data.imageio import open_image
+    from vae_core.images.preprocess import preprocess
 
     return preprocess(open_image(data, name="photo.jpg", orient=False), image_shape).pixels
 
 
 def accuracy(n: int, seed: int = 0) -> dict:
     import vae_core
-    from vae_core.aggregate import encode_dataset
-    from vae_core.latent_map import LatentIndex
+    from vae_core.latent.aggregate import encode_dataset
+    from vae_core.latent.placement import LatentIndex
 
     test = vae_core.load_dataset(f"idx:{MNIST_TEST}")
     rng = np.random.default_rng(seed)

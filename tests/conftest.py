@@ -14,8 +14,8 @@ if "VAE_CORE_CACHE" not in os.environ:
     os.environ["VAE_CORE_CACHE"] = tempfile.mkdtemp(prefix="vae_core_test_cache_")
     atexit.register(shutil.rmtree, os.environ["VAE_CORE_CACHE"], ignore_errors=True)
 
-from vae_core.config import VAEConfig  # noqa: E402
-from vae_core.model import VAE  # noqa: E402
+from vae_core.vae.config import VAEConfig  # noqa: E402
+from vae_core.vae.model import VAE  # noqa: E402
 
 
 @pytest.fixture

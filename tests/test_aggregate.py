@@ -4,11 +4,23 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
-from vae_core.aggregate import (auto_box, density_grid, encode_dataset, gap_mask, grid_axes,
-                                log_aggregate_density, log_prior)
 from vae_core.errors import ConfigError
-from vae_core.gaps import (coverage_samples, gap_stats, mutual_information_direct, split_prior_samples,
-                           stats_from_samples)
+from vae_core.latent.aggregate import (
+    auto_box,
+    density_grid,
+    encode_dataset,
+    gap_mask,
+    grid_axes,
+    log_aggregate_density,
+    log_prior,
+)
+from vae_core.latent.gaps import (
+    coverage_samples,
+    gap_stats,
+    mutual_information_direct,
+    split_prior_samples,
+    stats_from_samples,
+)
 
 
 def mixture(n=300, d=2, seed=0, scale=2.0, var=(0.01, 0.2)):

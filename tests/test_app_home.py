@@ -7,8 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from vae_core import load_model
-from vae_core.gallery import prior_samples
-
+from vae_core.images.gallery import prior_samples
 
 REPO = Path(__file__).resolve().parent.parent
 

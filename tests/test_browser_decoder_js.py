@@ -1,4 +1,4 @@
-"""The JS decoder in app/components/live_decoder.js, run in headless Chromium, equals model.decode.
+"""The JS decoder in app/common/live_decoder.js, run in headless Chromium, equals model.decode.
 
 No Streamlit here: the module is imported from a blob URL in a blank page and its
 exported createDecoder is fed the same payload the page sends.
@@ -9,15 +9,15 @@ import base64
 import numpy as np
 import pytest
 import torch
-
 from browser import REPO, chromium_page, require_chromium
+
 from vae_core import load_model
-from vae_core.browser_decoder import decoder_blob
-from vae_core.config import VAEConfig
-from vae_core.model import VAE
+from vae_core.latent.browser_decoder import decoder_blob
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
 
 pytestmark = pytest.mark.browser
-JS = (REPO / "app/components/live_decoder.js").read_text()
+JS = (REPO / "app/common/live_decoder.js").read_text()
 
 RUN = """async ([src, b64, zs, labels]) => {
   const url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));

@@ -1,7 +1,6 @@
 """End to end: a real server, a real browser, the home page as a person sees it."""
 
 import pytest
-
 from browser import chromium_page, require_chromium, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser

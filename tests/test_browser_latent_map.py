@@ -12,8 +12,8 @@ from PIL import Image
 
 from tests.browser import chromium_page, require_chromium, screenshot, streamlit_server
 from vae_core import load_model
-from vae_core.aggregate import encode_dataset, log_aggregate_density, log_prior
-from vae_core.datasets import load_dataset
+from vae_core.data.datasets import load_dataset
+from vae_core.latent.aggregate import encode_dataset, log_aggregate_density, log_prior
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ import io
 import numpy as np
 import pytest
 import torch
+from browser import chromium_page, require_chromium, screenshot, streamlit_server
 from PIL import Image
 
-from browser import chromium_page, require_chromium, screenshot, streamlit_server
 from vae_core import load_model
 
 pytestmark = pytest.mark.browser
@@ -91,8 +91,8 @@ def test_dragging_decodes_live_and_the_release_matches_the_server(server):
 
 def test_inactive_dimensions_are_grouped_collapsed_and_labelled(server):
     from vae_core import load_dataset
-    from vae_core.aggregate import encode_dataset
-    from vae_core.traversal import average_kl, kl_order
+    from vae_core.latent.aggregate import encode_dataset
+    from vae_core.latent.traversal import average_kl, kl_order
 
     model = load_model("mnist-16d")
     data = load_dataset("mnist-5k")

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from browser import chromium_page, require_chromium, screenshot, streamlit_server
+from PIL import Image
 from upload_e2e import open_upload_page, upload, wait_for_results
 
 pytestmark = pytest.mark.browser

@@ -8,11 +8,11 @@ import torch
 from safetensors.torch import load_file
 
 from vae_core import fileio
-from vae_core.checkpoint import load_checkpoint, save_checkpoint
-from vae_core.config import VAEConfig
 from vae_core.errors import CheckpointError
-from vae_core.model import VAE
-from vae_core.registry import load_model
+from vae_core.vae.checkpoint import load_checkpoint, save_checkpoint
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
+from vae_core.vae.registry import load_model
 
 
 def _saved(tmp_path, model):

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae_core import cli_fit1d, data1d, fit1d
+from vae_core.cli import fit1d as cli_fit1d
+from vae_core.oned import data1d, fit1d
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULE = "vae_core"

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from vae_core import data1d
 from vae_core.errors import ConfigError, DataError
+from vae_core.oned import data1d
 
 
 def test_default_mixture_is_the_notes_mixture():

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae_core import datasets, fileio
-from vae_core.datasets import load_dataset, resolve_idx_pair
-from vae_core.download import RemoteDataset, RemoteFile
+from vae_core import fileio
+from vae_core.data import datasets
+from vae_core.data.datasets import load_dataset, resolve_idx_pair
+from vae_core.data.download import RemoteDataset, RemoteFile
+from vae_core.data.idx import read_idx, write_idx
 from vae_core.errors import DataError
-from vae_core.idx import read_idx, write_idx
 
 
 def _tiny_set(n=6, h=5, w=4, seed=0):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from vae_core import data1d, gmm1d
-from vae_core.em_stepper import EMStepper
+from vae_core.oned import data1d, gmm1d
+from vae_core.oned.em_stepper import EMStepper
 
 
 @pytest.fixture(scope="module")

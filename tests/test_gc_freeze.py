@@ -4,7 +4,7 @@ import gc
 import sys
 import types
 
-from app import gc_freeze
+from app.common import gc_freeze as gc_freeze
 
 
 def test_freezes_after_new_imports_and_not_on_every_run(monkeypatch):

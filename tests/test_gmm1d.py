@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from vae_core import data1d, gmm1d
 from vae_core.errors import ConfigError, DataError
+from vae_core.oned import data1d, gmm1d
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from vae_core.aggregate import density_grid, grid_axes
-from vae_core.codes import codes_csv
 from vae_core.errors import ConfigError
-from vae_core.latent_view import ellipse_path, make_view
-from vae_core.manifold import decode_latents, grid_coordinates, plane_latents
+from vae_core.latent.aggregate import density_grid, grid_axes
+from vae_core.latent.codes import codes_csv
+from vae_core.latent.manifold import decode_latents, grid_coordinates, plane_latents
+from vae_core.latent.views import ellipse_path, make_view
 
 
 def latents(n=120, d=5, seed=0):

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from vae_core.config import VAEConfig
 from vae_core.errors import ConfigError
-from vae_core.model import VAE
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
 
 
 def test_encode_accepts_flat_and_image_shaped_input(tiny_model, tiny_batch):

@@ -4,10 +4,16 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, Independent, Normal
 
-from vae_core.config import VAEConfig
-from vae_core.model import VAE, log_standard_normal
-from vae_core.objectives import (elbo_terms, evaluate, iw_log_px, kl_per_dim, log_importance_weights,
-                                 self_consistency)
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE, log_standard_normal
+from vae_core.vae.objectives import (
+    elbo_terms,
+    evaluate,
+    iw_log_px,
+    kl_per_dim,
+    log_importance_weights,
+    self_consistency,
+)
 
 
 def test_analytic_kl_matches_monte_carlo():

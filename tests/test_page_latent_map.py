@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import vae_core
-from app.map_click import MAP_META
-from vae_core.aggregate import encode_dataset
-from vae_core.gaps import gap_stats
+from app.latent_map.click import MAP_META
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.gaps import gap_stats
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = str(REPO / "app/pages/latent_map.py")
@@ -172,10 +172,10 @@ def test_a_1d_latent_gets_a_density_strip(tmp_path, monkeypatch):
     import streamlit as st
     import torch
 
-    import vae_core.registry as registry
-    from vae_core.checkpoint import save_checkpoint
-    from vae_core.config import VAEConfig
-    from vae_core.model import VAE
+    import vae_core.vae.registry as registry
+    from vae_core.vae.checkpoint import save_checkpoint
+    from vae_core.vae.config import VAEConfig
+    from vae_core.vae.model import VAE
 
     torch.manual_seed(0)
     model = VAE(VAEConfig(latent_dim=1, hidden=(16,), labels=tuple("0123456789")))

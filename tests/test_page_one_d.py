@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import one_d_state
+from app.one_d import state as one_d_state
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "one_d.py")
 

@@ -10,11 +10,11 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from vae_core import load_dataset, load_model
-from vae_core.aggregate import encode_dataset
-from vae_core.checkpoint import save_checkpoint
-from vae_core.config import VAEConfig
-from vae_core.model import VAE
-from vae_core.traversal import decode
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.traversal import decode
+from vae_core.vae.checkpoint import save_checkpoint
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = str(REPO / "app/pages/traversal.py")

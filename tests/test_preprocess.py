@@ -1,4 +1,4 @@
-"""Each step of the MNIST recipe in vae_core.preprocess, on small synthetic pictures."""
+"""Each step of the MNIST recipe in vae_core.images.preprocess, on small synthetic pictures."""
 
 import io
 
@@ -7,10 +7,20 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
+from vae_core.data.imageio import open_image
 from vae_core.errors import ImageError
-from vae_core.imageio import open_image
-from vae_core.preprocess import (PREVIEW_SIZE, WORK_SIZE, centre_by_mass, clean_ink, crop_to_ink, fit_box,
-                                 mnist_style, orient, preprocess, to_grayscale)
+from vae_core.images.preprocess import (
+    PREVIEW_SIZE,
+    WORK_SIZE,
+    centre_by_mass,
+    clean_ink,
+    crop_to_ink,
+    fit_box,
+    mnist_style,
+    orient,
+    preprocess,
+    to_grayscale,
+)
 
 
 def _photo(size=(200, 300), box=(60, 50, 90, 220), ink=30, paper=230):

@@ -1,9 +1,9 @@
 import numpy as np
 import torch
 
-from vae_core import train as train_module
-from vae_core.datasets import Dataset
-from vae_core.train import TrainConfig, split_indices, train
+from vae_core.data.datasets import Dataset
+from vae_core.vae import train as train_module
+from vae_core.vae.train import TrainConfig, split_indices, train
 
 
 def _blank_train_white_val(cfg: TrainConfig, n: int = 200) -> Dataset:

@@ -7,13 +7,26 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core.browser_decoder import decoder_blob, decoder_layers, read_blob
-from vae_core.config import VAEConfig
 from vae_core.errors import ConfigError
-from vae_core.model import VAE
-from vae_core.traversal import (average_kl, check_latent_dim, clamp, decode, kl_order, lerp, parse_z,
-                                path_densities, png_bytes, slerp, strip_offsets, strip_points, traversal_strips,
-                                z_json)
+from vae_core.latent.browser_decoder import decoder_blob, decoder_layers, read_blob
+from vae_core.latent.traversal import (
+    average_kl,
+    check_latent_dim,
+    clamp,
+    decode,
+    kl_order,
+    lerp,
+    parse_z,
+    path_densities,
+    png_bytes,
+    slerp,
+    strip_offsets,
+    strip_points,
+    traversal_strips,
+    z_json,
+)
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
 
 
 def test_average_kl_is_the_closed_form_mean_and_orders_dimensions():
@@ -148,8 +161,9 @@ def test_exports_png_and_json(tiny_model):
     img = decode(tiny_model, [0.0, 0.0])[0]
     png = png_bytes(img, scale=3)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     assert Image.open(io.BytesIO(png)).size == (12, 12)
     assert json.loads(z_json("m", np.array([0.5, -1.0]), label=2)) == {"model": "m", "z": [0.5, -1.0], "label": 2}

@@ -1,4 +1,4 @@
-"""vae_core.upload and vae_core.latent_map: the numbers the upload page shows."""
+"""vae_core.images.report and vae_core.latent.placement: the numbers the upload page shows."""
 
 import csv
 import io
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core.latent_map import LatentIndex, Projection, ellipse
-from vae_core.objectives import elbo_terms
-from vae_core.upload import encode_images, error_map_rgb, ood_threshold, percentile_of, reference_log_px, to_csv
+from vae_core.images.report import encode_images, error_map_rgb, ood_threshold, percentile_of, reference_log_px, to_csv
+from vae_core.latent.placement import LatentIndex, Projection, ellipse
+from vae_core.vae.objectives import elbo_terms
 
 
 def test_a_2d_model_is_shown_in_its_own_plane():

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from vae_core.data.imageio import MAX_PIXELS, open_image
 from vae_core.errors import ImageError
-from vae_core.imageio import MAX_PIXELS, open_image
-from vae_core.preprocess import preprocess
+from vae_core.images.preprocess import preprocess
 
 
 def _digit(size=120, ink=20, paper=235):

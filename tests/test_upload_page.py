@@ -134,7 +134,7 @@ def test_traversal_actions_hand_over_the_codes(monkeypatch):
 
 
 def test_a_large_batch_gets_a_summary_table_and_full_panels_for_a_few(page):
-    from app.upload_view import DETAILED
+    from app.upload.view import DETAILED
 
     n = DETAILED + 3
     # Shifted copies of the "1", so each file has its own bytes (the page caches per file).

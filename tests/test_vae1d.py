@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae_core import data1d, vae1d
 from vae_core.errors import ConfigError
+from vae_core.oned import data1d, vae1d
 
 torch.set_num_threads(1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from app.upload_view import DETAILED
+from app.upload.view import DETAILED
 
 RESULTS_READY = """(n) => {
     const panels = [...document.querySelectorAll('[data-testid="stExpander"]')]

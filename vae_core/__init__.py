@@ -6,11 +6,11 @@ Public API:
     load_dataset(name, split)     mnist-5k, digits, mnist, fashion-mnist, idx:PATH, folder:PATH
 """
 
-from .config import VAEConfig
-from .datasets import Dataset, list_datasets, load_dataset
+from .data.datasets import Dataset, list_datasets, load_dataset
 from .errors import CheckpointError, ConfigError, DataError, ImageError, VAECoreError
-from .model import VAE
-from .registry import list_models, load_model, model_card
+from .vae.config import VAEConfig
+from .vae.model import VAE
+from .vae.registry import list_models, load_model, model_card
 
 __version__ = "0.1.0"
 

@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from app.cache import get_dataset, get_model
-from app.ui import image_grid, model_picker, user_errors
-from vae_core.gallery import prior_samples, reconstruct
-from vae_core.model_card import card_figures
-from vae_core.registry import model_card_text
+from app.common.cache import get_dataset, get_model
+from app.common.ui import image_grid, model_picker, user_errors
+from vae_core.images.gallery import prior_samples, reconstruct
+from vae_core.vae.model_card import card_figures
+from vae_core.vae.registry import model_card_text
 
 st.title("VAE latent explorer")
 st.markdown(

@@ -3,15 +3,21 @@
 import numpy as np
 import streamlit as st
 
-from app import latent_map_cache as lmc
-from app import latent_map_chart as chart
-from app.cache import get_dataset, get_model
-from app.latent_map_panels import (click_decode_fragment, clicked_panel, export_panel, gap_stats_panel,
-                                   manifold_panel, prior_split_panel)
-from app.live_decoder import live_weights
-from app.ui import model_picker, user_errors
-from vae_core.aggregate import gap_mask
-from vae_core.latent_view import ellipses_trace
+from app.common.cache import get_dataset, get_model
+from app.common.live_decoder import live_weights
+from app.common.ui import model_picker, user_errors
+from app.latent_map import cache as lmc
+from app.latent_map import chart as chart
+from app.latent_map.panels import (
+    click_decode_fragment,
+    clicked_panel,
+    export_panel,
+    gap_stats_panel,
+    manifold_panel,
+    prior_split_panel,
+)
+from vae_core.latent.aggregate import gap_mask
+from vae_core.latent.views import ellipses_trace
 
 st.title("Latent map")
 st.markdown(
@@ -117,7 +123,7 @@ def strip_fragment(model_name: str, data_name: str) -> None:
     gap_stats_panel(samples, tau, 1)
     clicked = st.session_state.get("map_clicked")
     if clicked is not None:
-        from vae_core.latent_view import LatentView
+        from vae_core.latent.views import LatentView
 
         line = LatentView("identity", mu, logvar, np.eye(1), ("z", ""))
         clicked_panel(model_name, data_name, line, mu, (clicked[0],), tau)

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app import one_d_charts as charts
-from app import one_d_state
-from vae_core import data1d, fit1d, gmm1d, vae1d
+from app.one_d import charts as charts
+from app.one_d import state as one_d_state
 from vae_core.errors import VAECoreError
+from vae_core.oned import data1d, fit1d, gmm1d, vae1d
 
 DEFAULT = data1d.DEFAULT_MIXTURE
 PARAM_SYMBOLS = {"weights": "π", "means": "μ", "variances": "σ²"}

@@ -6,13 +6,13 @@ import time
 import numpy as np
 import streamlit as st
 
-from app.cache import get_dataset, get_model, list_models
-from app.live_decoder import live_decoder, live_weights, released
-from app.traversal_cache import data_name
-from app.traversal_sections import export_buttons, interpolation_section, strips_section
-from app.ui import user_errors
+from app.common.cache import get_dataset, get_model, list_models
+from app.common.live_decoder import live_decoder, live_weights, released
+from app.common.model_cache import data_name
+from app.common.ui import user_errors
+from app.traversal.sections import export_buttons, interpolation_section, strips_section
 from vae_core.errors import VAECoreError
-from vae_core.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z, png_bytes
+from vae_core.latent.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z, png_bytes
 
 S = st.session_state
 STRIPS_DEFER_S = 0.05
@@ -93,7 +93,7 @@ def start_controls(name: str, model) -> None:
 
 
 def start_from_image(model, data, index: int) -> None:
-    from vae_core.aggregate import encode_dataset
+    from vae_core.latent.aggregate import encode_dataset
 
     mu, _ = encode_dataset(model, data.x[index:index + 1], data.y[index:index + 1])
     label = data.class_names[int(data.y[index])] if data.class_names else str(data.y[index])

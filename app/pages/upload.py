@@ -4,15 +4,22 @@ import logging
 
 import streamlit as st
 
-from app.cache import get_model
-from app.draw_pad import draw_pad
-from app.ui import model_picker, user_errors
-from app.upload_cache import analyse, reference
-from app.upload_view import (DETAILED, FORMULAS, LATENT_MAP_PAGE, interpolate_action, latent_map, result_panel,
-                             summary_table)
+from app.common.cache import get_model
+from app.common.draw_pad import draw_pad
+from app.common.ui import model_picker, user_errors
+from app.upload.cache import analyse, reference
+from app.upload.view import (
+    DETAILED,
+    FORMULAS,
+    LATENT_MAP_PAGE,
+    interpolate_action,
+    latent_map,
+    result_panel,
+    summary_table,
+)
+from vae_core.data.imageio import EXTENSIONS
 from vae_core.errors import VAECoreError
-from vae_core.imageio import EXTENSIONS
-from vae_core.upload import to_csv
+from vae_core.images.report import to_csv
 
 MAX_FILES = 64
 INVERT = {"automatic (from the border)": None, "dark ink on light paper": True, "light ink on dark": False}

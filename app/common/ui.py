@@ -1,0 +1,38 @@
+"""Small UI helpers shared by pages."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import streamlit as st
+from PIL import Image
+
+from vae_core.errors import VAECoreError
+from vae_core.images.gallery import tile_images
+
+
+@contextmanager
+def user_errors():
+    """Show a user mistake as st.error and keep the rest of the page working."""
+    try:
+        yield
+    except VAECoreError as exc:
+        st.error(str(exc))
+
+
+def image_grid(images, cols: int, caption: str | None = None, scale: int = 3) -> None:
+    grid = tile_images(images, cols=cols, scale=scale)
+    st.image(Image.fromarray(grid, mode="L"), caption=caption)
+
+
+def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:
+    from app.common.cache import list_models
+
+    names = list_models()
+    if not names:
+        st.error("No pretrained models found in pretrained/. Train one with `python -m vae_core train`.")
+        return None
+    if st.session_state.get(key) in names:  # set by another page before switching here: no default, no warning
+        return st.sidebar.selectbox("Model", names, key=key)
+    index = names.index(default) if default in names else 0
+    return st.sidebar.selectbox("Model", names, index=index, key=key)

@@ -1,0 +1,81 @@
+"""Cached computations behind the latent map, keyed by (model, data set, view).
+
+Everything here is computed by vae_core; this file only decides what is cached.
+The first visit encodes the data set and evaluates the density grid; widget
+changes afterwards (tau, ellipses, clicks) reuse the cached arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app.common.cache import get_dataset, get_model
+from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, log_aggregate_density, log_prior
+from vae_core.latent.gaps import CoverageSamples, coverage_samples, split_prior_samples
+from vae_core.latent.views import LatentView, make_view
+
+GRID = 200
+MAX_TSNE_POINTS = 3000
+
+
+@st.cache_data(show_spinner="Encoding the data set…", max_entries=8)
+def encodings(model_name: str, data_name: str) -> tuple[np.ndarray, np.ndarray]:
+    model, data = get_model(model_name), get_dataset(data_name)
+    return encode_dataset(model, data.x, data.y)
+
+
+@st.cache_data(show_spinner="Projecting the latent codes…", max_entries=16)
+def view(model_name: str, data_name: str, method: str, dims: tuple[int, int]) -> LatentView:
+    mu, logvar = encodings(model_name, data_name)
+    if method == "tsne" and len(mu) > MAX_TSNE_POINTS:
+        # t-SNE is quadratic-ish and has no out-of-sample map; embed an even subsample.
+        keep = np.linspace(0, len(mu) - 1, MAX_TSNE_POINTS).astype(int)
+        return make_view(mu[keep], logvar[keep], method, dims)
+    return make_view(mu, logvar, method, dims)
+
+
+def view_indices(model_name: str, data_name: str, method: str) -> np.ndarray:
+    """Which data points a view shows (all of them, except for a subsampled t-SNE)."""
+    n = len(encodings(model_name, data_name)[0])
+    if method == "tsne" and n > MAX_TSNE_POINTS:
+        return np.linspace(0, n - 1, MAX_TSNE_POINTS).astype(int)
+    return np.arange(n)
+
+
+@st.cache_data(show_spinner="Evaluating q(z) on the grid…", max_entries=16)
+def density(model_name: str, data_name: str, method: str, dims: tuple[int, int], grid: int = GRID):
+    v = view(model_name, data_name, method, dims)
+    lo, hi = auto_box(v.coords)
+    xs, ys = grid_axes(lo, hi, grid)
+    log_q, log_p = v.log_density_grid(xs, ys)
+    return xs, ys, log_q, log_p
+
+
+@st.cache_data(show_spinner="Sampling the prior and q(z)…", max_entries=8)
+def coverage(model_name: str, data_name: str, n_samples: int = 10_000) -> CoverageSamples:
+    mu, logvar = encodings(model_name, data_name)
+    return coverage_samples(mu, logvar, n_samples=n_samples, seed=0)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def strip(model_name: str, data_name: str, n: int = 400):
+    """The 1-D case: log q(z) and log p(z) along a line."""
+    mu, logvar = encodings(model_name, data_name)
+    lo = min(-4.0, float(np.percentile(mu, 0.5)) - 0.5)
+    hi = max(4.0, float(np.percentile(mu, 99.5)) + 0.5)
+    zs = np.linspace(lo, hi, n)
+    return zs, log_aggregate_density(zs[:, None], mu, logvar), log_prior(zs[:, None])
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def prior_split(model_name: str, data_name: str, tau: float, seed: int):
+    mu, logvar = encodings(model_name, data_name)
+    return split_prior_samples(mu, logvar, tau, n=16, seed=seed)
+
+
+def full_space_log_ratio(model_name: str, data_name: str, z: np.ndarray) -> float:
+    """log q(z) - log p(z) at one latent, in the full latent space."""
+    mu, logvar = encodings(model_name, data_name)
+    z = np.asarray(z, dtype=np.float64)[None]
+    return float(log_aggregate_density(z, mu, logvar)[0] - log_prior(z)[0])

@@ -1,0 +1,152 @@
+"""The latent map's side panels: gap figures, the clicked decode, prior samples, the manifold grid, export."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+import numpy as np
+import plotly.io
+import streamlit as st
+from PIL import Image
+
+from app.common.cache import get_model
+from app.common.ui import image_grid
+from app.latent_map import cache as lmc
+from app.latent_map.click import clicked_point, map_click
+from vae_core.latent.codes import codes_csv
+from vae_core.latent.gaps import CoverageSamples, stats_from_samples
+from vae_core.latent.manifold import SPACINGS, decode_latents, grid_coordinates, plane_latents
+
+DISPLAY_PX = 168
+
+
+def gap_stats_panel(samples: CoverageSamples, tau: float, latent_dim: int) -> None:
+    s = stats_from_samples(samples, tau)
+    st.markdown(f"**Measured in the full {latent_dim}-D latent space**")
+    c1, c2 = st.columns(2)
+    c1.metric("Prior-hole mass", f"{100 * s.prior_hole_mass:.1f}%",
+              help=f"Share of {s.n_prior_samples:,} prior samples that land in a gap.")
+    c1.caption(f"± {100 * s.prior_hole_se:.2f}% (one standard error)")
+    c2.metric("KL(q(z) ‖ p(z))", f"{s.kl_aggregate_prior:.3f} nats", help="Monte Carlo over z ~ q(z).")
+    c2.caption(f"± {s.kl_aggregate_prior_se:.3f} nats (one standard error)")
+    c3, c4 = st.columns(2)
+    c3.metric("Average KL term of the ELBO", f"{s.average_kl:.3f} nats")
+    c4.metric("Mutual information I(x; z)", f"{s.mutual_information:.3f} nats")
+    with st.expander("Formulas", expanded=False):
+        st.latex(r"P_{z\sim p}\big(\log q(z) - \log p(z) < -\tau\big) \approx \frac{1}{S}\sum_{s=1}^{S}"
+                 r"\mathbb{1}[\text{gap}(z_s)],\ \ \mathrm{SE} = \sqrt{\hat P(1-\hat P)/S}")
+        st.latex(r"\mathrm{KL}\big(q(z)\,\|\,p(z)\big) = \mathbb{E}_{z\sim q(z)}\left[\log q(z) - \log p(z)\right]")
+        st.latex(r"\overline{\mathrm{KL}} = \frac1N\sum_i \tfrac12\sum_j\left(\mu_{ij}^2 + \sigma_{ij}^2 - "
+                 r"\log\sigma_{ij}^2 - 1\right)")
+        st.latex(r"\overline{\mathrm{KL}} = I(x; z) + \mathrm{KL}\big(q(z)\,\|\,p(z)\big)")
+        st.caption(f"S = {s.n_prior_samples:,} samples of each; q(z) is evaluated exactly as the mixture above.")
+
+
+def clicked_panel(model_name: str, data_name: str, view, mu, point, tau: float) -> None:
+    st.markdown("**Decoded at the clicked point**")
+    if point is None:
+        st.caption("Click anywhere on the map to decode that z.")
+        return
+    server_decode(model_name, data_name, view, mu, point, tau)
+
+
+@st.fragment
+def click_decode_fragment(model_name: str, data_name: str, method: str, dims, tau: float) -> None:
+    """The browser decodes a click at once; this fragment, and not the map's, reruns to decode it
+    with PyTorch, so a click never resends the map."""
+    view = lmc.view(model_name, data_name, method, dims)
+    mu = lmc.encodings(model_name, data_name)[0][lmc.view_indices(model_name, data_name, method)]
+    key = f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}"
+    st.markdown("**Decoded at the clicked point**")
+    browser, server = st.columns(2)
+    with browser:
+        map_click(model_name, view, DISPLAY_PX, key=key, on_click=partial(_remember_click, key))
+    point = st.session_state.get("map_clicked")
+    if point is not None:
+        server_decode(model_name, data_name, view, mu, point, tau, image_slot=server)
+
+
+def _remember_click(key: str) -> None:
+    point = clicked_point(key)
+    if point is not None:
+        st.session_state.map_clicked = point
+
+
+def server_decode(model_name: str, data_name: str, view, mu, point, tau: float, image_slot=None) -> None:
+    z, index = view.to_latent(point, mu)
+    model = get_model(model_name)
+    image = decode_latents(model, z[None])[0]
+    scale = max(1, DISPLAY_PX // image.shape[0])
+    pil = Image.fromarray(np.round(image * 255).astype(np.uint8), mode="L").resize(
+        (image.shape[1] * scale, image.shape[0] * scale), Image.NEAREST)
+    ratio = lmc.full_space_log_ratio(model_name, data_name, z)
+    where = "in a gap" if ratio < -tau else "covered by q(z)"
+    # Lossless PNG, so the page shows exactly the decode.
+    (image_slot or st).image(pil, caption=f"x = μ_D(z) by PyTorch: {where}", output_format="PNG", width=pil.width)
+    st.markdown("decoded z = `" + json.dumps([round(float(v), 4) for v in z]) + "`")
+    st.latex(rf"\log q(z) - \log p(z) = {ratio:.2f}\ \text{{nats}}")
+    if index is not None:
+        st.caption(f"t-SNE has no inverse, so this decodes μ(x) of the nearest data point (index {index}).")
+    elif view.method in ("pca", "dims"):
+        st.caption("The other latent directions are set to 0, the prior's mean.")
+
+
+@st.fragment
+def prior_split_panel(model_name: str, data_name: str) -> None:
+    st.subheader("Prior samples: in gaps and in dense regions")
+    tau = float(st.session_state.get("map_tau", 2.0))
+    st.markdown(f"Draw $z \\sim \\mathcal{{N}}(0, I)$, keep 16 whose $\\log q(z) - \\log p(z) < -{tau:g}$ and the 16 "
+                "with the highest ratio, and decode both sets.")
+    seed = st.session_state.get("split_seed", 0)
+    if st.button("Draw again", key="split_redraw", help="Uses the current τ from the map."):
+        seed = st.session_state.split_seed = seed + 1
+    gap_z, dense_z, _, _ = lmc.prior_split(model_name, data_name, tau, seed)
+    model = get_model(model_name)
+    left, right = st.columns(2)
+    with left:
+        if len(gap_z):
+            image_grid(decode_latents(model, gap_z), cols=8, scale=3,
+                       caption=f"{len(gap_z)} prior samples in gaps (τ = {tau:g})")
+        else:
+            st.info("None of 4,000 prior samples fell in a gap at this τ.")
+    with right:
+        image_grid(decode_latents(model, dense_z), cols=8, scale=3, caption="16 prior samples where q(z) is densest")
+
+
+@st.fragment
+def manifold_panel(model_name: str, data_name: str, method: str, dims) -> None:
+    st.subheader("Manifold grid")
+    st.markdown("Decode a $G \\times G$ grid of latents over a box, as in Kingma & Welling's 2-D MNIST manifold.")
+    view = lmc.view(model_name, data_name, method, dims)
+    if not view.linear:
+        st.info("t-SNE has no inverse map, so the grid uses the PCA plane instead.")
+        view = lmc.view(model_name, data_name, "pca", dims)
+    c1, c2, c3 = st.columns(3)
+    g = c1.slider("G", 4, 30, 15, key="manifold_g")
+    spacing = c2.radio("Spacing", SPACINGS, key="manifold_spacing", horizontal=True,
+                       help="inverse-cdf puts equal prior mass in every cell: z = Φ⁻¹(p) for evenly spaced p.")
+    lo, hi = c3.slider("Box (both axes)", -4.0, 4.0, (-2.5, 2.5), 0.1, key="manifold_box")
+    if hi <= lo:
+        st.error("The box needs its upper edge above its lower edge.")
+        return
+    if spacing == "inverse-cdf":
+        st.latex(r"z_k = \Phi^{-1}(p_k),\quad p_k \text{ evenly spaced in } [\Phi(%.1f), \Phi(%.1f)]" % (lo, hi))
+    xs = grid_coordinates(lo, hi, g, spacing)
+    images = decode_latents(get_model(model_name), plane_latents(xs, xs, view.basis))
+    image_grid(images, cols=g, scale=2 if g > 15 else 3,
+               caption=f"{view.axis_titles[0]} left to right, {view.axis_titles[1]} bottom to top")
+
+
+def export_panel(figure, model_name: str, data_name: str, mu, logvar, data) -> None:
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{model_name}-{data_name}")[:80]
+    with st.expander("Export"):
+        c1, c2 = st.columns(2)
+        c1.download_button("Figure as HTML", lambda: plotly.io.to_html(figure, include_plotlyjs=True, validate=False),
+                           file_name=f"latent-map-{stem}.html", mime="text/html",
+                           key="export_html")
+        c2.download_button("Latent codes as CSV", lambda: codes_csv(mu, logvar, data.y, data.class_names),
+                           file_name=f"latent-codes-{stem}.csv", mime="text/csv",
+                           key="export_csv")
+        st.caption("For a PNG, use the camera icon in the map's toolbar. The CSV has index, class, μ and σ "
+                   "for every image.")

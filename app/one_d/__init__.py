@@ -1,0 +1,1 @@
+"""The 1-D page's helpers: Plotly figures and the EM stepper's session state."""

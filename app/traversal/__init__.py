@@ -1,0 +1,1 @@
+"""The traversal page's helpers: exports, strips along each dimension, interpolation."""

@@ -1,0 +1,95 @@
+"""Caches for the upload page: per-model reference data, and per-file results keyed
+by the file's bytes, so a rerun (a widget change, a second upload) redoes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from app.common.cache import get_dataset, get_model
+from vae_core.data.imageio import open_image
+from vae_core.errors import DataError, ImageError
+from vae_core.images.preprocess import Step, preprocess
+from vae_core.images.report import encode_images, ood_threshold, percentile_of, reference_log_px
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.placement import LatentIndex, Projection
+
+N_NEIGHBOURS = 8
+REFERENCE_SIZE = 500  # training images whose log p(x) define the OOD percentile
+
+
+@dataclass
+class Reference:
+    data_name: str
+    codes: np.ndarray  # (N, D) encoder means of the training set
+    labels: np.ndarray
+    class_names: tuple
+    images: np.ndarray  # (N, H, W)
+    index: LatentIndex
+    projection: Projection
+    points: np.ndarray  # (N, 2) codes on the map
+    log_px: np.ndarray  # sorted IW log p(x) of a training subset
+    threshold: float  # its 1st percentile
+
+
+@st.cache_resource(show_spinner="Encoding the training set and its log p(x) reference (once per model)…")
+def reference(model_name: str) -> Reference:
+    model = get_model(model_name)
+    data_name = model.card.get("data", {}).get("name")
+    if not data_name:
+        raise DataError(f"{model_name}: its card does not say which data set it was trained on")
+    data = get_dataset(data_name)
+    codes, _ = encode_dataset(model, data.x)
+    projection = Projection.fit(codes)
+    log_px = reference_log_px(model, data.x, n=REFERENCE_SIZE)
+    return Reference(data_name=data_name, codes=codes, labels=np.asarray(data.y), class_names=tuple(data.class_names),
+                     images=data.x.reshape(len(data.x), *data.image_shape), index=LatentIndex(codes, data.y),
+                     projection=projection, points=projection.points(codes), log_px=log_px,
+                     threshold=ood_threshold(log_px))
+
+
+@dataclass
+class Result:
+    name: str
+    steps: list[Step]
+    inverted: bool
+    pixels: np.ndarray
+    mu: np.ndarray
+    sigma: np.ndarray
+    reconstruction: np.ndarray
+    error: np.ndarray
+    rec_term: float
+    kl: float
+    elbo: float
+    iw_log_px: float
+    k: int
+    gap: float
+    self_consistency: float
+    neighbours: np.ndarray
+    distances: np.ndarray
+    guess: str
+    share: float
+    percentile: float
+    ood: bool
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def analyse(model_name: str, data: bytes, name: str, invert: bool | None) -> Result:
+    """Raises ImageError with a one-line, file-named message for anything a user can fix."""
+    model = get_model(model_name)
+    ref = reference(model_name)
+    img = open_image(data, name=name, orient=False)  # orientation is a visible preprocessing step
+    try:
+        prep = preprocess(img, model.config.image_shape, invert)
+    except ImageError as exc:
+        raise ImageError(f"{name}: {exc}") from None
+    enc = encode_images(model, prep.pixels[None])[0]
+    nb = ref.index.query(enc.mu, N_NEIGHBOURS)[0]
+    return Result(name=name, steps=prep.steps, inverted=prep.inverted, pixels=prep.pixels, mu=enc.mu,
+                  sigma=enc.sigma, reconstruction=enc.reconstruction, error=enc.error, rec_term=enc.rec_term,
+                  kl=enc.kl, elbo=enc.elbo, iw_log_px=enc.iw_log_px, k=enc.k, gap=enc.gap,
+                  self_consistency=enc.self_consistency, neighbours=nb.index, distances=nb.distance,
+                  guess=ref.class_names[nb.guess], share=nb.share,
+                  percentile=percentile_of(enc.iw_log_px, ref.log_px), ood=enc.iw_log_px < ref.threshold)

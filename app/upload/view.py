@@ -1,0 +1,151 @@
+"""How the upload page draws one batch: the latent map and each image's panel."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pandas as pd
+import plotly.colors
+import plotly.graph_objects as go
+import streamlit as st
+
+from app.upload.cache import Reference, Result
+from vae_core.images.report import OOD_PERCENTILE, error_map_rgb
+from vae_core.latent.placement import ellipse
+from vae_core.latent.traversal import png_bytes
+
+TRAVERSAL_PAGE = "app/pages/traversal.py"
+LATENT_MAP_PAGE = "app/pages/latent_map.py"
+DETAILED = 8  # full panels shown at once (each holds 18 images); the summary table lists every upload
+_PALETTE = plotly.colors.qualitative.D3  # ten distinct hues, one per digit class
+
+FORMULAS = [
+    (r"\mathrm{ELBO}(x) = \mathbb{E}_{q(z\mid x)}[\log p(x\mid z)] - \mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)",
+     "the ELBO, split into its reconstruction term and its KL term"),
+    (r"\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big) = \tfrac12 \textstyle\sum_j \big(\mu_j^2 + \sigma_j^2 - "
+     r"\log \sigma_j^2 - 1\big)", "the KL term, in closed form"),
+    (r"\log p(x) \approx \log \frac{1}{K} \sum_{k=1}^{K} \frac{p(x, z_k)}{q(z_k\mid x)}, \quad z_k \sim q(z\mid x)",
+     "the importance-weighted estimate of log p(x)"),
+    (r"\log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z\mid x)\,\|\,p(z\mid x)\big)",
+     "so the gap log p(x) - ELBO estimates how far q(z|x) is from the true posterior"),
+    (r"\mathrm{Var}_{z\sim q(z\mid x)}\big[\log p(z) + \log p(x\mid z) - \log q(z\mid x)\big]",
+     "self-consistency: zero exactly when q(z|x) = p(z|x)"),
+    (r"\text{percentile}(x) = \frac{100}{n}\,\#\{i : \log \hat p(x_i) \le \log \hat p(x)\},\qquad "
+     r"\text{out of distribution if } \log \hat p(x) < P_{1}",
+     "the same K-sample estimate on n training images x_i; P_1 is its 1st percentile"),
+]
+
+
+def latent_map(ref: Reference, results: list[Result], selected: int | None = None) -> go.Figure:
+    fig = go.Figure()
+    for c, cname in enumerate(ref.class_names):
+        pts = ref.points[ref.labels == c]
+        fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(cname),
+                                   marker=dict(size=3, opacity=0.5, color=_PALETTE[c % len(_PALETTE)]),
+                                   hoverinfo="name"))
+    for i, r in enumerate(results):
+        centre = ref.projection.points(r.mu[None])[0]
+        ring = ellipse(centre, ref.projection.covariance(r.sigma))
+        width = 3 if i == selected else 1.5
+        fig.add_trace(go.Scatter(x=ring[:, 0], y=ring[:, 1], mode="lines", line=dict(color="black", width=width),
+                                 showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[centre[0]], y=[centre[1]], mode="markers+text", text=[_short(r.name)],
+                                 textposition="top center", name=r.name, showlegend=False,
+                                 marker=dict(symbol="star", size=16, color="black", line=dict(color="white", width=1)),
+                                 hovertemplate=f"{r.name}<br>guess {r.guess}<extra></extra>"))
+    if ref.projection.identity:
+        xt, yt = "z₁", "z₂"
+    else:
+        ev = ref.projection.explained
+        xt, yt = f"PC 1 ({ev[0]:.0%} of variance)", f"PC 2 ({ev[1]:.0%})"
+    fig.update_layout(height=430, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=xt, yaxis_title=yt,
+                      legend=dict(itemsizing="constant", title="class"))
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def summary_table(results: list[Result]) -> None:
+    """Every upload on one line: a large batch stays readable, and its thumbnails are inline
+    data URLs, so the browser fetches nothing per row."""
+    frame = pd.DataFrame({
+        "input": [_data_url(r.pixels) for r in results],
+        "reconstruction": [_data_url(r.reconstruction) for r in results],
+        "file": [r.name for r in results],
+        "kNN guess": [r.guess for r in results],
+        "vote share": [r.share for r in results],
+        "ELBO": [r.elbo for r in results],
+        "log p(x)": [r.iw_log_px for r in results],
+        "percentile": [r.percentile for r in results],
+        "out of distribution": [r.ood for r in results],
+    })
+    st.dataframe(frame, hide_index=True, use_container_width=True, key="upload_table", column_config={
+        "input": st.column_config.ImageColumn("input x", width="small"),
+        "reconstruction": st.column_config.ImageColumn("μ_D(μ(x))", width="small"),
+        "vote share": st.column_config.NumberColumn(format="percent"),
+        "ELBO": st.column_config.NumberColumn(format="%.1f", help="nats"),
+        "log p(x)": st.column_config.NumberColumn(format="%.1f", help="importance-weighted, nats"),
+        "percentile": st.column_config.NumberColumn(format="%.1f", help="of the training images' log p(x)"),
+    })
+
+
+def _data_url(image: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(image, scale=2)).decode()
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 14 else name[:12] + "…"
+
+
+def _scaled(img: np.ndarray, px: int = 112) -> np.ndarray:
+    k = max(1, px // img.shape[0])
+    return np.round(np.kron(np.clip(img, 0, 1), np.ones((k, k))) * 255).astype(np.uint8)
+
+
+def result_panel(i: int, r: Result, ref: Reference, model_name: str) -> None:
+    st.image([s.preview for s in r.steps], caption=[f"{s.name}: {s.note}" for s in r.steps], width=112)
+    cols = st.columns([1, 1, 1, 3])
+    cols[0].image(_scaled(r.pixels), caption="model input x", width=112)
+    cols[1].image(_scaled(r.reconstruction), caption="reconstruction μ_D(μ(x))", width=112)
+    cols[2].image(error_map_rgb(r.error, max(1, 112 // r.error.shape[0])),
+                  caption="error x̂ − x (red: too much ink, blue: too little)", width=112)
+    with cols[3]:
+        fmt = lambda v: ", ".join(f"{a:+.2f}" for a in v)  # noqa: E731
+        st.markdown(f"**q(z|x)**: μ = ({fmt(r.mu)})  \nσ = ({fmt(r.sigma)})")
+        m = st.columns(3)
+        m[0].metric("ELBO", f"{r.elbo:.1f}", help="nats; reconstruction term minus KL")
+        m[1].metric("E_q[log p(x|z)]", f"{r.rec_term:.1f}")
+        m[2].metric("KL(q(z|x)‖p(z))", f"{r.kl:.2f}")
+        m = st.columns(3)
+        m[0].metric(f"log p(x), K={r.k}", f"{r.iw_log_px:.1f}")
+        m[1].metric("gap log p(x) − ELBO", f"{r.gap:.2f}", help="estimates KL(q(z|x) ‖ p(z|x))")
+        m[2].metric("self-consistency", f"{r.self_consistency:.2f}", help="Var of log w under q(z|x)")
+    pct = f"log p(x) = {r.iw_log_px:.1f} nats is at the {r.percentile:.1f}th percentile of {len(ref.log_px)} " \
+          f"training images' values (the {OOD_PERCENTILE:g}st percentile is {ref.threshold:.1f})"
+    if r.ood:
+        st.warning(f"Out of distribution: {pct}. The model finds this image unlike its training data.")
+    else:
+        st.caption(f"In distribution: {pct}.")
+    st.markdown(f"**{len(r.neighbours)} nearest training images** in latent space — kNN guess "
+                f"**{r.guess}** with {r.share:.0%} of the votes")
+    st.image([_scaled(ref.images[j], 56) for j in r.neighbours],
+             caption=[f"{ref.class_names[ref.labels[j]]} · d={d:.2f}" for j, d in zip(r.neighbours, r.distances)],
+             width=56)
+    if st.button("Open in traversal", key=f"traverse_{i}", help="Start the traversal sliders at this image's mu."):
+        st.session_state["traversal_start"] = {"model": model_name, "z": [float(v) for v in r.mu],
+                                               "source": f"upload: {r.name}"}
+        st.switch_page(TRAVERSAL_PAGE)
+
+
+def interpolate_action(results: list[Result], model_name: str) -> None:
+    names = [r.name for r in results]
+    c = st.columns([2, 2, 2])
+    a = c[0].selectbox("From", range(len(names)), format_func=names.__getitem__, key="upload_interp_a")
+    b = c[1].selectbox("To", range(len(names)), index=1, format_func=names.__getitem__, key="upload_interp_b")
+    c[2].write("")
+    if c[2].button("Interpolate between these two uploads", disabled=a == b,
+                   help="Pick two different uploads." if a == b else None):
+        st.session_state["interpolate_endpoints"] = {
+            "model": model_name, "a": [float(v) for v in results[a].mu], "b": [float(v) for v in results[b].mu],
+            "labels": [names[a], names[b]]}
+        st.switch_page(TRAVERSAL_PAGE)

@@ -1,0 +1,1 @@
+"""The command line, ``python -m vae_core``: one module per subcommand group."""

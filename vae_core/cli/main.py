@@ -1,0 +1,37 @@
+"""python -m vae_core: models, train, evaluate, encode, decode, fit1d.
+
+User mistakes (a wrong name, path or flag, an unreadable image) print one
+line starting with "error:" and exit non-zero; only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import VAECoreError
+from . import fit1d, images, models
+from .args import OneLineParser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m vae_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    models.add_parsers(sub)
+    images.add_parsers(sub)
+    fit1d.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    handler = args.func
+    try:
+        return handler(args)
+    except VAECoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,117 @@
+"""Subcommands about models: ``models`` (list), ``train`` and ``evaluate``."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from dataclasses import fields
+
+import torch
+
+from ..errors import ConfigError
+from .args import non_negative_int
+
+
+def add_parsers(sub) -> None:
+    m = sub.add_parser("models", help="list the pretrained models")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_models)
+
+    t = sub.add_parser("train", help="train a VAE and write a checkpoint")
+    t.add_argument("--config", help="JSON file of training options; flags given here override it")
+    t.add_argument("--out", required=True, help="checkpoint folder or .safetensors path to write")
+    t.add_argument("--data", help="data set name (default mnist-5k)")
+    t.add_argument("--latent-dim", type=int)
+    t.add_argument("--hidden", help="comma-separated encoder layer widths, e.g. 512,256")
+    t.add_argument("--likelihood", choices=["bernoulli", "gaussian"])
+    t.add_argument("--beta", type=float, help="gaussian decoder standard deviation (variance beta^2)")
+    t.add_argument("--conditional", action="store_true", default=None, help="train a conditional VAE")
+    for name, kind in [("epochs", int), ("patience", int), ("batch-size", int), ("lr", float),
+                       ("weight-decay", float), ("samples", int), ("kl-warmup-epochs", int),
+                       ("val-fraction", float), ("seed", int), ("threads", int)]:
+        t.add_argument(f"--{name}", type=kind)
+    t.add_argument("--augment-shift", type=non_negative_int, metavar="PX",
+                   help="shift each training image at random by up to PX pixels, 0 to 4 (default 0: off)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="ELBO terms and importance-weighted NLL on a data set")
+    e.add_argument("--model", required=True)
+    e.add_argument("--data", required=True)
+    e.add_argument("--split", default="train", choices=["train", "test"])
+    e.add_argument("--k", type=int, default=1000, help="importance samples per image (default 1000)")
+    e.add_argument("--limit", type=int, help="evaluate only the first N images")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_evaluate)
+
+
+def cmd_models(args) -> int:
+    from ..vae.registry import list_models, model_card
+
+    rows = []
+    for name in list_models():
+        card = model_card(name)
+        cfg = card["config"]
+        rows.append({"name": name, "latent_dim": cfg["latent_dim"], "likelihood": cfg["likelihood"],
+                     "data": card.get("data", {}).get("name"),
+                     "test_nll": card.get("evaluation", {}).get("nll")})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            nll = f"  test NLL {r['test_nll']:.2f} nats" if r["test_nll"] is not None else ""
+            print(f"{r['name']:<16} {r['latent_dim']:>2}-D latent  {r['likelihood']:<9} trained on {r['data']}{nll}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from ..vae.train import TrainConfig, train_and_save
+
+    overrides = {}
+    for f in fields(TrainConfig):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            overrides[f.name] = value
+    if args.hidden is not None:
+        try:
+            overrides["hidden"] = tuple(int(h) for h in args.hidden.split(","))
+        except ValueError:
+            raise ConfigError(f"--hidden must be comma-separated integers, got {args.hidden!r}") from None
+    cfg = TrainConfig.from_json(args.config, **overrides) if args.config else TrainConfig(**overrides)
+    command = "python -m vae_core " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
+    result = train_and_save(cfg, args.out, command=command, progress=not args.quiet)
+    best = result.best
+    print(f"wrote {args.out}: best epoch {result.best_epoch}/{len(result.history)}, "
+          f"val ELBO {best['val_elbo']:.2f} nats, {result.train_time_s:.1f} s")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from ..data.datasets import load_dataset
+    from ..vae.objectives import evaluate
+    from ..vae.registry import load_model
+
+    if args.k < 1:
+        raise ConfigError("--k must be at least 1")
+    model = load_model(args.model)
+    data = load_dataset(args.data, args.split)
+    if data.image_shape != model.config.image_shape:
+        raise ConfigError(f"{args.data} has {data.image_shape} images but the model takes {model.config.image_shape}")
+    x = torch.from_numpy(data.x[: args.limit])
+    y = torch.from_numpy(data.y[: args.limit]) if model.config.conditional else None
+    torch.manual_seed(args.seed)
+    ev = evaluate(model, x, y, k=args.k)
+    if args.json:
+        print(json.dumps({"model": args.model, "data": args.data, "split": args.split, **ev.to_dict()}, indent=2))
+    else:
+        print(f"{args.model} on {data.name} ({ev.n} images, K={ev.k})")
+        print(f"  ELBO                {ev.elbo:10.3f} nats")
+        print(f"    E_q[log p(x|z)]   {ev.reconstruction:10.3f}")
+        print(f"    KL(q(z|x)||p(z))  {ev.kl:10.3f}")
+        print(f"  log p(x) (IW, K={ev.k}) {ev.iw_log_px:8.3f}")
+        print(f"  NLL                 {ev.nll:10.3f} nats")
+        print(f"  gap log p(x)-ELBO   {ev.gap:10.3f}")
+        print(f"  Var[log w] (self-consistency) {ev.self_consistency:.3f}")
+    return 0

@@ -1,0 +1,60 @@
+"""The shipped models in pretrained/, found by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import CheckpointError
+from .checkpoint import checkpoint_paths, load_checkpoint, read_sidecar
+from .model import VAE
+
+PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
+
+
+def list_models() -> list[str]:
+    """Names of the shipped pretrained models, sorted."""
+    if not PRETRAINED_DIR.is_dir():
+        return []
+    return sorted(p.name for p in PRETRAINED_DIR.iterdir() if (p / "model.json").is_file())
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A pretrained model's folder, or a checkpoint path the user gave."""
+    text = str(name_or_path)
+    if text in list_models():
+        return PRETRAINED_DIR / text
+    path = Path(text).expanduser()
+    weights, sidecar = checkpoint_paths(path)
+    if sidecar.exists() or weights.exists():
+        return path
+    if "/" in text or "\\" in text or path.suffix:
+        raise CheckpointError(f"no checkpoint at {text} (expected model.json beside model.safetensors)")
+    known = ", ".join(list_models()) or "none shipped"
+    raise CheckpointError(f"no model named {text!r}; pretrained models: {known}")
+
+
+def load_model(name_or_path: str | Path) -> VAE:
+    """Load a pretrained model by name or a checkpoint by path, in eval mode.
+
+    The returned model also carries `.name` and `.card` (the sidecar's metadata).
+    """
+    path = resolve(name_or_path)
+    model, sidecar = load_checkpoint(path)
+    model.name = str(name_or_path)
+    model.card = sidecar
+    return model
+
+
+def model_card(name_or_path: str | Path) -> dict:
+    """The sidecar metadata of a model, without loading its weights."""
+    return read_sidecar(resolve(name_or_path))
+
+
+def model_card_text(name_or_path: str | Path) -> str | None:
+    """The README.md model card beside a checkpoint, if it has one."""
+    weights, _ = checkpoint_paths(resolve(name_or_path))
+    card = weights.parent / "README.md"
+    return card.read_text(encoding="utf-8") if card.is_file() else None
+
+
+__all__ = ["PRETRAINED_DIR", "list_models", "load_model", "model_card", "resolve", "CheckpointError"]
