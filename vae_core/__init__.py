@@ -18,3 +18,9 @@ __all__ = [
     "VAE", "VAEConfig", "Dataset", "list_models", "load_model", "model_card", "load_dataset",
     "list_datasets", "VAECoreError", "ConfigError", "DataError", "CheckpointError", "ImageError",
 ]
+
+# Inside a VAE (issue 17): one image through the computation, and the gradient estimators measured.
+from .vae.forward_trace import forward_trace  # noqa: E402
+from .vae.gradient_estimators import gradient_estimates  # noqa: E402
+
+__all__ += ["forward_trace", "gradient_estimates"]
