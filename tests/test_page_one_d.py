@@ -117,3 +117,19 @@ def test_em_state_glue_restarts_only_when_the_start_would_change():
     for changed in ({**opts, "k": 3}, {**opts, "init": "random"}, {**opts, "var_floor": 1e-3}):
         assert one_d_state.em_stepper(state, x, changed, seed=0) is not again
     assert one_d_state.em_stepper(state, x + 1, opts, seed=0).n_m_steps == 0
+
+
+def test_em_lower_bound_chart_and_chain_show_the_last_steps_numbers():
+    at = small_app().run()
+    assert at.get("plotly_chart")
+    at.button(key="em_m").click().run()
+    at.button(key="em_e").click().run()
+    at.button(key="em_m").click().run()
+    assert not at.exception and not at.error
+    stepper = at.session_state[one_d_state.STATE_KEY][1]
+    e, m = stepper.last_chain()
+    latex = " ".join(x.value for x in at.latex)
+    assert r"\mathcal F(q,\theta)" in latex and "H(q_i)" in latex
+    assert f"{e.log_likelihood:.6f}" in latex and f"{m.bound:.6f}" in latex and f"{m.log_likelihood:.6f}" in latex
+    assert e.bound == pytest.approx(e.log_likelihood, abs=1e-10) and e.bound <= m.bound <= m.log_likelihood
+    assert [s.kind for s in stepper.half_steps] == ["E", "M", "E", "M"]

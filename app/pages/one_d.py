@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.one_d import charts as charts
+from app.one_d.bound import bound_section
 from app.one_d import state as one_d_state
 from vae_core.errors import VAECoreError
 from vae_core.oned import data1d, fit1d, gmm1d, vae1d
@@ -138,6 +139,7 @@ def em_stepper(train, grid, truth, opts):
     left.plotly_chart(charts.gmm_figure(train, grid, truth, components,
                                         f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"))
     right.plotly_chart(charts.log_likelihood_figure(lls))
+    bound_section(stepper)
     params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": values for name, values in stepper.params.to_dict().items()}
     st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]))
 

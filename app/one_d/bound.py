@@ -1,0 +1,64 @@
+"""EM's lower bound F(q, theta) beside the E-step / M-step buttons: the chart of F and L at every
+half-step, the inequality chain with the last step's numbers, and the formula. The numbers come from
+vae_core.oned.em_stepper's half-step record (F from vae_core.oned.free_energy)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from vae_core.oned.em_stepper import EMStepper, HalfStep
+
+F_FORMULA = (r"\mathcal F(q,\theta) = \frac1n\sum_{i=1}^n\Big[\underbrace{\sum_{k=1}^K q_{ik}\log\big(\pi_k\,"
+             r"\mathcal N(x_i;\mu_k,\sigma_k^2)\big)}_{\mathbb E_{q}[\log p(x_i, z_i\mid\theta)]}"
+             r"\;\underbrace{-\sum_{k=1}^K q_{ik}\log q_{ik}}_{H(q_i)}\Big]"
+             r" = \mathcal L(\theta) - \frac1n\sum_i \mathrm{KL}\big(q_i\,\|\,p(z_i\mid x_i,\theta)\big)"
+             r"\le \mathcal L(\theta)")
+CHAIN = (r"\mathcal L(\theta_k) = \mathcal F(q_{k+1},\theta_k) \le \mathcal F(q_{k+1},\theta_{k+1})"
+         r" \le \mathcal L(\theta_{k+1})")
+
+
+def bound_figure(steps: list[HalfStep]) -> go.Figure:
+    x = [s.index for s in steps]
+    labels = [f"{s.kind}-step ({s.m_steps} M-steps)" for s in steps]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=[s.log_likelihood for s in steps], mode="lines+markers", name="L(θ)",
+                             text=labels, line=dict(color="#1f77b4", width=3), marker=dict(size=7)))
+    fig.add_trace(go.Scatter(x=x, y=[s.bound for s in steps], mode="lines+markers", name="F(q, θ)",
+                             text=labels, line=dict(color="#d62728", dash="dot", width=2),
+                             marker=dict(size=7, symbol=["circle" if s.kind == "E" else "diamond" for s in steps])))
+    fig.update_layout(title="EM's lower bound at every half-step (training set, per point)",
+                      xaxis_title="half-steps (circles: after an E-step, diamonds: after an M-step)",
+                      yaxis_title="nats per point", height=300, margin=dict(l=40, r=10, t=40, b=40),
+                      legend=dict(orientation="h", y=-0.35), hovermode="x unified")
+    return fig
+
+
+def chain_latex(e: HalfStep, m: HalfStep) -> str:
+    k = e.m_steps
+    return (rf"\underbrace{{{e.log_likelihood:.6f}}}_{{\mathcal L(\theta_{{{k}}})}} = "
+            rf"\underbrace{{{e.bound:.6f}}}_{{\mathcal F(q_{{{k + 1}}},\theta_{{{k}}})}} \le "
+            rf"\underbrace{{{m.bound:.6f}}}_{{\mathcal F(q_{{{k + 1}}},\theta_{{{k + 1}}})}} \le "
+            rf"\underbrace{{{m.log_likelihood:.6f}}}_{{\mathcal L(\theta_{{{k + 1}}})}}")
+
+
+def bound_section(stepper: EMStepper) -> None:
+    """Call inside the EM stepper's fragment, after the buttons have acted."""
+    st.markdown("**EM's lower bound.** The E-step sets $q_{ik} = r_{ik}$, the posterior, which lifts "
+                r"$\mathcal F$ up to $\mathcal L$; the M-step raises $\mathcal F$ by moving $\theta$ with $q$ "
+                r"fixed, and $\mathcal L$ rises at least as much, because the gap $\mathcal L - \mathcal F$ is a KL "
+                "divergence, never negative.")
+    st.latex(F_FORMULA)
+    chart, chain = st.columns([3, 2])
+    chart.plotly_chart(bound_figure(stepper.half_steps), key="em_bound_chart")
+    with chain:
+        st.latex(CHAIN)
+        last = stepper.last_chain()
+        if last is None:
+            st.caption("Press M-step to see the chain with numbers.")
+            return
+        e, m = last
+        st.latex(chain_latex(e, m))
+        st.caption(f"The last E-step then M-step (M-step {m.m_steps}): F rose by {m.bound - e.bound:.3e}, "
+                   f"L by {m.log_likelihood - e.log_likelihood:.3e} nats per point; after the M-step "
+                   f"L − F = {m.log_likelihood - m.bound:.3e} is the mean KL from q to the new posterior.")
