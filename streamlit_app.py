@@ -12,6 +12,7 @@ pages = [
     st.Page("app/pages/traversal.py", title="Traversal", icon=":material/tune:"),
     st.Page("app/pages/upload.py", title="Upload and draw", icon=":material/draw:"),
     st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon=":material/ssid_chart:"),
+    st.Page("app/pages/inside.py", title="Inside a VAE", icon=":material/account_tree:"),
 ]
 
 st.navigation(pages).run()

@@ -5,11 +5,13 @@ import streamlit as st
 
 from app.common.cache import get_dataset, get_model
 from app.common.ui import image_grid, model_picker, user_errors
+from app.common.what_to_try import what_to_try
 from vae_core.images.gallery import prior_samples, reconstruct
 from vae_core.vae.model_card import card_figures
 from vae_core.vae.registry import model_card_text
 
 st.title("VAE latent explorer")
+what_to_try("home")
 st.markdown(
     "A variational autoencoder learns an encoder $q(z\\mid x)$ and a decoder $p(x\\mid z)$ by maximising the "
     "evidence lower bound. Every number below is computed from the model that is loaded, with the formula beside it."

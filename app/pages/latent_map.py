@@ -9,6 +9,7 @@ from app.common.ui import model_picker, user_errors
 from app.latent_map import cache as lmc
 from app.latent_map import chart as chart
 from app.latent_map.panels import (
+from app.common.what_to_try import what_to_try
     click_decode_fragment,
     clicked_panel,
     export_panel,
@@ -20,6 +21,7 @@ from vae_core.latent.aggregate import gap_mask
 from vae_core.latent.views import ellipses_trace
 
 st.title("Latent map")
+what_to_try("latent_map")
 st.markdown(
     "Each image $x$ is encoded to a Gaussian $q(z\\mid x)$. Averaging them over the data set gives the "
     "**aggregate posterior**, the distribution of codes the decoder was trained on. Where the prior "

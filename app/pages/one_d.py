@@ -11,6 +11,7 @@ import streamlit as st
 from app.one_d import charts as charts
 from app.one_d.bound import bound_section
 from app.one_d import state as one_d_state
+from app.common.what_to_try import what_to_try
 from vae_core.errors import VAECoreError
 from vae_core.oned import data1d, fit1d, gmm1d, vae1d
 
@@ -162,6 +163,7 @@ def trained_vae(train, config):
 
 def main():
     st.title("1-D: a Gaussian mixture by EM, side by side with a VAE")
+    what_to_try("one_d")
     st.markdown("Two latent-variable models of the same 1-D data: a finite mixture with a discrete $z$, fitted "
                 "by EM, and a VAE, an *infinite* mixture with a continuous $z$, fitted by maximising the ELBO.")
     try:

@@ -11,6 +11,7 @@ from app.common.live_decoder import live_decoder, live_weights, released
 from app.common.model_cache import data_name
 from app.common.ui import user_errors
 from app.traversal.sections import export_buttons, interpolation_section, strips_section
+from app.common.what_to_try import what_to_try
 from vae_core.errors import VAECoreError
 from vae_core.latent.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z, png_bytes
 
@@ -18,6 +19,7 @@ S = st.session_state
 STRIPS_DEFER_S = 0.05
 
 st.title("Latent traversal")
+what_to_try("traversal")
 st.markdown("Drag a slider: your browser re-runs the decoder on every mouse move, so the image follows the drag. "
             "On release the server decodes the same z with PyTorch, the source of truth, and the two are compared.")
 with st.expander("Formulas"):

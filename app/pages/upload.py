@@ -9,6 +9,7 @@ from app.common.draw_pad import draw_pad
 from app.common.ui import model_picker, user_errors
 from app.upload.cache import analyse, reference
 from app.upload.view import (
+from app.common.what_to_try import what_to_try
     DETAILED,
     FORMULAS,
     LATENT_MAP_PAGE,
@@ -25,6 +26,7 @@ MAX_FILES = 64
 INVERT = {"automatic (from the border)": None, "dark ink on light paper": True, "light ink on dark": False}
 
 st.title("Upload and draw")
+what_to_try("upload")
 st.markdown(
     "Photograph or scan a handwritten digit, or draw one. Each picture goes through MNIST's own recipe "
     "(orientation, grayscale, inversion, contrast, crop, resize to 20 px, centring by mass), is encoded by "

@@ -122,6 +122,7 @@ class VarianceCurve:
     ms: np.ndarray
     repeats: int
     variances: dict  # estimator name -> (len(ms),) array
+    estimates: dict  # estimator name -> (len(ms), repeats, 2d): the estimates whose spread the variances measure
 
     def ratio(self, name: str = "score_function") -> np.ndarray:
         return self.variances[name] / self.variances["reparameterisation"]
@@ -134,9 +135,9 @@ def variance_curve(model: VAE, x, ms=None, repeats: int = 50, seed: int = 0) -> 
         raise ConfigError("every M must be at least 1")
     f, mu, logvar = _model_target(model, x)
     draws = single_draw_gradients(f, mu, logvar, int(ms[-1]), repeats, seed)
-    variances = {}
+    variances, estimates = {}, {}
     for name in ESTIMATORS:
         cumulative = np.cumsum(getattr(draws, name), axis=1)  # (repeats, M_max, 2d)
-        estimates = cumulative[:, ms - 1, :] / ms[None, :, None]
-        variances[name] = estimates.var(axis=0, ddof=1).sum(axis=-1)
-    return VarianceCurve(ms, int(repeats), variances)
+        estimates[name] = np.swapaxes(cumulative[:, ms - 1, :] / ms[None, :, None], 0, 1)
+        variances[name] = estimates[name].var(axis=1, ddof=1).sum(axis=-1)
+    return VarianceCurve(ms, int(repeats), variances, estimates)

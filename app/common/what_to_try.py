@@ -1,0 +1,66 @@
+"""A "What to try" box on every page: two or three concrete experiments, each naming exactly what to
+click, that make one of the lecture notes' points on that page. tests/test_browser_what_to_try.py
+follows the first experiment of each page in Chromium and checks that the promised thing appears."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+EXPERIMENTS: dict[str, list[str]] = {
+    "home": [
+        "Press **New samples** a few times. Each image is the decoder mean μ_D(z) for a fresh z ~ N(0, I): "
+        "the prior is all a VAE needs to *generate*, and the blurry, in-between digits are the z the "
+        "encoder rarely produces.",
+        "In the sidebar switch **Model** from mnist-2d to mnist-16d and compare **Test NLL** and the "
+        "reconstructions: with 16 latent dimensions the reconstructions sharpen and the NLL drops, because "
+        "the code can carry more of the image.",
+    ],
+    "latent_map": [
+        "Drag **Gap threshold τ (nats)** from 2 to 5 and watch **Prior-hole mass** fall: a gap is where "
+        "log q(z) − log p(z) < −τ, so a larger τ counts fewer prior samples as lying in a hole.",
+        "Click inside a pink band between two classes (the 4s and the 9s, say): the decoded image there is "
+        "a blur between them, because no training image was encoded there.",
+        "Tick **1σ ellipses of q(z|x) for 200 points**: each encoder posterior is much narrower than the "
+        "prior's unit circle, which is why the aggregate q(z) leaves holes.",
+    ],
+    "traversal": [
+        "Turn on **Interpolate between two points**: a chart of log q(z) and log p(z) along the path appears; "
+        "where it dips, the path crosses a hole and the images in between stop looking like digits.",
+        "In the interpolation choose **Path: spherical** and compare with linear: in many dimensions the "
+        "straight line passes near the origin, a z of unusually small norm for N(0, I).",
+        "Look at **Traversal strips**: rows are ordered by each dimension's KL; the top rows change the "
+        "digit most, while the rows of dimensions with KL near 0 barely change it (those dimensions collapsed "
+        "to the prior and carry no information about x).",
+    ],
+    "upload": [
+        "Draw a digit on the pad: a star labelled drawing.png appears on the latent map with its 1σ ring, "
+        "and the panel **drawing.png — guess …** names the class of its 8 nearest training codes.",
+        "Upload a photo of a digit with **Ink** set to the wrong choice: the inverted picture lands far from "
+        "every class and is flagged *out of distribution*, since log p(x) measures how typical x is.",
+    ],
+    "one_d": [
+        "Under **Step through EM** press **M-step**, then **E-step**: in the lower-bound chart the dotted F "
+        "climbs to the L line after the E-step, and the chain L(θ_k) = F(q_{k+1}, θ_k) ≤ F(q_{k+1}, θ_{k+1}) "
+        "≤ L(θ_{k+1}) shows the last step's numbers.",
+        "Set **K** to 6 (more components than the truth's 3) and press **Run to convergence**: the training "
+        "log-likelihood beats the truth's, the test one does not, which is overfitting.",
+        "In the sidebar switch **Decoder σ** between constant and σ(z) and compare the VAE density on the "
+        "narrow component: one shared σ cannot be narrow and wide at once.",
+    ],
+    "inside": [
+        "Press **Resample ε** several times: z, the decoded image μ_D(z), log p(x|z) and the one-sample ELBO "
+        "change; μ, σ and the KL do not. The randomness sits outside the network, which is what lets the "
+        "gradient reach the encoder.",
+        "Drag **M, the number of draws** from 1 to 1000: the running estimate settles on the exact line and "
+        "its band narrows like 1/√M.",
+        "Turn on **Measure both on this image** and read the variance ratio: the score-function estimator "
+        "is unbiased too, but hundreds of times noisier than the reparameterised one.",
+    ],
+}
+
+
+def what_to_try(page: str, expanded: bool = False) -> None:
+    """The page's box; `page` is a key of EXPERIMENTS."""
+    with st.expander("What to try", expanded=expanded, icon=":material/science:"):
+        for i, text in enumerate(EXPERIMENTS[page], 1):
+            st.markdown(f"{i}. {text}")
