@@ -67,7 +67,8 @@ def monte_carlo_figure(running_mean: np.ndarray, se: np.ndarray, exact: float, e
                    line=dict(color="black", dash="dash")),
     ])
     fig.update_layout(height=330, margin=dict(l=50, r=10, t=10, b=40), xaxis_title="M (draws of z from q(z|x))",
-                      yaxis_title="nats", legend=dict(orientation="h", y=-0.25), xaxis_type="log")
+                      yaxis_title="nats", legend=dict(orientation="h", y=-0.25), xaxis_type="log",
+                      xaxis_range=[0, 3.02])  # log10 of 1..1000: the slider extends the line across a fixed axis
     return fig
 
 

@@ -13,13 +13,14 @@ from vae_core.vae.monte_carlo import Reference
 
 GRADIENT_FORMULAS = [
     (r"\text{reparameterisation: } z_m = \mu + \sigma\odot\varepsilon_m,\quad "
-     r"\hat g_\mu = \frac1M\sum_{m}\nabla_z\log p(x\mid z_m),\quad "
-     r"\hat g_{\log\sigma^2} = \frac1M\sum_m \nabla_z\log p(x\mid z_m)\odot\varepsilon_m\odot\tfrac{\sigma}{2}"),
+     r"\hat g_\mu = \frac1M\sum_{m}\nabla_z\log p(x\mid z_m)"),
+    (r"\hat g_{\log\sigma^2} = \frac1M\sum_m \nabla_z\log p(x\mid z_m)\odot\varepsilon_m\odot\tfrac{\sigma}{2}"),
     (r"\text{score function: } \hat g = \frac1M\sum_m \big(\log p(x\mid z_m) - b\big)\,"
-     r"\nabla_{\mu,\log\sigma^2}\log q(z_m\mid x),\quad "
-     r"\nabla_\mu\log q = \frac{\varepsilon_m}{\sigma},\ \ \nabla_{\log\sigma^2}\log q = \tfrac12(\varepsilon_m^2-1)"),
-    (r"\text{baseline (control variate): } b = \log p(x\mid z=\mu)\ \text{(no dependence on } \varepsilon"
-     r"\text{, so still unbiased); } b = 0 \text{ without it}"),
+     r"\nabla_{\mu,\log\sigma^2}\log q(z_m\mid x)"),
+    (r"\nabla_\mu\log q(z_m\mid x) = \frac{\varepsilon_m}{\sigma},\qquad "
+     r"\nabla_{\log\sigma^2}\log q(z_m\mid x) = \tfrac12(\varepsilon_m^2-1)"),
+    (r"\text{baseline (control variate): } b = \log p(x\mid z=\mu)"
+     r"\ \text{(free of } \varepsilon\text{, so still unbiased); } b = 0 \text{ without it}"),
     (r"\text{total variance} = \sum_{c=1}^{2d}\widehat{\mathrm{Var}}\big[\hat g_c\big]"
      r"\ \text{ over %d independent estimates}" % GRADIENT_REPEATS),
 ]
