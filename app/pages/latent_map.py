@@ -6,10 +6,10 @@ import streamlit as st
 from app.common.cache import get_dataset, get_model
 from app.common.live_decoder import live_weights
 from app.common.ui import model_picker, user_errors
+from app.common.what_to_try import what_to_try
 from app.latent_map import cache as lmc
 from app.latent_map import chart as chart
 from app.latent_map.panels import (
-from app.common.what_to_try import what_to_try
     click_decode_fragment,
     clicked_panel,
     export_panel,

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.one_d import charts as charts
-from app.one_d.bound import bound_section
-from app.one_d import state as one_d_state
 from app.common.what_to_try import what_to_try
+from app.one_d import charts as charts
+from app.one_d import state as one_d_state
+from app.one_d.bound import bound_section
 from vae_core.errors import VAECoreError
 from vae_core.oned import data1d, fit1d, gmm1d, vae1d
 

@@ -10,8 +10,8 @@ from app.common.cache import get_dataset, get_model, list_models
 from app.common.live_decoder import live_decoder, live_weights, released
 from app.common.model_cache import data_name
 from app.common.ui import user_errors
-from app.traversal.sections import export_buttons, interpolation_section, strips_section
 from app.common.what_to_try import what_to_try
+from app.traversal.sections import export_buttons, interpolation_section, strips_section
 from vae_core.errors import VAECoreError
 from vae_core.latent.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z, png_bytes
 

@@ -7,9 +7,9 @@ import streamlit as st
 from app.common.cache import get_model
 from app.common.draw_pad import draw_pad
 from app.common.ui import model_picker, user_errors
+from app.common.what_to_try import what_to_try
 from app.upload.cache import analyse, reference
 from app.upload.view import (
-from app.common.what_to_try import what_to_try
     DETAILED,
     FORMULAS,
     LATENT_MAP_PAGE,
