@@ -62,7 +62,7 @@ def test_a_mixed_batch_encodes_the_good_files_and_names_each_bad_one(page):
     assert errors[0].startswith("empty.png:") and "empty" in errors[0]
     assert errors[1].startswith("white.png:") and "no ink" in errors[1]
     assert errors[2].startswith("text.jpg:") and "not an image" in errors[2]
-    panels = [e.label for e in at.expander if not e.label.startswith("How each")]
+    panels = [e.label for e in at.expander if not e.label.startswith(("How each", "What to try"))]
     assert panels[0].startswith("one.png — guess 1") and panels[1].startswith("zero.jpg — guess 0"), panels
     labels = [m.label for m in at.metric]
     assert labels.count("ELBO") == 2 and "log p(x), K=256" in labels and "gap log p(x) − ELBO" in labels
@@ -148,10 +148,10 @@ def test_a_large_batch_gets_a_summary_table_and_full_panels_for_a_few(page):
     assert list(table["file"]) == [f[0] for f in files]
     assert table["input"].str.startswith("data:image/png;base64,").all()
     assert (table["kNN guess"] == "1").sum() >= n - 2
-    panels = [e.label for e in at.expander if not e.label.startswith("How each")]
+    panels = [e.label for e in at.expander if not e.label.startswith(("How each", "What to try"))]
     assert len(panels) == DETAILED + 1 and panels[-1].startswith(f"one_{DETAILED:02d}.png")
     at.selectbox(key="upload_detail").select(n - 1).run()
-    panels = [e.label for e in at.expander if not e.label.startswith("How each")]
+    panels = [e.label for e in at.expander if not e.label.startswith(("How each", "What to try"))]
     assert panels[-1].startswith(f"one_{n - 1:02d}.png") and not at.exception
 
 
@@ -173,7 +173,7 @@ def test_a_picture_unlike_any_digit_is_flagged_out_of_distribution(page):
                                      ("one.png", _bytes(_one(), "PNG"), "image/png")])
     at = page.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    panels = [e.label for e in at.expander if not e.label.startswith("How each")]
+    panels = [e.label for e in at.expander if not e.label.startswith(("How each", "What to try"))]
     assert panels[0].endswith("out of distribution") and not panels[1].endswith("out of distribution"), panels
     assert any(w.value.startswith("Out of distribution: log p(x) =") for w in at.warning)
     assert list(at.dataframe[0].value["out of distribution"]) == [True, False]

@@ -8,7 +8,7 @@ from app.upload.view import DETAILED
 
 RESULTS_READY = """(n) => {
     const panels = [...document.querySelectorAll('[data-testid="stExpander"]')]
-        .filter(e => !e.innerText.startsWith('How each number'));
+        .filter(e => !e.innerText.startsWith('How each number') && !e.innerText.startsWith('What to try'));
     const neighbours = document.querySelectorAll('[data-testid="stImage"] img');
     const busy = document.querySelector('[data-testid="stStatusWidget"]');
     const table = n < 2 || document.querySelector('[data-testid="stDataFrame"] canvas') !== null;

@@ -18,8 +18,9 @@ EXPERIMENTS: dict[str, list[str]] = {
     "latent_map": [
         "Drag **Gap threshold τ (nats)** from 2 to 5 and watch **Prior-hole mass** fall: a gap is where "
         "log q(z) − log p(z) < −τ, so a larger τ counts fewer prior samples as lying in a hole.",
-        "Click inside a pink band between two classes (the 4s and the 9s, say): the decoded image there is "
-        "a blur between them, because no training image was encoded there.",
+        "Click the map inside a pink band between two classes (the 4s and the 9s, say): the panel "
+        "**Decoded at the clicked point** shows a blur between them, because no training image was "
+        "encoded there.",
         "Tick **1σ ellipses of q(z|x) for 200 points**: each encoder posterior is much narrower than the "
         "prior's unit circle, which is why the aggregate q(z) leaves holes.",
     ],
