@@ -130,7 +130,7 @@ def test_upload_a_drawing_lands_on_the_map_with_a_guess(browser_page):
 def test_one_d_m_step_then_e_step_shows_the_chain_with_numbers(browser_page):
     url, page = browser_page
     open_box(page, url, "one_d", "one_d")
-    page.get_by_text("Side by side").wait_for(timeout=240_000)  # after the VAE has trained
+    page.get_by_role("heading", name="Side by side", exact=True).wait_for(timeout=240_000)  # the VAE has trained
     page.wait_for_function(NO_BUSY, timeout=240_000)
     page.get_by_role("button", name="M-step").click()
     page.get_by_text("The last E-step then M-step (M-step 1)").wait_for(timeout=30_000)

@@ -11,11 +11,12 @@ from vae_core.oned.em_stepper import EMStepper, HalfStep
 
 F_FORMULA = (r"\mathcal F(q,\theta) = \frac1n\sum_{i=1}^n\Big[\underbrace{\sum_{k=1}^K q_{ik}\log\big(\pi_k\,"
              r"\mathcal N(x_i;\mu_k,\sigma_k^2)\big)}_{\mathbb E_{q}[\log p(x_i, z_i\mid\theta)]}"
-             r"\;\underbrace{-\sum_{k=1}^K q_{ik}\log q_{ik}}_{H(q_i)}\Big]"
-             r" = \mathcal L(\theta) - \frac1n\sum_i \mathrm{KL}\big(q_i\,\|\,p(z_i\mid x_i,\theta)\big)"
-             r"\le \mathcal L(\theta)")
-CHAIN = (r"\mathcal L(\theta_k) = \mathcal F(q_{k+1},\theta_k) \le \mathcal F(q_{k+1},\theta_{k+1})"
-         r" \le \mathcal L(\theta_{k+1})")
+             r"\;\underbrace{-\sum_{k=1}^K q_{ik}\log q_{ik}}_{H(q_i)}\Big]")
+F_GAP = (r"\mathcal F(q,\theta) = \mathcal L(\theta) - \frac1n\sum_{i=1}^n "
+         r"\mathrm{KL}\big(q_i\,\|\,p(z_i\mid x_i,\theta)\big) \le \mathcal L(\theta),\qquad "
+         r"\mathcal L(\theta) = \frac1n\sum_{i=1}^n \log p(x_i\mid\theta)")
+CHAIN = (r"\begin{aligned}\mathcal L(\theta_k) &= \mathcal F(q_{k+1},\theta_k)\\"
+         r"&\le \mathcal F(q_{k+1},\theta_{k+1}) \le \mathcal L(\theta_{k+1})\end{aligned}")
 
 
 def bound_figure(steps: list[HalfStep]) -> go.Figure:
@@ -35,11 +36,12 @@ def bound_figure(steps: list[HalfStep]) -> go.Figure:
 
 
 def chain_latex(e: HalfStep, m: HalfStep) -> str:
+    """The chain with numbers, one inequality per line so it fits beside the chart."""
     k = e.m_steps
-    return (rf"\underbrace{{{e.log_likelihood:.6f}}}_{{\mathcal L(\theta_{{{k}}})}} = "
-            rf"\underbrace{{{e.bound:.6f}}}_{{\mathcal F(q_{{{k + 1}}},\theta_{{{k}}})}} \le "
-            rf"\underbrace{{{m.bound:.6f}}}_{{\mathcal F(q_{{{k + 1}}},\theta_{{{k + 1}}})}} \le "
-            rf"\underbrace{{{m.log_likelihood:.6f}}}_{{\mathcal L(\theta_{{{k + 1}}})}}")
+    return (rf"\begin{{aligned}}\mathcal L(\theta_{{{k}}}) &= {e.log_likelihood:.6f}\\"
+            rf"= \mathcal F(q_{{{k + 1}}},\theta_{{{k}}}) &= {e.bound:.6f}\\"
+            rf"\le \mathcal F(q_{{{k + 1}}},\theta_{{{k + 1}}}) &= {m.bound:.6f}\\"
+            rf"\le \mathcal L(\theta_{{{k + 1}}}) &= {m.log_likelihood:.6f}\end{{aligned}}")
 
 
 def bound_section(stepper: EMStepper) -> None:
@@ -49,6 +51,7 @@ def bound_section(stepper: EMStepper) -> None:
                 r"fixed, and $\mathcal L$ rises at least as much, because the gap $\mathcal L - \mathcal F$ is a KL "
                 "divergence, never negative.")
     st.latex(F_FORMULA)
+    st.latex(F_GAP)
     chart, chain = st.columns([3, 2])
     chart.plotly_chart(bound_figure(stepper.half_steps), key="em_bound_chart")
     with chain:
