@@ -43,7 +43,7 @@ def test_the_score_function_with_no_baseline_is_far_noisier_on_the_linear_model(
     assert est.total_variance("score_function") > 10 * est.total_variance("reparameterisation")
 
 
-@pytest.mark.parametrize("name", ["digits-2d", "mnist-16d"])
+@pytest.mark.parametrize("name", ["digits-2d", "mnist-2d", "mnist-16d"])
 def test_on_shipped_models_the_score_function_variance_exceeds_the_reparameterised(name):
     model = load_model(name)
     x = load_dataset(model.card["data"]["name"]).x[3]
@@ -75,3 +75,16 @@ def test_bounds_on_the_request():
         vae_core.gradient_estimates(model, x, m=10_000, repeats=100)
     with pytest.raises(ConfigError, match="at least 1"):
         vae_core.gradient_estimates(model, x, m=0)
+
+
+def test_the_curve_keeps_the_estimates_whose_spread_it_reports():
+    model = load_model("digits-2d")
+    x = load_dataset("digits").x[5]
+    curve = ge.variance_curve(model, x, ms=[1, 5, 20], repeats=30, seed=3)
+    for name in ge.ESTIMATORS:
+        est = curve.estimates[name]
+        assert est.shape == (3, 30, 4)
+        np.testing.assert_allclose(est.var(axis=1, ddof=1).sum(-1), curve.variances[name])
+    # the estimate at M is the mean of the first M single-draw terms of the same draws
+    draws = ge.single_draw_gradients(*ge._model_target(model, x), 20, 30, seed=3)
+    np.testing.assert_allclose(curve.estimates["score_function"][1], draws.score_function[:, :5].mean(1), rtol=1e-10)
