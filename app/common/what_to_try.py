@@ -36,8 +36,10 @@ EXPERIMENTS: dict[str, list[str]] = {
     "upload": [
         "Draw a digit on the pad: a star labelled drawing.png appears on the latent map with its 1σ ring, "
         "and the panel **drawing.png — guess …** names the class of its 8 nearest training codes.",
-        "Upload a photo of a digit with **Ink** set to the wrong choice: the inverted picture lands far from "
-        "every class and is flagged *out of distribution*, since log p(x) measures how typical x is.",
+        "Upload a photo of dark ink on paper and set **Ink** to \"light ink on dark\" (the wrong choice): the "
+        "preprocessing previews show the paper taken for ink, and the importance-weighted log p(x) drops, often "
+        "below the training images' 1st percentile, so the panel says *out of distribution*: log p(x) measures "
+        "how typical x is for the model.",
     ],
     "one_d": [
         "Under **Step through EM** press **M-step**, then **E-step**: in the lower-bound chart the dotted F "
