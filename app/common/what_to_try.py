@@ -34,8 +34,9 @@ EXPERIMENTS: dict[str, list[str]] = {
         "to the prior and carry no information about x).",
     ],
     "upload": [
-        "Draw a digit on the pad: a star labelled drawing.png appears on the latent map with its 1σ ring, "
-        "and the panel **drawing.png — guess …** names the class of its 8 nearest training codes.",
+        "Draw a digit on the **drawing pad**: a star labelled with the drawing's name appears on the latent "
+        "map with its 1σ ring, and the title of its panel gives the guess, the class most of its 8 nearest "
+        "training codes belong to.",
         "Upload a photo of dark ink on paper and set **Ink** to \"light ink on dark\" (the wrong choice): the "
         "preprocessing previews show the paper taken for ink, and the importance-weighted log p(x) drops, often "
         "below the training images' 1st percentile, so the panel says *out of distribution*: log p(x) measures "
