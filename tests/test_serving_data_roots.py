@@ -86,3 +86,12 @@ def test_roots_from_streamlit_secrets(monkeypatch, tmp_path):
     assert data_roots.visitor_spec(f"folder:{tmp_path}/b/c") == f"folder:{tmp_path.resolve()}/b/c"
     with pytest.raises(DataError, match=OUTSIDE_ROOTS):
         data_roots.visitor_spec(f"folder:{tmp_path}/a")
+
+
+def test_the_shipped_deployment_examples_parse_and_match_the_policy():
+    import tomllib
+
+    config = tomllib.loads((REPO / "deploy/config.example.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    secrets = tomllib.loads((REPO / "deploy/secrets.example.toml").read_text())
+    assert all(Path(p).is_absolute() for p in secrets["vae_explorer"]["data_roots"])
