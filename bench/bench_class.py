@@ -87,7 +87,7 @@ def open_cost(browser, url: str, pid: int) -> float:
         context.close()
 
 
-def bench_opens(browser, opens: int) -> None:
+def bench_opens(browser, opens: int, only: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bare_script = Path(tmp) / "bare.py"
         bare_script.write_text(BARE)
@@ -101,6 +101,8 @@ def bench_opens(browser, opens: int) -> None:
     with streamlit_server() as url:
         pid = server_pid(int(url.rsplit(":", 1)[1]))
         for name, path in PAGES.items():
+            if only and path not in only and name not in only:
+                continue
             open_cost(browser, f"{url}/{path}", pid)  # warm-up: the first visitor fills the shared caches
             cost = statistics.median(open_cost(browser, f"{url}/{path}", pid) for _ in range(opens))
             worst = max(worst, cost / bare)
@@ -154,6 +156,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10, choices=range(1, 201), metavar="1..200")
     parser.add_argument("--sessions", type=int, default=8, choices=range(1, 33), metavar="1..32")
     parser.add_argument("--no-clicks", action="store_true")
+    parser.add_argument("--only", nargs="*", help="page paths to measure (default: all), e.g. one_d latent_map")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -161,7 +164,7 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            bench_opens(browser, args.opens)
+            bench_opens(browser, args.opens, args.only)
             if not args.no_clicks:
                 bench_clicks(browser, args.sessions, args.rounds)
         finally:

@@ -135,7 +135,7 @@ def em_stepper(train, grid, truth, opts):
     st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]))
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def shared_vae(train: np.ndarray, test: np.ndarray, spec, config):
+def shared_vae(train: np.ndarray, test: np.ndarray, spec, config, grid: np.ndarray):
     """The fitted VAE and its summary, shared by every session and remembered per setting: keyed by the
     data (hashed by content) and the settings, so a class opening the page trains once, and switching a
     setting back is instant. Streamlit computes one key once even when sessions ask at the same moment."""
@@ -146,7 +146,12 @@ def shared_vae(train: np.ndarray, test: np.ndarray, spec, config):
 
     model = vae1d.train_vae1d(train, config, progress=progress)
     bar.empty()
-    return model, fit1d.summarise_vae(model, train, test, spec)
+    return model, fit1d.summarise_vae(model, train, test, spec), model.density_curves(grid)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def truth_summary_of(spec, train, test):
+    return fit1d.summarise_truth(spec, train, test)
 
 
 def main():
@@ -195,12 +200,11 @@ def main():
     st.latex(r"\mathrm{ELBO}(x) = \mathbb E_{q(z|x)}[\log p(x|z)] - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big),\qquad "
              r"\log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z|x)\,\|\,p(z|x)\big)")
     try:
-        vae, vae_summary = shared_vae(train, test, spec, config)
+        vae, vae_summary, curves = shared_vae(train, test, spec, config, grid)
     except VAECoreError as exc:
         show_errors_and_stop(exc)
     for warning in vae.warnings:
         st.warning(warning)
-    curves = vae.density_curves(grid)
     density = curves["density"]
     c1, c2 = st.columns(2)
     c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.component_densities(grid),
@@ -240,7 +244,7 @@ def main():
                 vae_summary["fit_seconds"]],
     }, index=["train mean log-lik", "test mean log-lik", "KL(truth || fit)", "parameters", "fit time (s)"])
     if spec is not None:
-        truth_summary = fit1d.summarise_truth(spec, train, test)
+        truth_summary = truth_summary_of(spec, train, test)
         table["truth"] = [truth_summary["train_log_likelihood"], truth_summary["test_log_likelihood"],
                           truth_summary["kl_truth_to_fit"], str(truth_summary["n_parameters"]), None]
     st.dataframe(table.map(lambda v: "—" if v is None else v if isinstance(v, str) else f"{v:.4f}"),
