@@ -39,3 +39,12 @@ def test_decode_label_on_an_unconditional_model_is_refused(capsys, tmp_path):
     one_line_error(capsys, ["decode", "--model", "digits-2d", "--z", "0,0", "--label", "3", "-o", str(out)],
                    "--label is for conditional models")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("text,fragment", [("[1, 2]", "got a list"), ("16", "got a number"),
+                                           ("[" * 50_000, "not valid JSON")])
+def test_train_config_that_is_not_an_object_is_one_line(capsys, tmp_path, text, fragment):
+    cfg = tmp_path / "train.json"
+    cfg.write_text(text)
+    one_line_error(capsys, ["train", "--config", str(cfg), "--out", str(tmp_path / "m")], fragment)
+    assert not (tmp_path / "m").exists()

@@ -10,7 +10,7 @@ from dataclasses import fields
 import torch
 
 from ..errors import ConfigError
-from .args import non_negative_int
+from .args import non_negative_int, require_json_object
 
 
 # Importance samples per image for evaluate: K = 10,000 on 10,000 MNIST images is already minutes of CPU.
@@ -83,6 +83,8 @@ def cmd_train(args) -> int:
             overrides["hidden"] = tuple(int(h) for h in args.hidden.split(","))
         except ValueError:
             raise ConfigError(f"--hidden must be comma-separated integers, got {args.hidden!r}") from None
+    if args.config:
+        require_json_object(args.config)
     cfg = TrainConfig.from_json(args.config, **overrides) if args.config else TrainConfig(**overrides)
     command = "python -m vae_core " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
     result = train_and_save(cfg, args.out, command=command, progress=not args.quiet)
