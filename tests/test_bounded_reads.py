@@ -115,7 +115,8 @@ def test_csv_limits_are_checked_while_streaming():
 
 
 def test_csv_over_the_row_limit_stays_within_memory():
-    code = ("import resource; from vae_core.oned.data1d import parse_csv, MAX_POINTS; from vae_core.errors import DataError\n"
+    code = ("import resource\nfrom vae_core.oned.data1d import parse_csv, MAX_POINTS\n"
+            "from vae_core.errors import DataError\n"
             "data = b'x\\n' + b'1.2345\\n' * (3 * MAX_POINTS)\n"
             "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
             "try: parse_csv(data)\nexcept DataError as e: print(e)\n"

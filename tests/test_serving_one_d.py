@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from vae_core.oned import data1d, fit1d, vae1d
+from vae_core.oned import data1d, vae1d
 
 FAR = data1d.MixtureSpec((0.5, 0.5), (-1e4, 1e4), (1e-4, 1e-4))
 
@@ -36,7 +36,7 @@ def test_scores_of_many_points_are_interpolated_within_tolerance(small_vae):
 
 def test_interpolation_falls_back_to_exact_values_when_it_would_be_off():
     x = np.linspace(0.0, 1.0, vae1d.INTERP_ABOVE + 10)
-    spiky = lambda v: np.sin(1e5 * np.asarray(v))  # noqa: E731  (far from smooth on any grid)
+    spiky = lambda v: np.sin(1e5 * np.asarray(v))
     assert np.array_equal(vae1d.VAE1D.interpolated(spiky, x), spiky(x))
 
 

@@ -107,7 +107,7 @@ def gunzip_bounded(data: bytes, max_bytes: int, error: type[Exception], label: s
     except zlib.error as exc:
         raise error(f"{label}: damaged gzip data ({exc})") from None
     if len(out) > max_bytes:
-        raise error(f"{label} expands to more than {_human(max_bytes)} when decompressed; the limit is {_human(max_bytes)}")
+        raise error(f"{label} expands to more than the limit of {_human(max_bytes)} when decompressed")
     return out
 
 

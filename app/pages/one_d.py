@@ -20,25 +20,25 @@ PARAM_SYMBOLS = {"weights": "π", "means": "μ", "variances": "σ²"}
 MEAN_LOG_LIK = (r"\bar\ell = \frac1n\sum_{i=1}^n \log \sum_{k=1}^K \pi_k\,"
                 r"\mathcal N(x_i;\mu_k,\sigma_k^2)")
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def sampled_data(weights, means, variances, n, test_fraction, seed):
     spec = data1d.MixtureSpec(weights, means, variances)
     train, test = data1d.train_test_split(data1d.sample(spec, n, seed), test_fraction, seed)
     return train, test
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def uploaded_data(content: bytes, name: str, test_fraction: float, seed: int):
     parsed = data1d.parse_csv(content, source=name)
     train, test = data1d.train_test_split(parsed.values, test_fraction, seed)
     return train, test, parsed.warnings
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def truth_curve(spec: data1d.MixtureSpec | None, train: np.ndarray):
     grid = data1d.density_grid(spec, train, n=801)
     truth = None if spec is None else data1d.density(spec, grid)
     return grid, truth
 
-@st.cache_data(show_spinner="Fitting the GMM and scikit-learn's…")
+@st.cache_data(show_spinner="Fitting the GMM and scikit-learn's…", max_entries=16)
 def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, seed):
     import time
 

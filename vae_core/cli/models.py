@@ -12,7 +12,6 @@ import torch
 from ..errors import ConfigError
 from .args import non_negative_int, require_json_object
 
-
 # Importance samples per image for evaluate: K = 10,000 on 10,000 MNIST images is already minutes of CPU.
 MAX_K = 10_000
 

@@ -238,7 +238,8 @@ def parse_csv(content: bytes | str, source: str = "the file") -> ParsedColumn:
     n_dropped = n_text + n_nonfinite
     if n_dropped:
         parts = [f"{n} {what}" for n, what in ((n_text, "text"), (n_nonfinite, "NaN or infinite")) if n]
-        warnings.append(f"dropped {n_dropped} of {n_cells} rows in {source} ({', '.join(parts)}); {len(values)} values kept")
+        warnings.append(f"dropped {n_dropped} of {n_cells} rows in {source} ({', '.join(parts)}); "
+                        f"{len(values)} values kept")
     return ParsedColumn(np.frombuffer(values, dtype=float).copy(), name, n_dropped, warnings)
 
 

@@ -6,6 +6,7 @@ be rebuilt without guessing and checked against its weights.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Mapping
@@ -83,7 +84,8 @@ class VAEConfig(Mapping):
     def _validate(self) -> None:
         if isinstance(self.latent_dim, bool) or not isinstance(self.latent_dim, int) \
                 or not 1 <= self.latent_dim <= MAX_LATENT_DIM:
-            raise ConfigError(f"latent_dim must be an integer from 1 to {MAX_LATENT_DIM}, got {_short(self.latent_dim)}")
+            raise ConfigError(f"latent_dim must be an integer from 1 to {MAX_LATENT_DIM}, "
+                              f"got {_short(self.latent_dim)}")
         if not isinstance(self.likelihood, str) or self.likelihood not in LIKELIHOODS:
             raise ConfigError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, got {_short(self.likelihood)}")
         if not isinstance(self.conditional, bool):
@@ -91,7 +93,8 @@ class VAEConfig(Mapping):
         if self.likelihood == "gaussian":
             if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) \
                     or not math.isfinite(self.beta) or self.beta <= 0:
-                raise ConfigError(f"a gaussian decoder needs beta > 0 (its standard deviation), got {_short(self.beta)}")
+                raise ConfigError("a gaussian decoder needs beta > 0 (its standard deviation), "
+                                  f"got {_short(self.beta)}")
         elif self.beta is not None:
             raise ConfigError("beta is the gaussian decoder's standard deviation; leave it unset for bernoulli")
         if self.conditional and len(self.labels) < 2:
@@ -104,7 +107,7 @@ class VAEConfig(Mapping):
     def num_parameters(self) -> int:
         """Weights and biases of the encoder and decoder MLPs (vae.model._mlp), counted without building them."""
         def mlp(sizes):
-            return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+            return sum(a * b + b for a, b in itertools.pairwise(sizes))
         return (mlp([self.input_dim + self.num_classes, *self.hidden, 2 * self.latent_dim])
                 + mlp([self.latent_dim + self.num_classes, *reversed(self.hidden), self.input_dim]))
 
