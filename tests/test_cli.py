@@ -142,7 +142,7 @@ def test_decode_writes_a_png(checkpoint, tmp_path):
     (["evaluate", "--model", "digits-2d", "--data", "digits", "--k", "0"], ["--k must be at least 1"]),
     (["decode", "--model", "digits-2d", "--z", "1", "-o", "/tmp/never.png"], ["2-D latent", "gave 1"]),
     (["decode", "--model", "digits-2d", "--z", "a,b", "-o", "/tmp/never.png"], ["--z must be numbers"]),
-    (["encode", "--model", "digits-2d", "/nonexistent.png"], ["/nonexistent.png", "file not found"]),
+    (["encode", "--model", "digits-2d", "/nonexistent.png"], ["/nonexistent.png", "no such file"]),
     (["train", "--out", "/tmp/never", "--latent-dim", "99", "--data", "digits"], ["latent_dim"]),
     (["train", "--out", "/tmp/never", "--config", "/nonexistent.json"], ["config file not found"]),
     (["train", "--out", "/tmp/never", "--epochs", "many"], ["invalid int value: 'many'"]),

@@ -109,9 +109,10 @@ def test_tsne_view_decodes_the_nearest_data_point_and_says_so():
     assert any("full 16-D latent space" in m.value for m in at.markdown)
 
 
-def test_a_data_set_of_another_image_size_is_refused_naming_both_shapes(tmp_path):
+def test_a_data_set_of_another_image_size_is_refused_naming_both_shapes(tmp_path, monkeypatch):
     from PIL import Image
 
+    monkeypatch.setenv("VAE_EXPLORER_DATA_ROOTS", str(tmp_path))  # visitors' paths must lie in a data root
     for cls in ("a", "b"):
         (tmp_path / "small" / cls).mkdir(parents=True)
         for i in range(3):
@@ -143,7 +144,8 @@ def test_digits_model_switches_to_its_data_set():
     assert not at.error
 
 
-def test_a_bad_data_set_path_is_an_error_not_a_traceback():
+def test_a_bad_data_set_path_is_an_error_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("VAE_EXPLORER_DATA_ROOTS", "/nowhere")
     at = page()
     at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
     at.sidebar.text_input(key="map_spec").set_value("idx:/nowhere/t10k").run()
@@ -151,9 +153,10 @@ def test_a_bad_data_set_path_is_an_error_not_a_traceback():
     assert at.error and "nowhere" in at.error[0].value
 
 
-def test_single_class_data_is_drawn_in_one_colour(tmp_path):
+def test_single_class_data_is_drawn_in_one_colour(tmp_path, monkeypatch):
     from PIL import Image
 
+    monkeypatch.setenv("VAE_EXPLORER_DATA_ROOTS", str(tmp_path))
     folder = tmp_path / "one" / "only"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)

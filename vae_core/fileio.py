@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+import zlib
 from pathlib import Path
 
 
@@ -42,3 +44,79 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# ---- Bounded reads of files a user named -------------------------------------------------------
+# Every reader of user-named files goes through read_regular_file: it opens without blocking
+# (a FIFO would otherwise hang forever), refuses anything that is not a regular file (a symlink
+# to /dev/zero resolves to a character device), and checks the size before reading a byte.
+
+def _human(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.0f} {unit}"
+        n /= 1000
+    return f"{n} GB"
+
+
+def open_regular_file(path: str | Path, max_bytes: int, error: type[Exception], label: str | None = None):
+    """Open `path` for reading as a binary file object after checking that it is a regular file of at
+    most `max_bytes` bytes; every refusal raises `error` with a one-line message."""
+    label = label or str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise error(f"no such file: {label}") from None
+    except IsADirectoryError:
+        raise error(f"{label} is a folder, not a file") from None
+    except OSError as exc:
+        raise error(f"{label}: cannot open ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
+            raise error(f"{label} is {kind}, not a regular file")
+        if info.st_size > max_bytes:
+            raise error(f"{label} is {_human(info.st_size)}; the limit is {_human(max_bytes)}")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular_file(path: str | Path, max_bytes: int, error: type[Exception], label: str | None = None) -> bytes:
+    """The bytes of a regular file of at most `max_bytes` (a file growing while read is cut off and refused)."""
+    label = label or str(path)
+    with open_regular_file(path, max_bytes, error, label) as fh:
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise error(f"{label}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise error(f"{label} is larger than the limit of {_human(max_bytes)}")
+    return data
+
+
+def gunzip_bounded(data: bytes, max_bytes: int, error: type[Exception], label: str) -> bytes:
+    """Decompress gzip data, stopping as soon as the output would pass `max_bytes` (a 2 MB file can
+    expand to gigabytes)."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, max_bytes + 1)
+    except zlib.error as exc:
+        raise error(f"{label}: damaged gzip data ({exc})") from None
+    if len(out) > max_bytes:
+        raise error(f"{label} expands to more than the limit of {_human(max_bytes)} when decompressed")
+    return out
+
+
+def canonical_path(path: str | Path) -> Path:
+    """One spelling per file: ~ expanded, symlinks, '.' and '..' resolved (the file need not exist)."""
+    return Path(os.path.expanduser(str(path))).resolve()
+
+
+def is_within(path: str | Path, roots) -> bool:
+    """Whether the canonical `path` lies inside (or is) one of the canonical `roots`."""
+    target = canonical_path(path)
+    return any(target == root or root in target.parents for root in (canonical_path(r) for r in roots))

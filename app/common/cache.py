@@ -1,25 +1,39 @@
-"""Process-wide caches, so a rerun after a widget change reuses models and data."""
+"""Process-wide caches, so a rerun after a widget change reuses models and data.
+
+Both are bounded: at most MAX_DATASETS data sets (each at most ~256 MB of float32 by the readers' limits)
+and MAX_MODELS models (each at most vae_core.vae.config.MAX_PARAMETERS float32 weights), least recently
+used first out. Data set keys are canonical specs, so ten spellings of one folder are one entry.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import vae_core
+from app.common.data_roots import allowed_roots, visitor_spec
 from vae_core.data.datasets import Dataset
 
+MAX_DATASETS = 4
+MAX_MODELS = 8
 
-@st.cache_resource(show_spinner="Loading model…")
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=MAX_MODELS)
 def get_model(name: str) -> vae_core.VAE:
     return vae_core.load_model(name)
 
 
-@st.cache_resource(show_spinner="Loading data set…")
 def get_dataset(name: str, split: str = "train") -> Dataset:
+    """A data set a web visitor may load (named, or inside the configured data roots)."""
+    return _load_dataset(visitor_spec(name), split, allowed_roots())
+
+
+@st.cache_resource(show_spinner="Loading data set…", max_entries=MAX_DATASETS)
+def _load_dataset(spec: str, split: str, roots: tuple) -> Dataset:
     # A resource, not cache_data: the arrays are read-only and tens of MB,
     # and cache_data would copy them on every rerun.
-    return vae_core.load_dataset(name, split)
+    return vae_core.load_dataset(spec, split, roots=roots)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=4)
 def list_models() -> list[str]:
     return vae_core.list_models()

@@ -19,14 +19,14 @@ def data_name(model_name: str) -> str | None:
     return get_model(model_name).card.get("data", {}).get("name")
 
 
-@st.cache_data(show_spinner="Encoding the data set…")
+@st.cache_data(show_spinner="Encoding the data set…", max_entries=8)
 def encodings(model_name: str) -> tuple[np.ndarray, np.ndarray]:
     """mu and log sigma^2 of every training image under this model."""
     model, data = get_model(model_name), get_dataset(data_name(model_name))
     return encode_dataset(model, data.x, data.y)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def kl_per_dimension(model_name: str) -> np.ndarray | None:
     """Average KL per dimension over the training set; None when the checkpoint names no data set."""
     if not data_name(model_name):
@@ -34,13 +34,13 @@ def kl_per_dimension(model_name: str) -> np.ndarray | None:
     return average_kl(*encodings(model_name))
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def browser_weights(model_name: str) -> tuple[str, bytes]:
     """(id, blob): a resource, not cache_data, so the ~2 MB blob is never copied per rerun."""
     return decoder_blob(get_model(model_name))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def map_points(model_name: str) -> dict | None:
     """A fixed subsample of 2-D encoder means and their classes, for the live position marker."""
     if get_model(model_name).config.latent_dim != 2 or not data_name(model_name):

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from app.common.data_roots import spec_placeholder, visitor_spec
 from app.common.live_decoder import live_weights
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
@@ -43,7 +44,9 @@ def data_picker(model) -> str:
     choice = st.sidebar.selectbox("Data set", options, index=index, key="map_data",
                                   help="mnist and fashion-mnist are downloaded on first use.")
     if choice.startswith("other"):
-        return st.sidebar.text_input("Data set spec", placeholder="idx:/path/to/t10k or folder:/path", key="map_spec")
+        typed = st.sidebar.text_input("Data set spec", placeholder=spec_placeholder(), key="map_spec",
+                                      help="Paths must lie inside the data folders this server allows.")
+        return visitor_spec(typed) if typed.strip() else ""
     return choice
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,33 +14,33 @@ from vae_core.errors import VAECoreError
 from vae_core.oned import data1d, fit1d, gmm1d, vae1d
 
 DEFAULT = data1d.DEFAULT_MIXTURE
+# The widgets' largest VAE: 5,000 steps at width 128, under a tenth of the old maximum (50,000 steps at
+# width 256, about 7 minutes of one core per click); results are shared, so a class pays for each once.
+MAX_VAE_STEPS = 5_000
+MAX_VAE_HIDDEN = 128
 PARAM_SYMBOLS = {"weights": "π", "means": "μ", "variances": "σ²"}
 MEAN_LOG_LIK = (r"\bar\ell = \frac1n\sum_{i=1}^n \log \sum_{k=1}^K \pi_k\,"
                 r"\mathcal N(x_i;\mu_k,\sigma_k^2)")
 
-
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def sampled_data(weights, means, variances, n, test_fraction, seed):
     spec = data1d.MixtureSpec(weights, means, variances)
     train, test = data1d.train_test_split(data1d.sample(spec, n, seed), test_fraction, seed)
     return train, test
 
-
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def uploaded_data(content: bytes, name: str, test_fraction: float, seed: int):
     parsed = data1d.parse_csv(content, source=name)
     train, test = data1d.train_test_split(parsed.values, test_fraction, seed)
     return train, test, parsed.warnings
 
-
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=16)
 def truth_curve(spec: data1d.MixtureSpec | None, train: np.ndarray):
     grid = data1d.density_grid(spec, train, n=801)
     truth = None if spec is None else data1d.density(spec, grid)
     return grid, truth
 
-
-@st.cache_data(show_spinner="Fitting the GMM and scikit-learn's…")
+@st.cache_data(show_spinner="Fitting the GMM and scikit-learn's…", max_entries=16)
 def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, seed):
     import time
 
@@ -52,11 +50,9 @@ def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, see
     summary = fit1d.summarise_gmm(model, train, test, spec, time.perf_counter() - start)
     return model, summary, gmm1d.sklearn_cross_check(train, model)
 
-
 def show_errors_and_stop(exc: VAECoreError) -> None:
     st.error(str(exc))
     st.stop()
-
 
 def data_controls():
     """Returns (train, test, truth spec or None, warnings)."""
@@ -88,7 +84,6 @@ def data_controls():
     train, test = sampled_data(spec.weights, spec.means, spec.variances, n, test_fraction, seed)
     return train, test, spec, []
 
-
 def gmm_controls():
     side = st.sidebar
     side.header("GMM (EM)")
@@ -99,7 +94,6 @@ def gmm_controls():
                 tol=float(side.number_input("tol", 0.0, 1.0, 1e-3, format="%.1e", key="tol")),
                 max_iter=int(side.number_input("max_iter", 1, 10_000, 200, key="max_iter")))
 
-
 def vae_controls(seed: int) -> vae1d.VAE1DConfig:
     side = st.sidebar
     side.header("VAE")
@@ -107,9 +101,8 @@ def vae_controls(seed: int) -> vae1d.VAE1DConfig:
         latent_dim=int(side.radio("Latent dimension", [1, 2], horizontal=True, key="latent_dim")),
         sigma_mode=side.radio("Decoder σ", vae1d.SIGMA_MODES, horizontal=True, key="sigma_mode",
                               format_func=lambda m: "constant" if m == "constant" else "σ(z)"),
-        steps=int(side.number_input("Training steps", 10, 50_000, 2000, step=500, key="vae_steps")),
-        hidden=int(side.number_input("Hidden width", 4, 256, 64, key="hidden")), seed=seed)
-
+        steps=int(side.number_input("Training steps", 10, MAX_VAE_STEPS, 2000, step=500, key="vae_steps")),
+        hidden=int(side.number_input("Hidden width", 4, MAX_VAE_HIDDEN, 64, key="hidden")), seed=seed)
 
 @st.fragment
 def em_stepper(train, grid, truth, opts):
@@ -144,21 +137,24 @@ def em_stepper(train, grid, truth, opts):
     params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": values for name, values in stepper.params.to_dict().items()}
     st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]))
 
-
-def trained_vae(train, config):
-    key = (hashlib.sha1(train.tobytes()).hexdigest(), config)
-    cached = st.session_state.get("vae")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    bar = st.progress(0.0, text="Training the VAE…")
+@st.cache_resource(show_spinner=False, max_entries=16)
+def shared_vae(train: np.ndarray, test: np.ndarray, spec, config, grid: np.ndarray):
+    """The fitted VAE and its summary, shared by every session and remembered per setting: keyed by the
+    data (hashed by content) and the settings, so a class opening the page trains once, and switching a
+    setting back is instant. Streamlit computes one key once even when sessions ask at the same moment."""
+    bar = st.empty()  # made inside: a cache hit replays it, already emptied
 
     def progress(step, total, elbo):
-        bar.progress(step / total, text=f"step {step}/{total}: ELBO {elbo:.4f} per point")
+        bar.progress(step / total, text=f"Training the VAE, step {step}/{total}: ELBO {elbo:.4f} per point")
 
     model = vae1d.train_vae1d(train, config, progress=progress)
     bar.empty()
-    st.session_state.vae = (key, model)
-    return model
+    return model, fit1d.summarise_vae(model, train, test, spec), model.density_curves(grid)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def truth_summary_of(spec, train, test):
+    return fit1d.summarise_truth(spec, train, test)
 
 
 def main():
@@ -208,15 +204,11 @@ def main():
     st.latex(r"\mathrm{ELBO}(x) = \mathbb E_{q(z|x)}[\log p(x|z)] - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big),\qquad "
              r"\log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z|x)\,\|\,p(z|x)\big)")
     try:
-        vae = trained_vae(train, config)
-        if "vae_summary" not in st.session_state or st.session_state.vae_summary[0] is not vae:
-            st.session_state.vae_summary = (vae, fit1d.summarise_vae(vae, train, test, spec))
-        vae_summary = st.session_state.vae_summary[1]
+        vae, vae_summary, curves = shared_vae(train, test, spec, config, grid)
     except VAECoreError as exc:
         show_errors_and_stop(exc)
     for warning in vae.warnings:
         st.warning(warning)
-    curves = vae.density_curves(grid)
     density = curves["density"]
     c1, c2 = st.columns(2)
     c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.component_densities(grid),
@@ -256,11 +248,10 @@ def main():
                 vae_summary["fit_seconds"]],
     }, index=["train mean log-lik", "test mean log-lik", "KL(truth || fit)", "parameters", "fit time (s)"])
     if spec is not None:
-        truth_summary = fit1d.summarise_truth(spec, train, test)
+        truth_summary = truth_summary_of(spec, train, test)
         table["truth"] = [truth_summary["train_log_likelihood"], truth_summary["test_log_likelihood"],
                           truth_summary["kl_truth_to_fit"], str(truth_summary["n_parameters"]), None]
     st.dataframe(table.map(lambda v: "—" if v is None else v if isinstance(v, str) else f"{v:.4f}"),
                  key="comparison_table")
-
 
 main()

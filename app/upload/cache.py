@@ -34,7 +34,8 @@ class Reference:
     threshold: float  # its 1st percentile
 
 
-@st.cache_resource(show_spinner="Encoding the training set and its log p(x) reference (once per model)…")
+@st.cache_resource(show_spinner="Encoding the training set and its log p(x) reference (once per model)…",
+                   max_entries=8)
 def reference(model_name: str) -> Reference:
     model = get_model(model_name)
     data_name = model.card.get("data", {}).get("name")

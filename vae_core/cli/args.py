@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -17,3 +18,26 @@ def non_negative_int(text: str) -> int:
     if not text.isdecimal():
         raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
     return int(text)
+
+
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def require_json_object(path: str) -> None:
+    """A --config file must be a small JSON object; anything else is one ConfigError line here, before
+    the options inside are checked (by TrainConfig)."""
+    import json
+
+    from ..errors import ConfigError
+    from ..fileio import read_regular_file
+
+    if not Path(path).exists():
+        return  # the loader reports a missing file in its own words
+    raw = read_regular_file(path, MAX_CONFIG_BYTES, ConfigError, f"--config {path}")
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"--config {path} is not valid JSON ({str(exc)[:80]})") from None
+    if not isinstance(value, dict):
+        kind = {list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(type(value), "a number")
+        raise ConfigError(f"--config {path} must hold a JSON object of training options, got {kind}")

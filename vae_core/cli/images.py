@@ -72,7 +72,11 @@ def cmd_decode(args) -> int:
         raise ConfigError("--z values must be finite")
     if args.scale < 1 or args.scale > 64:
         raise ConfigError("--scale must be from 1 to 64")
+    if Path(args.out).is_dir():
+        raise ConfigError(f"-o {args.out} is a folder; give a PNG file name such as {Path(args.out) / 'decoded.png'}")
     model = load_model(args.model)
+    if args.label is not None and not model.config.conditional:
+        raise ConfigError(f"--label is for conditional models; {args.model} is unconditional, so leave it out")
     if len(z) != model.config.latent_dim:
         raise ConfigError(f"{args.model} has a {model.config.latent_dim}-D latent; --z gave {len(z)} values")
     with torch.no_grad():

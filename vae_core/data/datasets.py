@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from ..fileio import atomic_write_bytes, cache_dir
+from ..fileio import atomic_write_bytes, cache_dir, canonical_path, is_within
 from .download import RemoteDataset, RemoteFile, fetch
 from .idx import read_idx
 
@@ -81,14 +81,53 @@ def list_datasets() -> list[str]:
     return list(NAMED) + [p + "PATH" for p in PREFIXES]
 
 
-def load_dataset(name: str, split: str = "train") -> Dataset:
-    """Load a data set by name; raises DataError with advice when it cannot."""
+OUTSIDE_ROOTS = "paths outside the allowed data folders are not available on this server"
+MAX_LABEL = 999  # class indices from 0 to 999: one class name is made per index
+MAX_FOLDER_IMAGES = 100_000
+MAX_FOLDER_PIXELS = 64 * 1024 * 1024  # all images of a folder: data set, together, at most 256 MB of float32
+
+
+def canonical_spec(name: str) -> str:
+    """The one spelling of a data set spec: paths in idx:/folder: specs resolve()d, named sets unchanged,
+    so `folder:/a/./b` and `folder:/a/b` are one cache entry."""
+    if name.startswith("idx:"):
+        spec = name[4:]
+        if "," in spec:
+            return "idx:" + ",".join(str(canonical_path(p.strip())) for p in spec.split(",", 1))
+        text = spec.strip()
+        # keep a trailing "-" or "/" of a prefix such as .../t10k- ; resolve() would drop it
+        tail = "-" if text.endswith("-") else ""
+        return "idx:" + str(canonical_path(text.rstrip("-") or text)) + tail
+    if name.startswith("folder:"):
+        return "folder:" + str(canonical_path(name[7:].strip()))
+    return name.strip()
+
+
+def spec_paths(name: str) -> list[Path]:
+    """The paths an idx:/folder: spec names (empty for a named data set)."""
+    name = canonical_spec(name)
+    if name.startswith("idx:"):
+        return [Path(p.rstrip("-")) for p in name[4:].split(",")]
+    if name.startswith("folder:"):
+        return [Path(name[7:])]
+    return []
+
+
+def load_dataset(name: str, split: str = "train", roots=None) -> Dataset:
+    """Load a data set by name; raises DataError with advice when it cannot.
+
+    roots: None for the CLI and the Python API (any local path); for a web visitor, the folders their
+    idx:/folder: paths must lie in, every file checked after symlinks are resolved. Outside them the
+    error is OUTSIDE_ROOTS, naming no server path.
+    """
     if split not in ("train", "test"):
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
+    if roots is not None and any(not is_within(p, roots) for p in spec_paths(name)):
+        raise DataError(OUTSIDE_ROOTS)
     if name.startswith("idx:"):
-        return _load_idx(name[4:], name)
+        return _load_idx(name[4:], name, roots)
     if name.startswith("folder:"):
-        return _load_folder(Path(name[7:]), name)
+        return _load_folder(Path(name[7:]), name, roots)
     if split == "test" and name in ("mnist-5k", "digits"):
         raise DataError(f"{name} has no separate test split; evaluate on mnist (split test) or idx:PATH")
     if name == "mnist-5k":
@@ -174,8 +213,15 @@ def _first_existing(prefix: Path, kind: str, spec: str) -> Path:
     raise DataError(f"idx:{spec}: no {Path(stem).name}{sep}{kind}[.gz] file found beside it")
 
 
-def _load_idx(spec: str, name: str) -> Dataset:
+def _check_within(path: Path, roots) -> None:
+    if roots is not None and not is_within(path, roots):
+        raise DataError(OUTSIDE_ROOTS)
+
+
+def _load_idx(spec: str, name: str, roots=None) -> Dataset:
     images_path, labels_path = resolve_idx_pair(spec)
+    _check_within(images_path, roots)
+    _check_within(labels_path, roots)
     return _from_arrays(name, read_idx(images_path), read_idx(labels_path), None)
 
 
@@ -184,6 +230,17 @@ def _from_arrays(name: str, images: np.ndarray, labels: np.ndarray, class_names)
         raise DataError(f"{name}: expected images of shape (N, H, W), got {images.shape}")
     if labels.ndim != 1 or len(labels) != len(images):
         raise DataError(f"{name}: {len(images)} images but labels of shape {labels.shape}")
+    if len(images) == 0:
+        raise DataError(f"{name}: the data set holds no images")
+    if images.dtype.kind == "f" and not np.all(np.isfinite(images)):
+        raise DataError(f"{name}: the images contain NaN or infinite pixels")
+    if images.dtype.kind in "if" and images.min() < 0:
+        raise DataError(f"{name}: the images contain negative pixels; pixels must be intensities from 0 up")
+    if labels.dtype.kind not in "iu":
+        raise DataError(f"{name}: labels must be integers, got {labels.dtype}")
+    if labels.min() < 0 or labels.max() > MAX_LABEL:
+        raise DataError(f"{name}: labels must be class indices from 0 to {MAX_LABEL}, "
+                        f"found {int(labels.min())} to {int(labels.max())}")
     scale = 255.0 if images.dtype == np.uint8 else max(float(images.max()), 1.0)
     x = (images.reshape(len(images), -1) / scale).astype(np.float32)
     y = labels.astype(np.int64)
@@ -192,11 +249,11 @@ def _from_arrays(name: str, images: np.ndarray, labels: np.ndarray, class_names)
     return Dataset(name, x, y, (images.shape[1], images.shape[2]), tuple(class_names))
 
 
-def _load_folder(root: Path, name: str) -> Dataset:
+def _load_folder(root: Path, name: str, roots=None) -> Dataset:
     from .imageio import open_image
 
     if not root.is_dir():
-        raise DataError(f"{name}: {root} is not a folder")
+        raise DataError(f"{name} is not a folder")
     classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not classes:
         raise DataError(f"{name}: {root} has no class subfolders (expected one folder of images per class)")
@@ -205,12 +262,18 @@ def _load_folder(root: Path, name: str) -> Dataset:
         for file in sorted(folder.iterdir()):
             if file.suffix.lower() not in IMAGE_SUFFIXES:
                 continue
+            _check_within(file, roots)
+            if len(arrays) >= MAX_FOLDER_IMAGES:
+                raise DataError(f"{name}: more than {MAX_FOLDER_IMAGES:,} images; the limit is {MAX_FOLDER_IMAGES:,}")
             img = np.asarray(open_image(file).convert("L"), dtype=np.uint8)
             if shape is None:
                 shape = img.shape
             if img.shape != shape:
                 raise DataError(f"{name}: {file} is {img.shape[1]}x{img.shape[0]}, "
                                 f"but the first image was {shape[1]}x{shape[0]}; all images must share one size")
+            if img.size * (len(arrays) + 1) > MAX_FOLDER_PIXELS:
+                raise DataError(f"{name}: the images hold more than {MAX_FOLDER_PIXELS:,} pixels in all; "
+                                "use fewer or smaller images")
             arrays.append(img)
             labels.append(label)
     if not arrays:

@@ -15,10 +15,13 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import ImageError
+from ..fileio import read_regular_file
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
 EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp")
 MAX_PIXELS = 40_000_000
+# A phone photo is a few MB; the upload page's own limit is 10 MB (.streamlit/config.toml maxUploadSize).
+MAX_FILE_BYTES = 50_000_000
 # JPEGs can be decoded at 1/2, 1/4 or 1/8 scale for free; a digit needs far
 # less than this (preprocessing works at 512 px), so a 10,000 x 10,000 photo is
 # decoded at 1,250 x 1,250.
@@ -29,12 +32,9 @@ def open_image(source: str | Path | bytes, name: str | None = None, orient: bool
     """Decode an image from a path or bytes; apply its EXIF orientation unless orient=False
     (the preprocessing does it as a visible step)."""
     label = name or (str(source) if not isinstance(source, bytes) else "image")
-    try:
-        data = source if isinstance(source, bytes) else Path(source).read_bytes()
-    except FileNotFoundError:
-        raise ImageError(f"{label}: file not found") from None
-    except OSError as exc:
-        raise ImageError(f"{label}: cannot read file ({exc.strerror or exc})") from None
+    data = source if isinstance(source, bytes) else read_regular_file(source, MAX_FILE_BYTES, ImageError, label)
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"{label}: {len(data):,} bytes is too large (at most {MAX_FILE_BYTES // 1_000_000} MB)")
     if not data:
         raise ImageError(f"{label}: the file is empty")
     try:

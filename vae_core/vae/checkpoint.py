@@ -21,6 +21,7 @@ from safetensors.torch import save as save_safetensors_bytes
 
 from ..errors import CheckpointError, ConfigError
 from ..fileio import atomic_write_bytes, atomic_write_text
+from .checkpoint_guard import check_weights_fit, read_sidecar_json, read_weights
 from .config import VAEConfig
 from .model import VAE
 
@@ -61,16 +62,14 @@ def save_checkpoint(model: VAE, path: str | Path, metadata: dict | None = None) 
 
 def read_sidecar(path: str | Path) -> dict:
     _, sidecar_path = checkpoint_paths(path)
-    try:
-        sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CheckpointError(f"no checkpoint sidecar at {sidecar_path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{sidecar_path} is not valid JSON ({exc})") from None
+    if not sidecar_path.exists():
+        raise CheckpointError(f"no checkpoint sidecar at {sidecar_path}")
+    sidecar = read_sidecar_json(sidecar_path)
     if not isinstance(sidecar, dict) or sidecar.get("format") != FORMAT:
         raise CheckpointError(f"{sidecar_path} is not a vae_core checkpoint sidecar")
     if sidecar.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{sidecar_path}: unsupported checkpoint format version {sidecar.get('format_version')!r}")
+        raise CheckpointError(f"{sidecar_path}: unsupported checkpoint format version "
+                              f"{str(sidecar.get('format_version'))[:20]!r}")
     return sidecar
 
 
@@ -82,10 +81,8 @@ def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
         config = VAEConfig.from_dict(sidecar.get("config"))
     except ConfigError as exc:
         raise CheckpointError(f"{sidecar_path}: {exc}") from None
-    try:
-        blob = weights_path.read_bytes()
-    except FileNotFoundError:
-        raise CheckpointError(f"weights file missing: {weights_path}") from None
+    blob = read_weights(weights_path)
+    check_weights_fit(blob, config, weights_path)  # before hashing, loading or building anything
     if hashlib.sha256(blob).hexdigest() != sidecar.get("weights_sha256"):
         raise CheckpointError(f"{weights_path} does not match the hash in {sidecar_path.name}: "
                               "the file is corrupted or belongs to another checkpoint")

@@ -6,7 +6,9 @@ be rebuilt without guessing and checked against its weights.
 
 from __future__ import annotations
 
+import itertools
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
@@ -14,6 +16,31 @@ from ..errors import ConfigError
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 MAX_LATENT_DIM = 64
+# Upper limits a config (a user's sidecar or --config file) must respect before any network is built, so
+# a checkpoint cannot demand unbounded memory. Documented in the README ("Serving a class").
+MAX_IMAGE_SIDE = 256
+MAX_HIDDEN_WIDTH = 4096
+MAX_LAYERS = 8
+MAX_LABELS = 1000
+MAX_PARAMETERS = 20_000_000  # 80 MB of float32; the shipped MNIST models have about 1.1 million
+
+
+def _short(value) -> str:
+    """repr of a user's value, cut so an error message stays one short line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _int_list(field_name: str, values, lo: int, hi: int, max_len: int) -> tuple[int, ...]:
+    if not isinstance(values, (list, tuple)):
+        raise ConfigError(f"{field_name} must be a list of integers, got {_short(values)}")
+    if not 1 <= len(values) <= max_len:
+        raise ConfigError(f"{field_name} must list 1 to {max_len} integers, got {len(values)}")
+    for v in values:
+        # numbers.Integral admits numpy integers (shapes of arrays); floats such as 256.9 are refused
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not lo <= v <= hi:
+            raise ConfigError(f"{field_name} entries must be integers from {lo} to {hi}, got {_short(v)}")
+    return tuple(int(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -40,28 +67,49 @@ class VAEConfig(Mapping):
     conditional: bool = False
 
     def __post_init__(self) -> None:
-        # Normalise sequences from JSON (lists) so equality and hashing work.
-        object.__setattr__(self, "image_shape", tuple(int(v) for v in self.image_shape))
-        object.__setattr__(self, "hidden", tuple(int(v) for v in self.hidden))
+        # Normalise sequences from JSON (lists) so equality and hashing work. Types are checked strictly
+        # (256.9 is refused, not truncated) and every size is bounded before a network is built.
+        shape = _int_list("image_shape", self.image_shape, 1, MAX_IMAGE_SIDE, 2)
+        if len(shape) != 2:
+            raise ConfigError(f"image_shape must be (height, width), got {_short(self.image_shape)}")
+        object.__setattr__(self, "image_shape", shape)
+        object.__setattr__(self, "hidden", _int_list("hidden", self.hidden, 1, MAX_HIDDEN_WIDTH, MAX_LAYERS))
+        if not isinstance(self.labels, (list, tuple)) or len(self.labels) > MAX_LABELS:
+            raise ConfigError(f"labels must be a list of at most {MAX_LABELS} class names")
+        if not all(isinstance(v, (str, int)) and not isinstance(v, bool) and len(str(v)) <= 100 for v in self.labels):
+            raise ConfigError("labels must be class names (strings of at most 100 characters)")
         object.__setattr__(self, "labels", tuple(str(v) for v in self.labels))
         self._validate()
 
     def _validate(self) -> None:
-        if len(self.image_shape) != 2 or min(self.image_shape) < 1:
-            raise ConfigError(f"image_shape must be (height, width) of positive ints, got {self.image_shape}")
-        if not isinstance(self.latent_dim, int) or not 1 <= self.latent_dim <= MAX_LATENT_DIM:
-            raise ConfigError(f"latent_dim must be an integer from 1 to {MAX_LATENT_DIM}, got {self.latent_dim!r}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise ConfigError(f"hidden must list at least one positive layer width, got {self.hidden}")
-        if self.likelihood not in LIKELIHOODS:
-            raise ConfigError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, got {self.likelihood!r}")
+        if isinstance(self.latent_dim, bool) or not isinstance(self.latent_dim, int) \
+                or not 1 <= self.latent_dim <= MAX_LATENT_DIM:
+            raise ConfigError(f"latent_dim must be an integer from 1 to {MAX_LATENT_DIM}, "
+                              f"got {_short(self.latent_dim)}")
+        if not isinstance(self.likelihood, str) or self.likelihood not in LIKELIHOODS:
+            raise ConfigError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, got {_short(self.likelihood)}")
+        if not isinstance(self.conditional, bool):
+            raise ConfigError(f"conditional must be true or false, got {_short(self.conditional)}")
         if self.likelihood == "gaussian":
-            if self.beta is None or not math.isfinite(self.beta) or self.beta <= 0:
-                raise ConfigError(f"a gaussian decoder needs beta > 0 (its standard deviation), got {self.beta!r}")
+            if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) \
+                    or not math.isfinite(self.beta) or self.beta <= 0:
+                raise ConfigError("a gaussian decoder needs beta > 0 (its standard deviation), "
+                                  f"got {_short(self.beta)}")
         elif self.beta is not None:
             raise ConfigError("beta is the gaussian decoder's standard deviation; leave it unset for bernoulli")
         if self.conditional and len(self.labels) < 2:
             raise ConfigError("a conditional model needs at least two labels")
+        if self.num_parameters > MAX_PARAMETERS:
+            raise ConfigError(f"this architecture has {self.num_parameters:,} parameters; "
+                              f"the limit is {MAX_PARAMETERS:,}")
+
+    @property
+    def num_parameters(self) -> int:
+        """Weights and biases of the encoder and decoder MLPs (vae.model._mlp), counted without building them."""
+        def mlp(sizes):
+            return sum(a * b + b for a, b in itertools.pairwise(sizes))
+        return (mlp([self.input_dim + self.num_classes, *self.hidden, 2 * self.latent_dim])
+                + mlp([self.latent_dim + self.num_classes, *reversed(self.hidden), self.input_dim]))
 
     @property
     def input_dim(self) -> int:
@@ -106,5 +154,7 @@ class VAEConfig(Mapping):
             raise ConfigError(f"unknown model config keys: {', '.join(unknown)}")
         try:
             return cls(**d)
-        except TypeError as exc:
-            raise ConfigError(f"invalid model config: {exc}") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"invalid model config: {str(exc)[:100]}") from None
