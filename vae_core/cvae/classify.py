@@ -118,7 +118,7 @@ def classify(model, x, k: int = 100, labels=None, prior=None, batch: int = 32, s
         raise ConfigError(f"k (importance samples per label) must be an integer from 1 to {MAX_K}, got {k!r}")
     labels = check_labels(model, range(len(model.config["labels"])) if labels is None else labels)
     log_prior = _log_prior(prior, len(labels))
-    x = torch.as_tensor(np.asarray(x), dtype=torch.float32)
+    x = torch.tensor(np.asarray(x, dtype=np.float32))  # a copy: cached arrays are read-only
     h, w = model.config["image_shape"]
     if x.dim() == 2 and tuple(x.shape) == (h, w) and h * w != x.shape[1]:
         x = x.reshape(1, -1)

@@ -29,7 +29,7 @@ def style_transfer(model, x, y, targets=None) -> StyleTransfer:
     """Encode each image with its label y and decode its z with every target label."""
     require_conditional(model, "style transfer")
     n_classes = len(model.config["labels"])
-    x = model.flatten(torch.as_tensor(np.asarray(x), dtype=torch.float32))
+    x = model.flatten(torch.tensor(np.asarray(x, dtype=np.float32)))
     source = check_labels(model, np.atleast_1d(np.asarray(y)).tolist())
     if len(source) == 1 and x.shape[0] > 1:
         source = source * x.shape[0]
