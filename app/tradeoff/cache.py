@@ -15,7 +15,6 @@ MODELS = ("tradeoff-beta2-0.02", "tradeoff-beta2-0.2", "tradeoff-beta2-2")
 DATA = "mnist-5k"
 SUMMARY_IMAGES = 2000  # the first images of the data set, for the per-model figures
 GRID = 150
-SHOWN = np.array([0, 1, 2, 3, 4, 7, 11, 13, 15, 17])  # the same ten images for every model
 
 
 def available() -> list[str]:
@@ -44,7 +43,8 @@ def summary(model_name: str, tau: float) -> TradeoffSummary:
 def reconstructions(model_name: str) -> tuple[np.ndarray, np.ndarray]:
     """(originals, mu_D(mu(x))) of the same images for every model."""
     data, model = get_dataset(DATA), get_model(model_name)
-    x = torch.from_numpy(np.asarray(data.x[SHOWN], np.float32))
+    shown = np.unique(np.asarray(data.y), return_index=True)[1]  # the first image of each class
+    x = torch.from_numpy(np.asarray(data.x[shown], np.float32))
     with torch.no_grad():
         mu, _ = model.encode(x)
         return x.numpy(), model.decode(mu).numpy()

@@ -63,7 +63,7 @@ def columns(models: list[str], tau: float) -> None:
             shape = model.config.image_shape
             originals, recon = reconstructions(name)
             image_grid(np.concatenate([originals, recon]).reshape(-1, *shape), cols=len(originals), scale=2,
-                       caption="top: data x; bottom: reconstructions μ_D(μ(x))")
+                       caption="top: data x, the first of each class; bottom: reconstructions μ_D(μ(x))")
             samples = prior_samples(name, 20, 0)
             image_grid(samples.reshape(-1, *shape), cols=10, scale=2,
                        caption="prior samples μ_D(z), z ~ N(0, I), the same z in every column")
@@ -74,7 +74,7 @@ def metrics(name: str, tau: float) -> None:
     a, b = st.columns(2)
     a.metric("Reconstruction error", f"{s.squared_error:.1f}",
              help=f"mean over {s.n:,} images of ||x − μ_D(z)||², z ~ q(z|x); pixels in [0, 1]")
-    b.metric("Average KL", f"{s.average_kl:.2f} nats", help="(1/N) Σ KL(q(z|xᵢ) ‖ p(z)), closed form")
+    b.metric("Average KL (nats)", f"{s.average_kl:.2f}", help="(1/N) Σ KL(q(z|xᵢ) ‖ p(z)), closed form")
     a, b = st.columns(2)
     a.metric(f"Prior-hole mass, τ = {tau:g}", f"{100 * s.prior_hole_mass:.1f}%",
              help="share of 10,000 prior draws where log q(z) − log p(z) < −τ")
