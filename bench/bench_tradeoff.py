@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vae_core import load_dataset, load_model  # noqa: E402
 from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.latent.tradeoff import tradeoff_summary  # noqa: E402
+from vae_core.latent.decoder_variance import tradeoff_summary  # noqa: E402
 from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
 from vae_core.vae.model_card import render_markdown  # noqa: E402
 from vae_core.vae.registry import resolve  # noqa: E402

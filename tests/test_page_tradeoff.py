@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from vae_core import load_dataset, load_model
-from vae_core.latent.tradeoff import tradeoff_summary
+from vae_core.latent.decoder_variance import tradeoff_summary
 
 PAGE = str(Path(__file__).resolve().parent.parent / "app/pages/tradeoff.py")
 

@@ -9,7 +9,7 @@ import torch
 from app.common.cache import get_dataset, get_model, list_models
 from app.latent_map import cache as lmc
 from vae_core.latent.aggregate import auto_box, grid_axes
-from vae_core.latent.tradeoff import TradeoffSummary, tradeoff_summary
+from vae_core.latent.decoder_variance import TradeoffSummary, tradeoff_summary
 
 MODELS = ("tradeoff-beta2-0.02", "tradeoff-beta2-0.2", "tradeoff-beta2-2")
 DATA = "mnist-5k"
