@@ -1,6 +1,8 @@
 """The conditional VAE page, driven by Streamlit's AppTest, on the shipped mnist-cvae-2d."""
 
+import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,15 @@ def page(state: dict | None = None) -> AppTest:
     for k, v in (state or {}).items():
         at.session_state[k] = v
     return at.run()
+
+
+def typed(value) -> np.ndarray:
+    """A Plotly array from a chart spec: a list, or a base64 typed array {"dtype", "bdata", "shape"}."""
+    if isinstance(value, dict):
+        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        return a.reshape([int(v) for v in str(shape).split(",")]) if shape else a
+    return np.asarray(value, dtype=float)
 
 
 def captions(at: AppTest) -> list[str]:
@@ -68,6 +79,12 @@ def test_data_set_image_guess_matches_the_library(opened):
     verdict = next(m.value for m in at.markdown if m.value.startswith("**Guess:"))
     assert verdict.startswith(f"**Guess: {r.predicted[0]}** with p(y|x) = {r.posterior[0].max():.1%}")
     assert f"true label {data.y[7]}" in verdict
+    specs = {(json.loads(c.proto.spec)["layout"].get("title") or {}).get("text", ""): json.loads(c.proto.spec)
+             for c in at.get("plotly_chart")}
+    bars = specs["log p(x|y), K = 100 per label"]["data"][0]
+    np.testing.assert_allclose(typed(bars["customdata"])[:, 0], r.log_px_y[0], rtol=1e-6)
+    np.testing.assert_allclose(typed(bars["error_y"]["array"]), r.se[0], rtol=1e-6)
+    np.testing.assert_allclose(typed(specs["p(y|x) ∝ p(x|y) p(y)"]["data"][0]["y"]), r.posterior[0], atol=1e-9)
 
 
 

@@ -64,12 +64,16 @@ def classification_bars(model, result, true_label: int | None) -> None:
     st.markdown(verdict)
     left, right = st.columns(2)
     colours = ["#d62728" if n == guess else "#4c78a8" for n in names]
-    fig = go.Figure(go.Bar(x=names, y=result.log_px_y[0], marker_color=colours,
+    values = result.log_px_y[0]
+    top = float(values.max())
+    floor = top - 60.0  # bars rise from here: log p(x|y) spans hundreds of nats, the contest is at the top
+    fig = go.Figure(go.Bar(x=names, y=np.maximum(values, floor) - floor, base=floor, marker_color=colours,
+                           customdata=np.column_stack([values, result.se[0]]),
                            error_y=dict(type="data", array=result.se[0], visible=True),
-                           hovertemplate="y=%{x}: log p(x|y) = %{y:.2f}<extra></extra>"))
-    top = float(result.log_px_y[0].max())
+                           hovertemplate="y=%{x}: log p(x|y) = %{customdata[0]:.2f} ± %{customdata[1]:.2f}"
+                                         "<extra></extra>"))
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=30), title=f"log p(x|y), K = {result.k} per label",
-                      yaxis=dict(title="nats", range=[top - 60, top + 5]), xaxis=dict(title="y", type="category"))
+                      yaxis=dict(title="nats", range=[floor, top + 5]), xaxis=dict(title="y", type="category"))
     left.plotly_chart(fig, key="cvae_log_px_bars", config={"displayModeBar": False})
     fig = go.Figure(go.Bar(x=names, y=post, marker_color=colours,
                            hovertemplate="y=%{x}: p(y|x) = %{y:.4f}<extra></extra>"))
@@ -77,7 +81,7 @@ def classification_bars(model, result, true_label: int | None) -> None:
                       yaxis=dict(title="probability", range=[0, 1]), xaxis=dict(title="y", type="category"))
     right.plotly_chart(fig, key="cvae_posterior_bars", config={"displayModeBar": False})
     st.caption("Bars of log p(x|y) are importance-sampling estimates with ± 1 Monte Carlo standard error; the "
-               "axis shows the top 60 nats. Estimates (not exact): a rerun with other draws moves them by about "
+               "axis shows the top 60 nats (lower values are cut off at its floor). Estimates (not exact): a rerun with other draws moves them by about "
                "their SE.")
     with st.expander("Formulas", expanded=False):
         for tex, words in CLASSIFY_FORMULAS:
