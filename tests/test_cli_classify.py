@@ -11,9 +11,11 @@ from tests.test_cli import assert_one_line_error, run
 
 @pytest.fixture(scope="module")
 def cvae_checkpoint(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ck") / "digits-cvae"
-    run("train", "--data", "digits", "--conditional", "--latent-dim", 2, "--hidden", "32", "--epochs", 3,
-        "--out", out, "--quiet")
+    from vae_core.vae.train import TrainConfig, train_and_save
+
+    out = tmp_path_factory.mktemp("ck") / "digits-cvae"  # trained in-process: the train CLI has its own tests
+    train_and_save(TrainConfig(data="digits", conditional=True, latent_dim=2, hidden=(32,), epochs=3), out,
+                   progress=False)
     return out
 
 
@@ -39,9 +41,20 @@ def test_classify_prints_every_label_with_its_standard_error(cvae_checkpoint, di
     assert "log p(x|y)" in text and text.count("y=") == 2
 
 
-def test_classify_refuses_bad_labels_k_and_unconditional_models(cvae_checkpoint, digit_png):
-    assert_one_line_error(run("classify", "--model", cvae_checkpoint, digit_png, "--labels", 10, check=False),
-                          "label must be an integer from 0 to 9")
-    assert_one_line_error(run("classify", "--model", cvae_checkpoint, digit_png, "--k", 0, check=False), "--k")
+@pytest.mark.parametrize("extra, fragment", [
+    (["--labels", "10"], "label must be an integer from 0 to 9"),
+    (["--labels", "-1"], "label must be an integer from 0 to 9"),
+    (["--k", "0"], "--k must be from 1 to"),
+])
+def test_classify_refuses_bad_labels_and_k(cvae_checkpoint, digit_png, capsys, extra, fragment):
+    # In-process: the same main() as python -m vae_core, without a fresh interpreter per case.
+    from vae_core.cli.main import main
+
+    assert main(["classify", "--model", str(cvae_checkpoint), str(digit_png), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and fragment in err[0], err
+
+
+def test_classify_refuses_an_unconditional_model_in_one_line(digit_png):
     assert_one_line_error(run("classify", "--model", "digits-2d", digit_png, check=False),
                           "needs a conditional VAE")
