@@ -13,6 +13,8 @@ pages = [
     st.Page("app/pages/upload.py", title="Upload and draw", icon=":material/draw:"),
     st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon=":material/ssid_chart:"),
     st.Page("app/pages/inside.py", title="Inside a VAE", icon=":material/account_tree:"),
+    st.Page("app/pages/cvae.py", title="Conditional VAE", icon=":material/category:"),
+    st.Page("app/pages/tradeoff.py", title="β² trade-off", icon=":material/balance:"),
 ]
 
 st.navigation(pages).run()

@@ -12,11 +12,14 @@ from .vae.config import VAEConfig
 from .vae.model import VAE
 from .vae.registry import list_models, load_model, model_card
 
+from .cvae import Classification, classify, generation_grid, style_transfer
+
 __version__ = "0.1.0"
 
 __all__ = [
     "VAE", "VAEConfig", "Dataset", "list_models", "load_model", "model_card", "load_dataset",
     "list_datasets", "VAECoreError", "ConfigError", "DataError", "CheckpointError", "ImageError",
+    "classify", "Classification", "style_transfer", "generation_grid",
 ]
 
 # Inside a VAE (issue 17): one image through the computation, and the gradient estimators measured.

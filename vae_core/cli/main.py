@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..errors import VAECoreError
-from . import fit1d, images, models
+from . import classify, fit1d, images, models
 from .args import OneLineParser
 
 
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_parsers(sub)
     images.add_parsers(sub)
     fit1d.add_parser(sub)
+    classify.add_parser(sub)
     return parser
 
 

@@ -37,6 +37,10 @@ def card_figures(sidecar: dict) -> list[Figure]:
         if "val_elbo" in metrics:
             figures.append(Figure("Validation ELBO", f"{metrics['val_elbo']:.2f} nats",
                                   "mean ELBO on the held-out split used for early stopping"))
+    cl = sidecar.get("classification")
+    if cl:
+        figures.append(Figure("Test accuracy", f"{100 * cl['accuracy']:.2f}%",
+                              f"generative classification argmax_y p(x|y) p(y), K={cl['k']} per label, on {cl['data']}"))
     return figures
 
 
@@ -94,6 +98,37 @@ def render_markdown(name: str, sidecar: dict) -> str:
         if ev.get("reference"):
             lines += ["", f"Reference: the {ev['reference']}, trained on the same images with the same latent "
                       "size, evaluated by the same code. Reproduce with `python bench/bench_quality.py`."]
+    cl = sidecar.get("classification")
+    if cl:
+        lines += [
+            "",
+            "## Generative classification",
+            f"On {cl['data']}: y_hat = argmax_y p(x|y) p(y) with a uniform p(y), log p(x|y) importance-sampled "
+            f"with K = {cl['k']} per label.",
+            "",
+            "| classifier | test accuracy |",
+            "|---|---|",
+            f"| this model, generative | {100 * cl['accuracy']:.2f}% |",
+        ]
+        lines += [f"| {label} | {100 * acc:.2f}% |" for label, acc in cl.get("baselines", {}).items()]
+        lines += ["", "Reproduce with `python bench/bench_classify.py --write-cards`."]
+    tr = sidecar.get("tradeoff")
+    if tr:
+        lines += [
+            "",
+            "## The beta^2 trade-off",
+            f"One of three models that differ only in the decoder variance beta^2. On {tr['data']}:",
+            "",
+            "| figure | value |",
+            "|---|---|",
+            f"| reconstruction error E ‖x − mu_D(z)‖², z ~ q(z given x) | {tr['squared_error']:.2f} |",
+            f"| average KL(q(z given x) ‖ p(z)) | {tr['average_kl']:.2f} nats |",
+            f"| prior-hole mass at tau = {tr['tau']:g} | {100 * tr['prior_hole_mass']:.1f}% "
+            f"± {100 * tr['prior_hole_se']:.1f}% |",
+            f"| active units, Var_x(mu_u(x)) > 0.01 | {tr['active_units']} of {tr['latent_dim']} |",
+            "",
+            "Reproduce with `python bench/bench_tradeoff.py --write-cards`.",
+        ]
     lines += [
         "",
         "## Use and limits",

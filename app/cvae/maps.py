@@ -1,0 +1,81 @@
+"""The CVAE's aggregate posterior beside an unconditional VAE's, with click-to-decode-as-every-digit."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from app.common.cache import get_dataset, get_model
+from app.common.ui import image_grid
+from app.cvae.cache import decode_all_labels
+from app.latent_map import cache as lmc
+from app.latent_map.chart import class_traces, density_traces, map_figure, prior_circles
+from app.latent_map.click import MAP_META, clicked_point, map_click
+from vae_core.latent.aggregate import gap_mask
+
+BASELINE = "mnist-2d"
+CLICK_KEY = "cvae_map_click"
+
+
+def latent_figure(model_name: str, data_name: str, tau: float, clickable: bool, height: int = 460):
+    view = lmc.view(model_name, data_name, "pca", (0, 1))
+    xs, ys, log_q, log_p = lmc.density(model_name, data_name, "pca", (0, 1))
+    data = get_dataset(data_name)
+    traces = density_traces(xs, ys, log_q, gap_mask(log_q, log_p, tau)) + prior_circles() + \
+        class_traces(view.coords, np.asarray(data.y), data.class_names)
+    box = ((float(xs[0]), float(ys[0])), (float(xs[-1]), float(ys[-1])))
+    fig = map_figure(traces, view.axis_titles, box, height=height)
+    # Only the CVAE map is the click target: click.js finds its chart by layout.meta.
+    fig.layout.meta = MAP_META if clickable else f"{MAP_META}-baseline"
+    fig.layout.legend.font = {"size": 10}
+    return fig
+
+
+def side_by_side(cvae_name: str, tau: float) -> None:
+    model = get_model(cvae_name)
+    data_name = model.card.get("data", {}).get("name", "mnist-5k")
+    if model.config.latent_dim != 2:
+        st.info(f"{cvae_name} has a {model.config.latent_dim}-D latent; this comparison needs a 2-D one. "
+                "Pick mnist-cvae-2d to see it.")
+        return
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{cvae_name}** (conditional): codes of {data_name}, coloured by class")
+        st.plotly_chart(latent_figure(cvae_name, data_name, tau, clickable=True), key="cvae_map",
+                        config={"displayModeBar": False})
+    with right:
+        st.markdown(f"**{BASELINE}** (unconditional): the same images")
+        st.plotly_chart(latent_figure(BASELINE, data_name, tau, clickable=False), key="cvae_baseline_map",
+                        config={"displayModeBar": False})
+    st.caption("Blue: the aggregate posterior log q(z) = log (1/N) Σᵢ N(z; μ(xᵢ, yᵢ), σ²(xᵢ, yᵢ)), evaluated exactly; "
+               f"red: gaps where log q(z) − log p(z) < −τ (τ = {tau:g}); dotted: the prior's 1, 2, 3 σ circles. "
+               "The unconditional model must store the class in z, so its codes cluster by digit; the CVAE is "
+               "told y, so its classes overlap and z holds style: slant, thickness, width.")
+    click_fragment(cvae_name, data_name)
+
+
+@st.fragment
+def click_fragment(cvae_name: str, data_name: str) -> None:
+    view = lmc.view(cvae_name, data_name, "pca", (0, 1))
+    info, images = st.columns([1, 3])
+    with info:
+        st.markdown("**Click the left map** to decode that z as all ten digits")
+        map_click(cvae_name, view, 84, key=CLICK_KEY, on_click=partial(_remember, CLICK_KEY))
+    point = st.session_state.get("cvae_clicked")
+    with images:
+        if point is None:
+            st.caption("No point clicked yet.")
+            return
+        z = tuple(float(v) for v in point)
+        decoded = decode_all_labels(cvae_name, z)
+        shape = get_model(cvae_name).config.image_shape
+        image_grid(decoded.reshape(len(decoded), *shape), cols=len(decoded), scale=3,
+                   caption=f"μ_D(z, y) for y = 0 … 9 at z = ({z[0]:+.2f}, {z[1]:+.2f}): one style, every digit")
+
+
+def _remember(key: str) -> None:
+    point = clicked_point(key)
+    if point is not None:
+        st.session_state.cvae_clicked = point

@@ -1,0 +1,1 @@
+"""Helpers of the beta^2 trade-off page."""
