@@ -94,8 +94,8 @@ def gmm_controls():
                 init=side.selectbox("Initialisation", gmm1d.INIT_METHODS, key="init"),
                 n_init=int(side.number_input("Restarts (n_init)", 1, 20, 1, key="n_init")),
                 var_floor=float(side.number_input("Variance floor", 1e-9, 10.0, 1e-6, format="%.1e", key="floor")),
-                tol=float(side.number_input("tol", 0.0, 1.0, 1e-3, format="%.1e", key="tol")),
-                max_iter=int(side.number_input("max_iter", 1, 10_000, 200, key="max_iter")))
+                tol=float(side.number_input("tol", 0.0, 1.0, 1e-8, format="%.1e", key="tol")),
+                max_iter=int(side.number_input("max_iter", 1, 100_000, 10_000, key="max_iter")))
 
 
 def vae_controls(seed: int) -> vae1d.VAE1DConfig:
