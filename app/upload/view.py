@@ -79,7 +79,7 @@ def summary_table(results: list[Result]) -> None:
         "percentile": [r.percentile for r in results],
         "out of distribution": [r.ood for r in results],
     })
-    st.dataframe(frame, hide_index=True, use_container_width=True, key="upload_table", column_config={
+    st.dataframe(frame, hide_index=True, width="stretch", key="upload_table", column_config={
         "input": st.column_config.ImageColumn("input x", width="small"),
         "reconstruction": st.column_config.ImageColumn("μ_D(μ(x))", width="small"),
         "vote share": st.column_config.NumberColumn(format="percent"),
