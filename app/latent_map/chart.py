@@ -41,16 +41,18 @@ def class_traces(coords: np.ndarray, labels: np.ndarray | None, class_names) -> 
     return traces
 
 
-def density_traces(xs, ys, log_q, gaps) -> list[dict]:
-    top = float(np.max(log_q))
-    shown = np.clip(log_q, top - 12.0, None)
+def density_traces(xs, ys, log_ratio, gaps, latent_dim: int) -> list[dict]:
+    """The full-space log q(z) - log p(z) on the plane as a heat map, and the gaps (< -tau) shaded."""
+    top = float(np.max(log_ratio))
+    low = max(float(np.min(log_ratio)), top - 40.0)
+    label = "log q(z) − log p(z)" + (f"<br>(full {latent_dim}-D, at the<br>plane's z)" if latent_dim > 2 else "")
     return [
-        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(shown, 2), "name": "log q(z)",
-         "colorscale": DENSITY_SCALE, "zmin": top - 12.0, "zmax": top, "opacity": 0.85,
-         "colorbar": {"title": {"text": "log q(z)"}, "len": 0.6, "y": 0.3},
-         "hovertemplate": "(%{x:.2f}, %{y:.2f}): log q(z) = %{z:.2f}<br>click to decode<extra></extra>"},
-        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": np.where(gaps, 1.0, np.nan), "name": "gap", "showscale": False, "hoverinfo": "skip",
-         "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]]},
+        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(np.clip(log_ratio, low, None), 2),
+         "name": "log q(z) − log p(z)", "colorscale": DENSITY_SCALE, "zmin": low, "zmax": top, "opacity": 0.85,
+         "colorbar": {"title": {"text": label, "side": "right"}, "len": 0.6, "y": 0.3},
+         "hovertemplate": "(%{x:.2f}, %{y:.2f}): log q(z) − log p(z) = %{z:.2f}<br>click to decode<extra></extra>"},
+        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": np.where(gaps, 1.0, np.nan), "name": "gap",
+         "showscale": False, "hoverinfo": "skip", "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]]},
     ]
 
 
