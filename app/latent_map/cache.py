@@ -20,6 +20,7 @@ from vae_core.latent.aggregate import (
     plane_log_ratio,
 )
 from vae_core.latent.gaps import CoverageSamples, coverage_samples, gap_stats_by_size, split_prior_samples
+from vae_core.latent.tsne import tsne_embedding
 from vae_core.latent.views import LatentView, make_view
 
 GRID = 200
@@ -36,11 +37,30 @@ def encodings(model_name: str, data_name: str) -> tuple[np.ndarray, np.ndarray]:
 @st.cache_data(show_spinner="Projecting the latent codes…", max_entries=16)
 def view(model_name: str, data_name: str, method: str, dims: tuple[int, int]) -> LatentView:
     mu, logvar = encodings(model_name, data_name)
-    if method == "tsne" and len(mu) > MAX_TSNE_POINTS:
-        # t-SNE is quadratic-ish and has no out-of-sample map; embed an even subsample.
-        keep = np.linspace(0, len(mu) - 1, MAX_TSNE_POINTS).astype(int)
-        return make_view(mu[keep], logvar[keep], method, dims)
+    if method == "tsne":
+        keep = view_indices(model_name, data_name, method)
+        return make_view(mu[keep], logvar[keep], method, dims, tsne_coords=tsne(model_name, data_name))
     return make_view(mu, logvar, method, dims)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def tsne(model_name: str, data_name: str, _progress=None) -> np.ndarray:
+    """t-SNE of an even subsample (it has no out-of-sample map); shared by every session, and on disk
+    for the next process. _progress (not hashed) reports the fraction done while computing."""
+    mu, _ = encodings(model_name, data_name)
+    return tsne_embedding(mu[view_indices(model_name, data_name, "tsne")], seed=0, progress=_progress)
+
+
+def tsne_with_progress(model_name: str, data_name: str) -> None:
+    """Compute (or fetch) the t-SNE with a progress bar, before the map asks for the view."""
+    bar = st.empty()
+
+    def progress(fraction: float) -> None:
+        bar.progress(fraction, text=f"t-SNE of {MAX_TSNE_POINTS:,} codes: {100 * fraction:.0f}% "
+                     "(once per model and data set; later visitors reuse it)")
+
+    tsne(model_name, data_name, _progress=progress)
+    bar.empty()
 
 
 def view_indices(model_name: str, data_name: str, method: str) -> np.ndarray:

@@ -79,9 +79,9 @@ def click_decode_fragment(model_name: str, data_name: str, method: str, dims, ta
     key = f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}"
     st.markdown("**Decoded at the clicked point**")
     browser, server = st.columns(2)
+    point = st.session_state.get("map_clicked")  # set by the click's callback, before this rerun
     with browser:
-        map_click(model_name, view, DISPLAY_PX, key=key, on_click=partial(_remember_click, key))
-    point = st.session_state.get("map_clicked")
+        map_click(model_name, view, DISPLAY_PX, key=key, on_click=partial(_remember_click, key), served=point)
     if point is not None:
         server_decode(model_name, data_name, view, mu, point, tau, image_slot=server)
 

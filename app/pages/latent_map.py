@@ -79,6 +79,8 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
     data = get_dataset(data_name)
     mu, logvar = lmc.encodings(model_name, data_name)
     samples = lmc.coverage(model_name, data_name)
+    if method == "tsne":
+        lmc.tsne_with_progress(model_name, data_name)
     v = lmc.view(model_name, data_name, method, dims)
     shown = lmc.view_indices(model_name, data_name, method)
     labels = None if data.y is None else data.y[shown]
