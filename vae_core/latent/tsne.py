@@ -1,4 +1,4 @@
-"""t-SNE of latent codes: openTSNE's FFT-accelerated gradients from a PCA start, cached on disk.
+"""t-SNE of latent codes by openTSNE (Barnes-Hut below 10,000 points, FFT above) from a PCA start, cached on disk.
 
 t-SNE has no out-of-sample map and costs seconds, so an embedding is computed once per
 set of codes and parameters, stored as .npy under the cache folder (keyed by a hash of
@@ -22,7 +22,7 @@ EARLY_ITERS, ITERS = 250, 500  # openTSNE's defaults: early exaggeration, then t
 
 def _key(x: np.ndarray, seed: int, perplexity: float) -> str:
     h = hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes())
-    h.update(f"{x.shape}|{seed}|{perplexity:.6g}|opentsne-fft-pca".encode())
+    h.update(f"{x.shape}|{seed}|{perplexity:.6g}|opentsne-auto-pca".encode())
     return h.hexdigest()[:32]
 
 
@@ -76,7 +76,7 @@ def _compute(x: np.ndarray, seed: int, perplexity: float, progress) -> np.ndarra
             progress(min(1.0, calls["n"] * every / (EARLY_ITERS + ITERS)))
         return False  # never stop early
 
-    tsne = TSNE(n_components=2, perplexity=perplexity, initialization="pca", negative_gradient_method="fft",
+    tsne = TSNE(n_components=2, perplexity=perplexity, initialization="pca", negative_gradient_method="auto",
                 early_exaggeration_iter=EARLY_ITERS, n_iter=ITERS, n_jobs=-1, random_state=seed,
                 callbacks=report, callbacks_every_iters=every, verbose=False)
     return np.asarray(tsne.fit(x), dtype=np.float64)
