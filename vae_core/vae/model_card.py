@@ -26,9 +26,9 @@ def card_figures(sidecar: dict) -> list[Figure]:
     ev = sidecar.get("evaluation")
     if ev:
         split = evaluation_split(ev)
-        figures.append(Figure(f"{split} NLL", f"{ev['nll']:.2f} nats",
+        figures.append(Figure(f"{split} NLL", f"{ev['nll']:.2f} nats" + _se(ev, "nll_se"),
                               f"-log p(x), importance-weighted with K={ev['k']}, averaged over {ev['data']}"))
-        figures.append(Figure(f"{split} ELBO", f"{ev['elbo']:.2f} nats",
+        figures.append(Figure(f"{split} ELBO", f"{ev['elbo']:.2f} nats" + _se(ev, "elbo_se"),
                               f"E_q[log p(x|z)] = {ev['reconstruction']:.2f} minus KL = {ev['kl']:.2f}"))
         if ev.get("reference_nll") is not None:
             figures.append(Figure("Reference NLL", f"{ev['reference_nll']:.2f} nats",
@@ -39,6 +39,12 @@ def card_figures(sidecar: dict) -> list[Figure]:
             figures.append(Figure("Validation ELBO", f"{metrics['val_elbo']:.2f} nats",
                                   "mean ELBO on the held-out split used for early stopping"))
     return figures
+
+
+def _se(ev: dict, key: str) -> str:
+    """' ± 0.03' when the card records a Monte Carlo standard error (older cards do not)."""
+    se = ev.get(key)
+    return f" ± {se:.2f}" if isinstance(se, (int, float)) and se == se else ""
 
 
 def evaluation_split(ev: dict) -> str:
