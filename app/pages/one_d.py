@@ -134,12 +134,16 @@ def em_stepper(train, grid, truth, opts):
                   help="Change from the previous M-step; EM never makes it negative.")
     formula.latex(MEAN_LOG_LIK + r"\quad\text{(training set, current } \pi_k,\mu_k,\sigma_k^2)")
     left, right = st.columns([3, 2])
-    components = gmm1d.weighted_component_densities(grid, stepper.params)
+    # One order everywhere (chart, legend, this table, the cross-check): components numbered by increasing mu_k.
+    order = np.argsort(stepper.params.means, kind="stable")
+    components = gmm1d.weighted_component_densities(grid, stepper.params)[order]
     left.plotly_chart(charts.gmm_figure(train, grid, truth, components,
                                         f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"))
     right.plotly_chart(charts.log_likelihood_figure(lls))
-    params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": values for name, values in stepper.params.to_dict().items()}
-    st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]))
+    params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": np.asarray(values)[order]
+              for name, values in stepper.params.to_dict().items()}
+    st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]), key="em_params")
+    st.caption("Components are numbered by increasing μ_k here, in the chart and in the cross-check below.")
 
 
 def trained_vae(train, config):
@@ -217,7 +221,7 @@ def main():
     c1, c2 = st.columns(2)
     c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.component_densities(grid),
                                       "Infinite mixture: a few decoded components"))
-    c2.plotly_chart(charts.gap_figure(grid, curves["log_density"], curves["elbo"], curves["gap"]))
+    c2.plotly_chart(charts.gap_figure(grid, curves["log_density"], curves["elbo"], curves["gap"], train))
     c3, c4 = st.columns(2)
     x0 = c3.slider("x for the posterior", float(grid[0]), float(grid[-1]), float(np.median(train)), key="x0")
     c3.plotly_chart(charts.posterior_figure(vae.posteriors(x0), x0))

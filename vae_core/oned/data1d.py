@@ -199,6 +199,9 @@ def parse_csv(content: bytes | str, source: str = "the file") -> ParsedColumn:
     n_dropped = n_text + n_nonfinite
     if n_dropped:
         parts = [f"{n} {what}" for n, what in ((n_text, "text"), (n_nonfinite, "NaN or infinite")) if n]
+        if len(finite) < 2:  # say why so few are left, not only "need at least 2 points, got 1"
+            raise DataError(f"{source}: a fit needs at least 2 numbers, but only {len(finite)} is left after "
+                            f"dropping {n_dropped} of {len(cells)} rows ({', '.join(parts)})")
         warnings.append(f"dropped {n_dropped} of {len(cells)} rows in {source} ({', '.join(parts)}); {len(finite)} values kept")
     return ParsedColumn(np.asarray(finite, dtype=float), name, n_dropped, warnings)
 
