@@ -1,0 +1,30 @@
+"""Issue 13 items 18 and 23 on the upload page: honest previews and a default model that reads digits."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from vae_core.images.preprocess import preprocess
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_previews_pad_with_transparency_and_keep_a_transparent_pngs_look():
+    rgba = np.zeros((200, 80, 4), dtype=np.uint8)      # narrow, fully transparent black...
+    rgba[30:170, 30:50] = (20, 20, 20, 255)            # ...with an opaque dark stroke
+    steps = preprocess(Image.fromarray(rgba, "RGBA")).steps
+    first = steps[0].preview
+    assert first.shape[2] == 4
+    assert first[:, :5, 3].max() == 0                  # the letterbox is transparent, not a slate band
+    assert (first[..., 3] == 0).mean() > 0.5           # the transparent background stays transparent
+    assert (first[..., 3] == 255).any()                # and the stroke is drawn
+
+
+def test_upload_page_defaults_to_mnist_16d_and_says_why():
+    at = AppTest.from_file(str(REPO / "app/pages/upload.py"), default_timeout=240).run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox[0].value == "mnist-16d"
+    assert any("mnist-16d by default" in c.value and "mnist-2d" in c.value for c in at.caption)
