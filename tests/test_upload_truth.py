@@ -28,3 +28,34 @@ def test_upload_page_defaults_to_mnist_16d_and_says_why():
     assert not at.exception, at.exception
     assert at.sidebar.selectbox[0].value == "mnist-16d"
     assert any("mnist-16d by default" in c.value and "mnist-2d" in c.value for c in at.caption)
+
+
+def test_upload_map_frames_the_codes_and_labels_the_star_above_the_points():
+    from app.upload.view import latent_map
+
+    class Proj:
+        identity, explained = True, None
+
+        @staticmethod
+        def points(mu):
+            return np.asarray(mu)[:, :2]
+
+        @staticmethod
+        def covariance(sigma):
+            return np.diag(np.asarray(sigma)[:2] ** 2)
+
+    class Ref:
+        class_names = ["a", "b"]
+        points = np.concatenate([np.random.default_rng(0).normal(size=(998, 2)), [[12.0, 0.0], [-12.0, 0.0]]])
+        labels = np.arange(1000) % 2
+        projection = Proj()
+
+    class Res:
+        name, guess, mu, sigma = "seven.png", 7, np.array([1.0, 0.5]), np.array([0.2, 0.2])
+
+    fig = latent_map(Ref(), [Res()], selected=0)
+    x0, x1 = fig.layout.xaxis.range
+    assert -5 < x0 < -2 and 2 < x1 < 5  # the two outliers at +-12 no longer set the frame
+    star = [t for t in fig.data if t.name == "seven.png"][0]
+    assert star.marker.size >= 20 and star.mode == "markers"
+    assert fig.layout.annotations[0].text.startswith("seven") and fig.layout.annotations[0].bgcolor
