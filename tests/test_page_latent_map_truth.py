@@ -88,3 +88,14 @@ def test_same_dimension_twice_and_an_empty_spec_get_messages():
     at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
     assert not at.exception
     assert any("data-set spec" in i.value for i in at.info)
+
+
+def test_prior_circles_are_drawn_over_the_points_and_the_legend_clears_the_toolbar():
+    at = page()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name") for t in spec["data"]]
+    last_class = max(i for i, n in enumerate(names) if n and n.isdigit())
+    circles = [i for i, t in enumerate(spec["data"]) if t.get("legendgroup") == "prior"]
+    assert circles and min(circles) > last_class
+    assert all(spec["data"][i]["type"] == "scattergl" for i in circles)  # same layer as the points
+    assert spec["layout"]["legend"]["y"] < 0  # below the plot, away from the toolbar

@@ -60,8 +60,9 @@ def prior_circles() -> list[dict]:
     t = np.linspace(0, 2 * np.pi, 121)
     traces = []
     for r in (1, 2, 3):
-        traces.append({"type": "scatter", "mode": "lines", "x": _round(r * np.cos(t), 3), "y": _round(r * np.sin(t), 3),
-                       "line": {"color": "black", "width": 1, "dash": "dot"}, "hoverinfo": "skip",
+        # WebGL like the points: an SVG trace is always drawn beneath the WebGL canvas, whatever its order.
+        traces.append({"type": "scattergl", "mode": "lines", "x": _round(r * np.cos(t), 3), "y": _round(r * np.sin(t), 3),
+                       "line": {"color": "black", "width": 1.5 if r == 1 else 1, "dash": "dot"}, "hoverinfo": "skip",
                        "name": "prior 1, 2, 3 σ", "legendgroup": "prior", "showlegend": r == 1})
     return traces
 
@@ -83,11 +84,12 @@ def unvalidated(figure: dict) -> go.Figure:
 def map_figure(traces: list[dict], axis_titles, box, height: int = 620) -> go.Figure:
     (x0, y0), (x1, y1) = box
     return unvalidated({"data": traces, "layout": {
-        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 45},
+        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 90},
         "xaxis": {"title": {"text": axis_titles[0]}, "range": [x0, x1], "zeroline": False},
         "yaxis": {"title": {"text": axis_titles[1]}, "range": [y0, y1], "zeroline": False,
                   "scaleanchor": "x", "scaleratio": 1},
-        "legend": {"itemsizing": "constant", "orientation": "h", "y": 1.06},
+        # Below the plot: at the top, Plotly's toolbar covered the last legend entries.
+        "legend": {"itemsizing": "constant", "orientation": "h", "x": 0, "y": -0.1, "yanchor": "top"},
         "hovermode": "closest", "clickmode": "event", "dragmode": "pan",
         "uirevision": "keep", "meta": MAP_META,
     }})

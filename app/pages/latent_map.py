@@ -100,13 +100,14 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
             xs, ys, log_ratio = lmc.density(model_name, data_name, method, dims)
             if show_density:
                 traces += chart.density_traces(xs, ys, log_ratio, log_ratio < -tau, mu.shape[1])
-            traces += chart.prior_circles()
             box = ((xs[0], ys[0]), (xs[-1], ys[-1]))
         else:
             lo, hi = v.coords.min(axis=0), v.coords.max(axis=0)
             pad = 0.05 * (hi - lo)
             box = (tuple(lo - pad), tuple(hi + pad))
         traces += chart.class_traces(v.coords, labels, data.class_names)
+        if v.linear:
+            traces += chart.prior_circles()  # after the points, so the circles are drawn on top of them
         if show_ellipses and v.linear:
             pick = np.random.default_rng(0).choice(len(v.coords), size=min(200, len(v.coords)), replace=False)
             traces.append(chart.ellipse_trace(*ellipses_trace(v.coords, v.spread, pick)))
