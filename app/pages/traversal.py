@@ -77,7 +77,7 @@ def pick_model() -> str | None:
 
 def start_controls(name: str, model) -> None:
     d = model.config.latent_dim
-    cols = st.columns([1, 1, 2, 3])
+    cols = st.columns([1, 1.5, 2.2, 3])  # "Random draw" was cut off at 1280 px with [1, 1, 2, 3]
     if cols[0].button("Zero", key="start_zero", width="stretch"):
         set_start(np.zeros(d), "zero")
     if cols[1].button("Random draw", key="start_random", width="stretch"):
