@@ -112,9 +112,9 @@ def test_tau_only_rethresholds_cached_samples():
 
 def test_split_prior_samples_separates_gaps_from_dense_regions():
     mu, logvar = mixture(n=200, d=2, seed=8)
-    gap_z, dense_z, gap_ratio, dense_ratio = split_prior_samples(mu, logvar, tau=2.0, n=16)
+    gap_z, dense_z, gap_ratio, dense_log_q = split_prior_samples(mu, logvar, tau=2.0, n=16)
     assert len(gap_z) == 16 and len(dense_z) == 16
-    assert (gap_ratio < -2.0).all() and dense_ratio.min() > gap_ratio.max()
+    assert (gap_ratio < -2.0).all() and dense_log_q.min() > log_aggregate_density(gap_z, mu, logvar).max()
     np.testing.assert_allclose(log_aggregate_density(gap_z, mu, logvar) - log_prior(gap_z), gap_ratio)
 
 

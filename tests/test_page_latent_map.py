@@ -47,7 +47,7 @@ def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
     assert at.sidebar.selectbox(key="map_data").value == "mnist-5k"
     spec = chart_spec(at)
     names = [t.get("name") for t in spec["data"]]
-    assert {"log q(z)", "gap"} <= set(names)
+    assert {"log q(z) − log p(z)", "gap"} <= set(names)
     # Clicks are read by the click-decode component, which finds the chart by this tag; the chart
     # carries no selectable lattice and does not rerun on a click.
     assert spec["layout"]["meta"] == MAP_META

@@ -164,6 +164,6 @@ def test_digits_size_gets_its_own_recipe():
 def test_every_step_comes_back_with_a_square_preview():
     prep = preprocess(_photo())
     assert [s.name[0] for s in prep.steps] == list("1234567")
-    assert all(s.preview.shape == (PREVIEW_SIZE, PREVIEW_SIZE, 3) and s.preview.dtype == np.uint8
+    assert all(s.preview.shape == (PREVIEW_SIZE, PREVIEW_SIZE, 4) and s.preview.dtype == np.uint8
                for s in prep.steps)
     assert np.array_equal(prep.pixels, mnist_style(_photo()))

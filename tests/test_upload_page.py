@@ -113,7 +113,9 @@ def test_traversal_actions_hand_over_the_codes(monkeypatch):
 
     visits = []
     monkeypatch.setattr(st, "switch_page", lambda page: visits.append(page))
-    at = AppTest.from_file(PAGE, default_timeout=240).run()
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state["upload_model"] = "mnist-2d"
+    at.run()
     at.file_uploader[0].set_value([("one.png", _bytes(_one(), "PNG"), "image/png"),
                                    ("zero.jpg", _bytes(_zero(), "JPEG"), "image/jpeg")]).run()
     buttons = [b for b in at.button if b.label == "Open in traversal"]

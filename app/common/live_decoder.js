@@ -97,7 +97,8 @@ function sliderRow(inst, d, kl, range) {
   box.addEventListener("change", () => {
     const v = Number(box.value);
     if (box.value.trim() === "" || !Number.isFinite(v)) {
-      inst.note.textContent = `z${d + 1}: "${box.value}" is not a number; kept ${inst.z[d]}.`;
+      // A number box reports letters as an empty value, so name what is wanted rather than echo "".
+      inst.note.textContent = `z${d + 1}: type a number such as 0.5 or -1.2; kept ${inst.z[d]}.`;
       box.value = inst.z[d];
       return;
     }
@@ -186,7 +187,8 @@ function render(inst) {
   const now = performance.now();
   inst.stamps = (inst.stamps || []).filter((t) => now - t < 1000);
   inst.stamps.push(now);
-  inst.fps.textContent = `browser decode: ${inst.stamps.length} frames in the last second`;
+  const n = inst.stamps.length;
+  inst.fps.textContent = `browser decode: ${n} frame${n === 1 ? "" : "s"} in the last second`;
   window.__liveDecoder = { frames: inst.frames, busyMs: inst.busy, z: Array.from(inst.z), pixels: Array.from(pixels), seq: inst.seq,
     decode: (z, label) => Array.from(inst.decode(z, label)) };
 }
@@ -209,7 +211,8 @@ function drawServer(inst, data) {
   const ctx = c.getContext("2d");
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(off, 0, 0, c.width, c.height);
-  const gap = sv.gap === null || sv.gap === undefined ? "" : `; browser and server agree to ${sv.gap.toExponential(1)} per pixel`;
+  // gap is sent only when both decodes are of this same z.
+  const gap = sv.gap === null || sv.gap === undefined ? "" : `; max |browser - server| for this z: ${sv.gap.toExponential(1)} per pixel`;
   inst.serverNote.textContent = `server decode of release #${sv.seq}${gap}`;
   if (sv.seq === inst.seq) window.__liveConfirm = { seq: sv.seq, at: performance.now() };
 }

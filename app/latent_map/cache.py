@@ -11,11 +11,20 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
-from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, log_aggregate_density, log_prior
-from vae_core.latent.gaps import CoverageSamples, coverage_samples, split_prior_samples
+from vae_core.latent.aggregate import (
+    auto_box,
+    encode_dataset,
+    grid_axes,
+    log_aggregate_density,
+    log_prior,
+    plane_log_ratio,
+)
+from vae_core.latent.gaps import CoverageSamples, coverage_samples, gap_stats_by_size, split_prior_samples
+from vae_core.latent.tsne import tsne_embedding
 from vae_core.latent.views import LatentView, make_view
 
 GRID = 200
+PLANE_GRID = 140  # beyond 2-D every cell sums over all N codes in full; 140^2 cells keep that near a second
 MAX_TSNE_POINTS = 3000
 
 
@@ -28,11 +37,30 @@ def encodings(model_name: str, data_name: str) -> tuple[np.ndarray, np.ndarray]:
 @st.cache_data(show_spinner="Projecting the latent codes…", max_entries=16)
 def view(model_name: str, data_name: str, method: str, dims: tuple[int, int]) -> LatentView:
     mu, logvar = encodings(model_name, data_name)
-    if method == "tsne" and len(mu) > MAX_TSNE_POINTS:
-        # t-SNE is quadratic-ish and has no out-of-sample map; embed an even subsample.
-        keep = np.linspace(0, len(mu) - 1, MAX_TSNE_POINTS).astype(int)
-        return make_view(mu[keep], logvar[keep], method, dims)
+    if method == "tsne":
+        keep = view_indices(model_name, data_name, method)
+        return make_view(mu[keep], logvar[keep], method, dims, tsne_coords=tsne(model_name, data_name))
     return make_view(mu, logvar, method, dims)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def tsne(model_name: str, data_name: str, _progress=None) -> np.ndarray:
+    """t-SNE of an even subsample (it has no out-of-sample map); shared by every session, and on disk
+    for the next process. _progress (not hashed) reports the fraction done while computing."""
+    mu, _ = encodings(model_name, data_name)
+    return tsne_embedding(mu[view_indices(model_name, data_name, "tsne")], seed=0, progress=_progress)
+
+
+def tsne_with_progress(model_name: str, data_name: str) -> None:
+    """Compute (or fetch) the t-SNE with a progress bar, before the map asks for the view."""
+    bar = st.empty()
+
+    def progress(fraction: float) -> None:
+        bar.progress(fraction, text=f"t-SNE of {MAX_TSNE_POINTS:,} codes: {100 * fraction:.0f}% "
+                     "(once per model and data set; later visitors reuse it)")
+
+    tsne(model_name, data_name, _progress=progress)
+    bar.empty()
 
 
 def view_indices(model_name: str, data_name: str, method: str) -> np.ndarray:
@@ -43,13 +71,28 @@ def view_indices(model_name: str, data_name: str, method: str) -> np.ndarray:
     return np.arange(n)
 
 
-@st.cache_data(show_spinner="Evaluating q(z) on the grid…", max_entries=16)
+@st.cache_data(show_spinner="Evaluating log q(z) - log p(z) on the plane…", max_entries=16)
 def density(model_name: str, data_name: str, method: str, dims: tuple[int, int], grid: int = GRID):
+    """The full-space log q(z) - log p(z) at z = basis^T (x, y), the same quantity a click and the
+    prior-hole mass use; for a 2-D latent the plane is the whole space."""
     v = view(model_name, data_name, method, dims)
     lo, hi = auto_box(v.coords)
-    xs, ys = grid_axes(lo, hi, grid)
-    log_q, log_p = v.log_density_grid(xs, ys)
-    return xs, ys, log_q, log_p
+    if v.method == "identity":
+        xs, ys = grid_axes(lo, hi, grid)
+        log_q, log_p = v.log_density_grid(xs, ys)
+        return xs, ys, log_q - log_p
+    xs, ys = grid_axes(lo, hi, min(grid, PLANE_GRID))
+    mu, logvar = encodings(model_name, data_name)
+    gx, gy = np.meshgrid(xs, ys)
+    ratio = plane_log_ratio(np.column_stack([gx.ravel(), gy.ravel()]), v.basis, mu, logvar)
+    return xs, ys, ratio.reshape(len(ys), len(xs))
+
+
+@st.cache_data(show_spinner="Recomputing the gap figures for N = 1,000, 2,000, 5,000 codes…", max_entries=16)
+def stats_by_size(model_name: str, data_name: str, tau: float) -> list[dict]:
+    mu, logvar = encodings(model_name, data_name)
+    sizes = [n for n in (1000, 2000, 5000, 10_000) if n < len(mu)] + [len(mu)]
+    return gap_stats_by_size(mu, logvar, sizes, tau)
 
 
 @st.cache_data(show_spinner="Sampling the prior and q(z)…", max_entries=8)

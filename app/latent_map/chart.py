@@ -41,16 +41,18 @@ def class_traces(coords: np.ndarray, labels: np.ndarray | None, class_names) -> 
     return traces
 
 
-def density_traces(xs, ys, log_q, gaps) -> list[dict]:
-    top = float(np.max(log_q))
-    shown = np.clip(log_q, top - 12.0, None)
+def density_traces(xs, ys, log_ratio, gaps, latent_dim: int) -> list[dict]:
+    """The full-space log q(z) - log p(z) on the plane as a heat map, and the gaps (< -tau) shaded."""
+    top = float(np.max(log_ratio))
+    low = max(float(np.min(log_ratio)), top - 40.0)
+    label = "log q(z) − log p(z)" + (f"<br>(full {latent_dim}-D, at the<br>plane's z)" if latent_dim > 2 else "")
     return [
-        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(shown, 2), "name": "log q(z)",
-         "colorscale": DENSITY_SCALE, "zmin": top - 12.0, "zmax": top, "opacity": 0.85,
-         "colorbar": {"title": {"text": "log q(z)"}, "len": 0.6, "y": 0.3},
-         "hovertemplate": "(%{x:.2f}, %{y:.2f}): log q(z) = %{z:.2f}<br>click to decode<extra></extra>"},
-        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": np.where(gaps, 1.0, np.nan), "name": "gap", "showscale": False, "hoverinfo": "skip",
-         "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]]},
+        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(np.clip(log_ratio, low, None), 2),
+         "name": "log q(z) − log p(z)", "colorscale": DENSITY_SCALE, "zmin": low, "zmax": top, "opacity": 0.85,
+         "colorbar": {"title": {"text": label, "side": "right"}, "len": 0.6, "y": 0.3},
+         "hovertemplate": "(%{x:.2f}, %{y:.2f}): log q(z) − log p(z) = %{z:.2f}<br>click to decode<extra></extra>"},
+        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": np.where(gaps, 1.0, np.nan), "name": "gap",
+         "showscale": False, "hoverinfo": "skip", "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]]},
     ]
 
 
@@ -58,8 +60,9 @@ def prior_circles() -> list[dict]:
     t = np.linspace(0, 2 * np.pi, 121)
     traces = []
     for r in (1, 2, 3):
-        traces.append({"type": "scatter", "mode": "lines", "x": _round(r * np.cos(t), 3), "y": _round(r * np.sin(t), 3),
-                       "line": {"color": "black", "width": 1, "dash": "dot"}, "hoverinfo": "skip",
+        # WebGL like the points: an SVG trace is always drawn beneath the WebGL canvas, whatever its order.
+        traces.append({"type": "scattergl", "mode": "lines", "x": _round(r * np.cos(t), 3), "y": _round(r * np.sin(t), 3),
+                       "line": {"color": "black", "width": 1.5 if r == 1 else 1, "dash": "dot"}, "hoverinfo": "skip",
                        "name": "prior 1, 2, 3 σ", "legendgroup": "prior", "showlegend": r == 1})
     return traces
 
@@ -81,11 +84,12 @@ def unvalidated(figure: dict) -> go.Figure:
 def map_figure(traces: list[dict], axis_titles, box, height: int = 620) -> go.Figure:
     (x0, y0), (x1, y1) = box
     return unvalidated({"data": traces, "layout": {
-        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 45},
+        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 90},
         "xaxis": {"title": {"text": axis_titles[0]}, "range": [x0, x1], "zeroline": False},
         "yaxis": {"title": {"text": axis_titles[1]}, "range": [y0, y1], "zeroline": False,
                   "scaleanchor": "x", "scaleratio": 1},
-        "legend": {"itemsizing": "constant", "orientation": "h", "y": 1.06},
+        # Below the plot: at the top, Plotly's toolbar covered the last legend entries.
+        "legend": {"itemsizing": "constant", "orientation": "h", "x": 0, "y": -0.1, "yanchor": "top"},
         "hovermode": "closest", "clickmode": "event", "dragmode": "pan",
         "uirevision": "keep", "meta": MAP_META,
     }})

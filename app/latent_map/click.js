@@ -144,5 +144,11 @@ export default function (component) {
     inst.canvas.width = data.width * scale; inst.canvas.height = data.height * scale;
     inst.canvas.style.display = "none";
   }
+  // A view without a browser preview (t-SNE): once the rerun brings the server's decode of this
+  // click, say so instead of leaving "decoding on the server…" up.
+  const s = data.served;
+  if (!data.basis && s && inst.point && Math.abs(s[0] - inst.point[0]) < 1e-9 && Math.abs(s[1] - inst.point[1]) < 1e-9) {
+    inst.caption.textContent = `(${s[0].toFixed(2)}, ${s[1].toFixed(2)}): decoded on the server, shown beside`;
+  }
   attach(inst);
 }

@@ -29,7 +29,7 @@ _component = st.components.v2.component(
 )
 
 
-def map_click(model_name: str, view, display_px: int, on_click, key: str) -> None:
+def map_click(model_name: str, view, display_px: int, on_click, key: str, served=None) -> None:
     """Mount the listener. A click stores {"x", "y", "seq"} in st.session_state[key].point and calls
     on_click before the rerun. Linear views (and unconditional models) also get an instant browser
     decode; for t-SNE the server finds the nearest data point."""
@@ -38,7 +38,8 @@ def map_click(model_name: str, view, display_px: int, on_click, key: str) -> Non
     weights_id = browser_weights(model_name)[0] if preview else None
     h, w = model.config.image_shape
     data = {"meta": MAP_META, "weights_id": weights_id, "height": h, "width": w, "display_px": display_px,
-            "basis": view.basis.tolist() if preview else None}
+            "basis": view.basis.tolist() if preview else None,
+            "served": None if served is None else [float(v) for v in served]}  # the point the server decoded
     _component(key=key, data=data, on_point_change=on_click)
 
 

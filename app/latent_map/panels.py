@@ -21,26 +21,45 @@ from vae_core.latent.manifold import SPACINGS, decode_latents, grid_coordinates,
 DISPLAY_PX = 168
 
 
-def gap_stats_panel(samples: CoverageSamples, tau: float, latent_dim: int) -> None:
+def gap_stats_panel(samples: CoverageSamples, tau: float, latent_dim: int, model_name: str, data_name: str) -> None:
     s = stats_from_samples(samples, tau)
-    st.markdown(f"**Measured in the full {latent_dim}-D latent space**")
+    n_codes = len(lmc.encodings(model_name, data_name)[0])
+    st.markdown(f"**Measured in the full {latent_dim}-D latent space**, from N = {n_codes:,} codes")
     c1, c2 = st.columns(2)
     c1.metric("Prior-hole mass", f"{100 * s.prior_hole_mass:.1f}%",
-              help=f"Share of {s.n_prior_samples:,} prior samples that land in a gap.")
+              help=f"Share of {s.n_prior_samples:,} prior samples z ~ p(z) with log q(z) - log p(z) < -τ.")
     c1.caption(f"± {100 * s.prior_hole_se:.2f}% (one standard error)")
     c2.metric("KL(q(z) ‖ p(z))", f"{s.kl_aggregate_prior:.3f} nats", help="Monte Carlo over z ~ q(z).")
     c2.caption(f"± {s.kl_aggregate_prior_se:.3f} nats (one standard error)")
     c3, c4 = st.columns(2)
     c3.metric("Average KL term of the ELBO", f"{s.average_kl:.3f} nats")
-    c4.metric("Mutual information I(x; z)", f"{s.mutual_information:.3f} nats")
+    c4.metric("Mutual information I(x; z)", f"{s.mutual_information:.3f} nats",
+              help="Of the empirical q(z), a mixture of N Gaussians, so it can never exceed log N.")
+    c4.caption(f"≤ log N = {np.log(n_codes):.2f} nats (N = {n_codes:,} codes)")
     with st.expander("Formulas", expanded=False):
         st.latex(r"P_{z\sim p}\big(\log q(z) - \log p(z) < -\tau\big) \approx \frac{1}{S}\sum_{s=1}^{S}"
                  r"\mathbb{1}[\text{gap}(z_s)],\ \ \mathrm{SE} = \sqrt{\hat P(1-\hat P)/S}")
         st.latex(r"\mathrm{KL}\big(q(z)\,\|\,p(z)\big) = \mathbb{E}_{z\sim q(z)}\left[\log q(z) - \log p(z)\right]")
         st.latex(r"\overline{\mathrm{KL}} = \frac1N\sum_i \tfrac12\sum_j\left(\mu_{ij}^2 + \sigma_{ij}^2 - "
                  r"\log\sigma_{ij}^2 - 1\right)")
-        st.latex(r"\overline{\mathrm{KL}} = I(x; z) + \mathrm{KL}\big(q(z)\,\|\,p(z)\big)")
+        st.latex(r"\overline{\mathrm{KL}} = I(x; z) + \mathrm{KL}\big(q(z)\,\|\,p(z)\big), \qquad "
+                 r"I(x; z) \le \log N")
         st.caption(f"S = {s.n_prior_samples:,} samples of each; q(z) is evaluated exactly as the mixture above.")
+    if latent_dim > 2 and st.toggle("How do these figures move with N?", key="map_by_n",
+                                    help="Recompute them from the first 1,000, 2,000, 5,000 codes."):
+        size_table(model_name, data_name, tau, n_codes)
+
+
+def size_table(model_name: str, data_name: str, tau: float, n_codes: int) -> None:
+    rows = lmc.stats_by_size(model_name, data_name, tau)
+    st.dataframe([{"N codes": r["N"], "log N": round(r["log N"], 2), "I(x; z)": round(r["mutual_information"], 2),
+                   "prior-hole mass %": round(100 * r["prior_hole_mass"], 1),
+                   "± SE %": round(100 * r["prior_hole_se"], 2),
+                   "KL(q ‖ p)": round(r["kl_aggregate_prior"], 2)} for r in rows], hide_index=True, key="map_by_n_table")
+    st.caption(f"In many dimensions q(z) built from N codes is a spiky mixture: I(x; z) sits near log N and the "
+               f"prior-hole mass shrinks as N grows, so part of it is a data-size effect, not a hole. "
+               f"{4000:,} prior samples per row. This server has {n_codes:,} codes for {data_name}; the data set "
+               "mnist (downloaded on first use) gives larger N.")
 
 
 def clicked_panel(model_name: str, data_name: str, view, mu, point, tau: float) -> None:
@@ -60,9 +79,9 @@ def click_decode_fragment(model_name: str, data_name: str, method: str, dims, ta
     key = f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}"
     st.markdown("**Decoded at the clicked point**")
     browser, server = st.columns(2)
+    point = st.session_state.get("map_clicked")  # set by the click's callback, before this rerun
     with browser:
-        map_click(model_name, view, DISPLAY_PX, key=key, on_click=partial(_remember_click, key))
-    point = st.session_state.get("map_clicked")
+        map_click(model_name, view, DISPLAY_PX, key=key, on_click=partial(_remember_click, key), served=point)
     if point is not None:
         server_decode(model_name, data_name, view, mu, point, tau, image_slot=server)
 
@@ -93,13 +112,12 @@ def server_decode(model_name: str, data_name: str, view, mu, point, tau: float, 
 
 
 @st.fragment
-def prior_split_panel(model_name: str, data_name: str) -> None:
-    st.subheader("Prior samples: in gaps and in dense regions")
-    tau = float(st.session_state.get("map_tau", 2.0))
-    st.markdown(f"Draw $z \\sim \\mathcal{{N}}(0, I)$, keep 16 whose $\\log q(z) - \\log p(z) < -{tau:g}$ and the 16 "
-                "with the highest ratio, and decode both sets.")
+def prior_split_panel(model_name: str, data_name: str, tau: float) -> None:
+    st.subheader(f"Prior samples: in gaps (τ = {tau:g}) and where q(z) is highest")
+    st.markdown(f"Draw 4,000 $z \\sim \\mathcal{{N}}(0, I)$; keep the first 16 whose $\\log q(z) - \\log p(z) < -{tau:g}$ "
+                "and the 16 with the highest $\\log q(z)$, and decode both sets.")
     seed = st.session_state.get("split_seed", 0)
-    if st.button("Draw again", key="split_redraw", help="Uses the current τ from the map."):
+    if st.button("Draw again", key="split_redraw", help="Uses the current τ from the sidebar."):
         seed = st.session_state.split_seed = seed + 1
     gap_z, dense_z, _, _ = lmc.prior_split(model_name, data_name, tau, seed)
     model = get_model(model_name)
@@ -107,11 +125,12 @@ def prior_split_panel(model_name: str, data_name: str) -> None:
     with left:
         if len(gap_z):
             image_grid(decode_latents(model, gap_z), cols=8, scale=3,
-                       caption=f"{len(gap_z)} prior samples in gaps (τ = {tau:g})")
+                       caption=f"{len(gap_z)} prior samples in gaps: log q(z) − log p(z) < −{tau:g}")
         else:
-            st.info("None of 4,000 prior samples fell in a gap at this τ.")
+            st.info(f"None of 4,000 prior samples fell in a gap at τ = {tau:g}.")
     with right:
-        image_grid(decode_latents(model, dense_z), cols=8, scale=3, caption="16 prior samples where q(z) is densest")
+        image_grid(decode_latents(model, dense_z), cols=8, scale=3,
+                   caption="the 16 of 4,000 prior samples with the highest q(z)")
 
 
 @st.fragment

@@ -38,6 +38,7 @@ def gmm_figure(data, grid, truth, components: np.ndarray, title: str) -> go.Figu
     for k, comp in enumerate(components):
         fig.add_trace(go.Scatter(x=grid, y=comp, stackgroup="gmm", name=f"π_{k + 1} N(x; μ_{k + 1}, σ²_{k + 1})",
                                  line=dict(width=0.5, color=PALETTE[k % len(PALETTE)]), opacity=0.5))
+    fig.update_layout(legend_traceorder="normal")  # stacked areas otherwise list pi_3, pi_2, pi_1
     return fig
 
 
@@ -59,12 +60,26 @@ def vae_figure(data, grid, truth, density, components: np.ndarray | None, title:
     return fig
 
 
-def gap_figure(grid, log_p, elbo, gap) -> go.Figure:
+def gap_figure(grid, log_p, elbo, gap, data=None) -> go.Figure:
+    """Zoomed to where the data are (the grid runs far into the tails, where the gap hides the
+    data's part); the gap's axis starts at 0 and has round ticks without its own grid lines."""
     fig = _base("log p(x), ELBO(x) and the gap KL(q(z|x) || p(z|x))", y_title="nats")
     fig.add_trace(go.Scatter(x=grid, y=log_p, name="log p(x)", line=dict(color="crimson")))
     fig.add_trace(go.Scatter(x=grid, y=elbo, name="ELBO(x)", line=dict(color="royalblue")))
     fig.add_trace(go.Scatter(x=grid, y=gap, name="gap = KL", yaxis="y2", line=dict(color="orange")))
-    fig.update_layout(yaxis2=dict(title="gap (nats)", overlaying="y", side="right", rangemode="tozero"))
+    grid, log_p, elbo, gap = (np.asarray(a, dtype=float) for a in (grid, log_p, elbo, gap))
+    inside = np.ones(grid.shape, bool)
+    if data is not None and len(data):
+        lo, hi = np.percentile(data, [0.5, 99.5])
+        pad = 0.1 * (hi - lo) or 1.0
+        inside = (grid >= lo - pad) & (grid <= hi + pad)
+        fig.update_layout(xaxis=dict(range=[lo - pad, hi + pad]))
+        low = float(np.min(elbo[inside]))
+        top = float(np.max(log_p[inside]))
+        fig.update_layout(yaxis=dict(range=[low - 0.05 * (top - low), top + 0.05 * (top - low)]))
+    top_gap = float(np.max(gap[inside])) if inside.any() else float(np.max(gap))
+    fig.update_layout(yaxis2=dict(title="gap (nats)", overlaying="y", side="right", showgrid=False,
+                                  range=[0, 1.15 * top_gap if top_gap > 0 else 1.0], nticks=5, tickformat=".2~g"))
     return fig
 
 

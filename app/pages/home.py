@@ -59,9 +59,11 @@ def _scale(model) -> int:
 def model_card_panel(name: str) -> None:
     model = get_model(name)
     figures = card_figures(model.card)
-    cols = st.columns(len(figures))
-    for col, fig in zip(cols, figures):
-        col.metric(fig.label, fig.value, help=fig.help)
+    # Rows of three: six metrics in one row cut their values off at 1280 px ("Bern…", "150.9…").
+    for start in range(0, len(figures), 3):
+        cols = st.columns(3)
+        for col, fig in zip(cols, figures[start:start + 3]):
+            col.metric(fig.label, fig.value, help=fig.help)
     with st.expander("Where these figures come from"):
         st.latex(r"\mathrm{ELBO}(x) = \mathbb{E}_{q(z\mid x)}[\log p(x\mid z)] - "
                  r"\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)")

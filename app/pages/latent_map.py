@@ -31,6 +31,13 @@ st.markdown(
 )
 st.latex(r"q(z) = \frac{1}{N}\sum_{i=1}^{N} \mathcal{N}\big(z;\ \mu(x_i),\ \operatorname{diag}\sigma^2(x_i)\big)"
          r"\qquad \text{gap: } \log q(z) - \log p(z) < -\tau")
+PLANE_NOTE = (
+    "The heat map, its red gap shading, a click's verdict and the prior-hole mass all use this one quantity, "
+    "$\\log q(z) - \\log p(z)$ in the full latent space. Beyond two dimensions the map shows it on the plane "
+    "through the origin, $z = u_1 b_1 + u_2 b_2$ with the other directions at 0; the prior-hole mass averages it "
+    "over $z \\sim p(z)$ in all dimensions, where a typical draw has $\\lVert z\\rVert \\approx \\sqrt{D}$, far "
+    "from that plane. So a plane that looks mostly covered and a large prior-hole mass do not contradict each other."
+)
 
 
 def data_picker(model) -> str:
@@ -46,11 +53,15 @@ def data_picker(model) -> str:
     if choice.startswith("other"):
         typed = st.sidebar.text_input("Data set spec", placeholder=spec_placeholder(), key="map_spec",
                                       help="Paths must lie inside the data folders this server allows.")
-        return visitor_spec(typed) if typed.strip() else ""
+        if not typed.strip():
+            st.info("Type a data-set spec in the sidebar (idx:PATH or folder:PATH) and press Enter, "
+                    "or pick a named data set.")
+            return ""
+        return visitor_spec(typed)
     return choice
 
 
-def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]]:
+def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]] | None:
     if latent_dim <= 2:
         return "identity", (0, 1)
     labels = {"pca": "PCA (default)", "dims": "two dimensions", "tsne": "t-SNE"}
@@ -62,43 +73,46 @@ def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]]:
         i = c1.number_input("x: dimension", 1, latent_dim, 1, key="map_dim_x")
         j = c2.number_input("y: dimension", 1, latent_dim, 2, key="map_dim_y")
         dims = (int(i) - 1, int(j) - 1)
+        if i == j:
+            st.error(f"x and y: choose two different dimensions (both are {int(i)}).")
+            return None
     return method, dims
 
 
 @st.fragment
-def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, int]) -> None:
+def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, int], tau: float) -> None:
     data = get_dataset(data_name)
     mu, logvar = lmc.encodings(model_name, data_name)
     samples = lmc.coverage(model_name, data_name)
+    if method == "tsne":
+        lmc.tsne_with_progress(model_name, data_name)
     v = lmc.view(model_name, data_name, method, dims)
     shown = lmc.view_indices(model_name, data_name, method)
     labels = None if data.y is None else data.y[shown]
 
     left, right = st.columns([3, 2])
     with right:
-        tau = st.slider("Gap threshold τ (nats)", 0.0, 40.0, 2.0, 0.5, key="map_tau",
-                        help="A point z is in a gap when log q(z) - log p(z) < -τ. In many dimensions q(z) is "
-                        "far more concentrated than the prior, so larger τ are informative there.")
-        gap_stats_panel(samples, tau, mu.shape[1])
+        gap_stats_panel(samples, tau, mu.shape[1], model_name, data_name)
         click_decode_fragment(model_name, data_name, method, dims, tau)
     with left:
         opts = st.columns(2)
         show_ellipses = opts[0].checkbox("1σ ellipses of q(z|x) for 200 points", key="map_ellipses",
                                          disabled=not v.linear)
-        show_density = opts[1].checkbox("aggregate-posterior density and gaps", True, key="map_density",
+        show_density = opts[1].checkbox("log q(z) − log p(z) and gaps", True, key="map_density",
                                         disabled=not v.linear)
         traces = []
         if v.linear:
-            xs, ys, log_q, log_p = lmc.density(model_name, data_name, method, dims)
+            xs, ys, log_ratio = lmc.density(model_name, data_name, method, dims)
             if show_density:
-                traces += chart.density_traces(xs, ys, log_q, gap_mask(log_q, log_p, tau))
-            traces += chart.prior_circles()
+                traces += chart.density_traces(xs, ys, log_ratio, log_ratio < -tau, mu.shape[1])
             box = ((xs[0], ys[0]), (xs[-1], ys[-1]))
         else:
             lo, hi = v.coords.min(axis=0), v.coords.max(axis=0)
             pad = 0.05 * (hi - lo)
             box = (tuple(lo - pad), tuple(hi + pad))
         traces += chart.class_traces(v.coords, labels, data.class_names)
+        if v.linear:
+            traces += chart.prior_circles()  # after the points, so the circles are drawn on top of them
         if show_ellipses and v.linear:
             pick = np.random.default_rng(0).choice(len(v.coords), size=min(200, len(v.coords)), replace=False)
             traces.append(chart.ellipse_trace(*ellipses_trace(v.coords, v.spread, pick)))
@@ -113,19 +127,18 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
 
 
 @st.fragment
-def strip_fragment(model_name: str, data_name: str) -> None:
+def strip_fragment(model_name: str, data_name: str, tau: float) -> None:
     data = get_dataset(data_name)
     mu, logvar = lmc.encodings(model_name, data_name)
     samples = lmc.coverage(model_name, data_name)
     st.info("This model has a 1-D latent, so the map is a density strip along z.")
-    tau = st.slider("Gap threshold τ (nats)", 0.0, 40.0, 2.0, 0.5, key="map_tau")
     zs, log_q, log_p = lmc.strip(model_name, data_name)
     figure = chart.strip_figure(zs, log_q, log_p, gap_mask(log_q, log_p, tau), mu, data.y, data.class_names)
     event = st.plotly_chart(figure, key="strip_chart", on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []
     if points:
         st.session_state.map_clicked = (float(points[0]["x"]), 0.0)
-    gap_stats_panel(samples, tau, 1)
+    gap_stats_panel(samples, tau, 1, model_name, data_name)
     clicked = st.session_state.get("map_clicked")
     if clicked is not None:
         from vae_core.latent.views import LatentView
@@ -147,14 +160,20 @@ if model_name:
                          "pick a matching data set.")
             else:
                 latent_dim = model.config["latent_dim"]
+                # At page level, not in a fragment: every section below (the prior samples too) follows it.
+                tau = st.sidebar.slider("Gap threshold τ (nats)", 0.0, 40.0, 2.0, 0.5, key="map_tau",
+                                        help="A point z is in a gap when log q(z) - log p(z) < -τ. In many dimensions "
+                                        "q(z) is far more concentrated than the prior, so larger τ are informative.")
                 if st.session_state.get("map_key") != (model_name, data_name):
                     st.session_state.map_key = (model_name, data_name)
                     st.session_state.pop("map_clicked", None)
                 if latent_dim == 1:
-                    strip_fragment(model_name, data_name)
-                else:
-                    method, dims = view_picker(latent_dim)
+                    strip_fragment(model_name, data_name, tau)
+                elif (picked := view_picker(latent_dim)) is not None:
+                    method, dims = picked
+                    if latent_dim > 2:
+                        st.markdown(PLANE_NOTE)
                     live_weights(model_name)  # once per page, outside the fragments: clicks never resend it
-                    map_fragment(model_name, data_name, method, dims)
-                    prior_split_panel(model_name, data_name)
+                    map_fragment(model_name, data_name, method, dims, tau)
+                    prior_split_panel(model_name, data_name, tau)
                     manifold_panel(model_name, data_name, method, dims)

@@ -22,11 +22,13 @@ PARAM_SYMBOLS = {"weights": "π", "means": "μ", "variances": "σ²"}
 MEAN_LOG_LIK = (r"\bar\ell = \frac1n\sum_{i=1}^n \log \sum_{k=1}^K \pi_k\,"
                 r"\mathcal N(x_i;\mu_k,\sigma_k^2)")
 
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def sampled_data(weights, means, variances, n, test_fraction, seed):
     spec = data1d.MixtureSpec(weights, means, variances)
     train, test = data1d.train_test_split(data1d.sample(spec, n, seed), test_fraction, seed)
     return train, test
+
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def uploaded_data(content: bytes, name: str, test_fraction: float, seed: int):
@@ -34,11 +36,13 @@ def uploaded_data(content: bytes, name: str, test_fraction: float, seed: int):
     train, test = data1d.train_test_split(parsed.values, test_fraction, seed)
     return train, test, parsed.warnings
 
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def truth_curve(spec: data1d.MixtureSpec | None, train: np.ndarray):
     grid = data1d.density_grid(spec, train, n=801)
     truth = None if spec is None else data1d.density(spec, grid)
     return grid, truth
+
 
 @st.cache_data(show_spinner="Fitting the GMM and scikit-learn's…", max_entries=16)
 def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, seed):
@@ -50,9 +54,11 @@ def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, see
     summary = fit1d.summarise_gmm(model, train, test, spec, time.perf_counter() - start)
     return model, summary, gmm1d.sklearn_cross_check(train, model)
 
+
 def show_errors_and_stop(exc: VAECoreError) -> None:
     st.error(str(exc))
     st.stop()
+
 
 def data_controls():
     """Returns (train, test, truth spec or None, warnings)."""
@@ -84,6 +90,7 @@ def data_controls():
     train, test = sampled_data(spec.weights, spec.means, spec.variances, n, test_fraction, seed)
     return train, test, spec, []
 
+
 def gmm_controls():
     side = st.sidebar
     side.header("GMM (EM)")
@@ -91,8 +98,9 @@ def gmm_controls():
                 init=side.selectbox("Initialisation", gmm1d.INIT_METHODS, key="init"),
                 n_init=int(side.number_input("Restarts (n_init)", 1, 20, 1, key="n_init")),
                 var_floor=float(side.number_input("Variance floor", 1e-9, 10.0, 1e-6, format="%.1e", key="floor")),
-                tol=float(side.number_input("tol", 0.0, 1.0, 1e-3, format="%.1e", key="tol")),
-                max_iter=int(side.number_input("max_iter", 1, 10_000, 200, key="max_iter")))
+                tol=float(side.number_input("tol", 0.0, 1.0, 1e-8, format="%.1e", key="tol")),
+                max_iter=int(side.number_input("max_iter", 1, 100_000, 10_000, key="max_iter")))
+
 
 def vae_controls(seed: int) -> vae1d.VAE1DConfig:
     side = st.sidebar
@@ -103,6 +111,7 @@ def vae_controls(seed: int) -> vae1d.VAE1DConfig:
                               format_func=lambda m: "constant" if m == "constant" else "σ(z)"),
         steps=int(side.number_input("Training steps", 10, MAX_VAE_STEPS, 2000, step=500, key="vae_steps")),
         hidden=int(side.number_input("Hidden width", 4, MAX_VAE_HIDDEN, 64, key="hidden")), seed=seed)
+
 
 @st.fragment
 def em_stepper(train, grid, truth, opts):
@@ -129,13 +138,18 @@ def em_stepper(train, grid, truth, opts):
                   help="Change from the previous M-step; EM never makes it negative.")
     formula.latex(MEAN_LOG_LIK + r"\quad\text{(training set, current } \pi_k,\mu_k,\sigma_k^2)")
     left, right = st.columns([3, 2])
-    components = gmm1d.weighted_component_densities(grid, stepper.params)
+    # One order everywhere (chart, legend, this table, the cross-check): components numbered by increasing mu_k.
+    order = np.argsort(stepper.params.means, kind="stable")
+    components = gmm1d.weighted_component_densities(grid, stepper.params)[order]
     left.plotly_chart(charts.gmm_figure(train, grid, truth, components,
                                         f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"))
     right.plotly_chart(charts.log_likelihood_figure(lls))
     bound_section(stepper)
-    params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": values for name, values in stepper.params.to_dict().items()}
-    st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]))
+    params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": np.asarray(values)[order]
+              for name, values in stepper.params.to_dict().items()}
+    st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]), key="em_params")
+    st.caption("Components are numbered by increasing μ_k here, in the chart and in the cross-check below.")
+
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def shared_vae(train: np.ndarray, test: np.ndarray, spec, config, grid: np.ndarray):
@@ -213,7 +227,7 @@ def main():
     c1, c2 = st.columns(2)
     c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.component_densities(grid),
                                       "Infinite mixture: a few decoded components"))
-    c2.plotly_chart(charts.gap_figure(grid, curves["log_density"], curves["elbo"], curves["gap"]))
+    c2.plotly_chart(charts.gap_figure(grid, curves["log_density"], curves["elbo"], curves["gap"], train))
     c3, c4 = st.columns(2)
     x0 = c3.slider("x for the posterior", float(grid[0]), float(grid[-1]), float(np.median(train)), key="x0")
     c3.plotly_chart(charts.posterior_figure(vae.posteriors(x0), x0))
@@ -253,5 +267,6 @@ def main():
                           truth_summary["kl_truth_to_fit"], str(truth_summary["n_parameters"]), None]
     st.dataframe(table.map(lambda v: "—" if v is None else v if isinstance(v, str) else f"{v:.4f}"),
                  key="comparison_table")
+
 
 main()

@@ -35,10 +35,20 @@ def set_start(z, source: str) -> None:
     z, clamped = clamp(z, SLIDER_RANGE)
     note = ""
     if clamped:
-        dims = ", ".join(f"z{d + 1}" for d in clamped[:8])
-        note = f"{dims} outside the slider range [-{SLIDER_RANGE:g}, {SLIDER_RANGE:g}]: clamped."
+        note = f"{clamped_names(clamped, len(z))} outside the slider range [-{SLIDER_RANGE:g}, {SLIDER_RANGE:g}]: clamped."
     S.trav_z, S.trav_source, S.trav_note = [float(v) for v in z], source, note
+    S.trav_pixels = S.trav_pixels_z = None  # the browser's pixels were of the old z: never compare them
     S.trav_nonce = S.get("trav_nonce", 0) + 1
+
+
+def clamped_names(dims: list[int], d: int) -> str:
+    """'all 16 dimensions were', 'z1 and z3 were', or the first eight and how many more."""
+    if len(dims) == d and d > 1:
+        return f"all {d} dimensions were"
+    names = [f"z{i + 1}" for i in dims]
+    if len(names) > 8:
+        return ", ".join(names[:8]) + f" and {len(names) - 8} more were"
+    return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + (" were" if len(names) > 1 else " was")
 
 
 def pick_model() -> str | None:
@@ -69,10 +79,10 @@ def pick_model() -> str | None:
 
 def start_controls(name: str, model) -> None:
     d = model.config.latent_dim
-    cols = st.columns([1, 1, 2, 3])
-    if cols[0].button("Zero", key="start_zero", use_container_width=True):
+    cols = st.columns([1, 1.5, 2.2, 3])  # "Random draw" was cut off at 1280 px with [1, 1, 2, 3]
+    if cols[0].button("Zero", key="start_zero", width="stretch"):
         set_start(np.zeros(d), "zero")
-    if cols[1].button("Random draw", key="start_random", use_container_width=True):
+    if cols[1].button("Random draw", key="start_random", width="stretch"):
         S.trav_seed = S.get("trav_seed", 0) + 1
         set_start(np.random.default_rng(S.trav_seed).standard_normal(d), f"prior draw (seed {S.trav_seed})")
     up = S.get("trav_upload")
@@ -82,9 +92,13 @@ def start_controls(name: str, model) -> None:
     if dname:
         data = get_dataset(dname)
         with cols[2].form("start_index_form", border=False):
-            index = st.number_input(f"{dname} image index", 0, len(data) - 1, 0, key="start_index")
+            # No max here: the browser would silently refuse a larger index; say why instead.
+            index = st.number_input(f"{dname} image index (0 to {len(data) - 1})", 0, None, 0, key="start_index")
             if st.form_submit_button("Start from its mu"):
-                start_from_image(model, data, int(index))
+                if index >= len(data):
+                    st.error(f"image index: {dname} has {len(data):,} images, so use 0 to {len(data) - 1}; got {index}.")
+                else:
+                    start_from_image(model, data, int(index))
     with cols[3].form("typed_z_form", border=False):
         text = st.text_input(f"Exact z ({d} comma-separated numbers)", key="typed_z")
         if st.form_submit_button("Set z") and text.strip():
@@ -124,6 +138,7 @@ def take_release() -> None:
         return
     if len(z) == len(S.trav_z):
         S.trav_z, S.trav_seq, S.trav_pixels = [float(v) for v in z], rel["seq"], rel.get("pixels")
+        S.trav_pixels_z = list(S.trav_z)  # the z those browser pixels decode
         S.trav_source, S.trav_note = "dragged", ""
 
 
@@ -133,21 +148,25 @@ def live_section(name: str, model, label: int | None) -> None:
     server = decode(model, z, label)[0]
     u8 = np.round(server.clip(0, 1) * 255).astype(np.uint8)  # rounded exactly as the browser rounds
     pixels, gap = S.get("trav_pixels"), None
-    if pixels is not None and len(pixels) == server.size and S.get("trav_seq"):
+    same_z = S.get("trav_pixels_z") == list(S.trav_z)  # compare only two decodes of one z
+    if pixels is not None and same_z and len(pixels) == server.size and S.get("trav_seq"):
         gap = float(np.max(np.abs(np.asarray(pixels, dtype=np.float64) - server.reshape(-1))))
     if S.get("trav_note"):
         st.warning(S.trav_note)
     live_decoder(name, S.trav_z, S.trav_nonce, label, note=S.get("trav_note", ""), on_release=take_release,
                  server={"seq": S.get("trav_seq", 0), "u8": base64.b64encode(u8.tobytes()).decode(), "gap": gap})
-    left, right = st.columns([1, 2])
-    png = png_bytes(u8, scale=max(1, 168 // model.config.image_shape[0]))  # encoded once: shown and exported
-    left.image(png, caption=f"Server decode, PyTorch (release #{S.get('trav_seq', 0)})", output_format="PNG")
-    with right:
-        st.markdown(f"**z** ({S.trav_source}): `{np.array2string(z, precision=2, max_line_width=90)}`")
-        if gap is not None:
-            show = st.success if gap <= 1e-4 else st.error
-            show(f"Browser and server decodes agree to {gap:.1e} per pixel (max |difference|; limit 1e-4).")
-        export_buttons(name, z, png, label)
+    # The component above shows the browser's and the server's decode side by side; a third,
+    # larger copy taught nothing, so the server's PNG is only offered for download.
+    png = png_bytes(u8, scale=max(1, 168 // model.config.image_shape[0]))
+    st.markdown(f"**z** ({S.trav_source}): `{np.array2string(z, precision=2, max_line_width=90)}`")
+    if gap is not None:
+        if gap <= 1e-4:
+            st.success(f"Browser and server decodes of this z match: max |difference| {gap:.1e} per pixel "
+                       "(limit 1e-4).")
+        else:
+            st.error(f"Browser and server decodes of this z differ: max |difference| {gap:.1e} per pixel, "
+                     "above the limit of 1e-4.")
+    export_buttons(name, z, png, label)
     # Give the browser a moment to draw the server's decode of a release before the strips' deltas arrive:
     # rendered in the same batch they delayed it (bench_traversal: release -> image 152 -> 109 ms median).
     time.sleep(STRIPS_DEFER_S)

@@ -19,6 +19,7 @@ from vae_core.latent.traversal import (
     path_densities,
     png_bytes,
     slerp,
+    slerp_fallback_reason,
     strip_offsets,
     traversal_strips,
     z_json,
@@ -72,7 +73,9 @@ def _endpoints(name: str, model) -> tuple[np.ndarray, np.ndarray, str, str] | No
         return np.asarray(pair["a"], float), np.asarray(pair["b"], float), names[0], names[1]
     if source == "Two typed z":
         cols = st.columns(2)
-        ta = cols[0].text_input(f"z_a ({d} comma-separated numbers)", ", ".join(["-1"] * d), key="interp_za")
+        # Not opposite ends (all -1, all 1): those have no spherical path. Alternating signs are orthogonal to all 1.
+        ta = cols[0].text_input(f"z_a ({d} comma-separated numbers)", 
+                                ", ".join("1" if i % 2 == 0 else "-1" for i in range(d)), key="interp_za")
         tb = cols[1].text_input(f"z_b ({d} comma-separated numbers)", ", ".join(["1"] * d), key="interp_zb")
         return parse_z(ta, d), parse_z(tb, d), "z_a", "z_b"
     if source.startswith("Current"):
@@ -110,6 +113,10 @@ def interpolation_section(name: str, model, label) -> None:
         method = cols[0].radio("Path", ["linear", "spherical"], horizontal=True, key="interp_method")
         steps = int(cols[1].number_input("Steps N", 2, 30, 10, key="interp_steps"))
         path = (lerp if method == "linear" else slerp)(a, b, steps)
+        fallback = slerp_fallback_reason(a, b) if method == "spherical" else None
+        if fallback:
+            st.warning(f"No spherical path here: {fallback}. Showing the straight line (lerp) instead.")
+            method = "linear (spherical fell back)"
         images = decode(model, path, label)
         grid = tile_images(images, cols=steps, scale=_scale(model))
         png = png_bytes(grid)

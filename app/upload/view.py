@@ -44,16 +44,21 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
         fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(cname),
                                    marker=dict(size=3, opacity=0.5, color=_PALETTE[c % len(_PALETTE)]),
                                    hoverinfo="name"))
+    shown = []
     for i, r in enumerate(results):
         centre = ref.projection.points(r.mu[None])[0]
         ring = ellipse(centre, ref.projection.covariance(r.sigma))
         width = 3 if i == selected else 1.5
         fig.add_trace(go.Scatter(x=ring[:, 0], y=ring[:, 1], mode="lines", line=dict(color="black", width=width),
                                  showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=[centre[0]], y=[centre[1]], mode="markers+text", text=[_short(r.name)],
-                                 textposition="top center", name=r.name, showlegend=False,
-                                 marker=dict(symbol="star", size=16, color="black", line=dict(color="white", width=1)),
+        fig.add_trace(go.Scatter(x=[centre[0]], y=[centre[1]], mode="markers", name=r.name, showlegend=False,
+                                 marker=dict(symbol="star", size=24 if i == selected else 20, color="black",
+                                             line=dict(color="white", width=1.5)),
                                  hovertemplate=f"{r.name}<br>guess {r.guess}<extra></extra>"))
+        # An annotation, not trace text: it sits on a white box above the points, where text was hidden under them.
+        fig.add_annotation(x=centre[0], y=centre[1], text=_short(r.name), showarrow=False, yshift=18,
+                           bgcolor="rgba(255,255,255,0.85)", bordercolor="black", borderwidth=1, font=dict(size=12))
+        shown.append(centre)
     if ref.projection.identity:
         xt, yt = "z₁", "z₂"
     else:
@@ -62,6 +67,12 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
     fig.update_layout(height=430, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=xt, yaxis_title=yt,
                       legend=dict(itemsizing="constant", title="class"))
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    # Frame the codes (0.5-99.5 percentiles) and every upload, not the few far outliers (-12..12 before).
+    both = np.vstack([np.percentile(ref.points, [0.5, 99.5], axis=0)] + ([np.asarray(shown)] if shown else []))
+    lo, hi = both.min(axis=0), both.max(axis=0)
+    pad = 0.08 * (hi - lo) + 0.2
+    fig.update_xaxes(range=[lo[0] - pad[0], hi[0] + pad[0]])
+    fig.update_yaxes(range=[lo[1] - pad[1], hi[1] + pad[1]])
     return fig
 
 
@@ -79,7 +90,7 @@ def summary_table(results: list[Result]) -> None:
         "percentile": [r.percentile for r in results],
         "out of distribution": [r.ood for r in results],
     })
-    st.dataframe(frame, hide_index=True, use_container_width=True, key="upload_table", column_config={
+    st.dataframe(frame, hide_index=True, width="stretch", key="upload_table", column_config={
         "input": st.column_config.ImageColumn("input x", width="small"),
         "reconstruction": st.column_config.ImageColumn("μ_D(μ(x))", width="small"),
         "vote share": st.column_config.NumberColumn(format="percent"),

@@ -23,6 +23,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed for initialisation and training (default 0)")
     parser.add_argument("--init", choices=gmm1d.INIT_METHODS, default="kmeans++", help="GMM initialisation")
     parser.add_argument("--n-init", type=int, default=1, help="GMM restarts; the best is kept")
+    parser.add_argument("--tol", type=float, default=1e-8,
+                        help="EM stops when the mean log-likelihood gains less than this (default 1e-8)")
+    parser.add_argument("--max-iter", type=int, default=10_000, help="most EM iterations per start (default 10000)")
     parser.add_argument("--latent-dim", type=int, choices=(1, 2), default=1, help="VAE latent dimension")
     parser.add_argument("--sigma", choices=vae1d.SIGMA_MODES, default="function",
                         help="decoder sigma: one learned constant, or a function of z")
@@ -61,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         config = vae1d.VAE1DConfig(latent_dim=args.latent_dim, sigma_mode=args.sigma, steps=args.vae_steps,
                                    seed=args.seed)
         result = fit_both(train.values, None if test is None else test.values, k=args.k, seed=args.seed,
-                          gmm_options={"init": args.init, "n_init": args.n_init}, vae_config=config)
+                          gmm_options={"init": args.init, "n_init": args.n_init,
+                                                                  "tol": args.tol, "max_iter": args.max_iter}, vae_config=config)
     except VAECoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -116,11 +116,11 @@ def cmd_evaluate(args) -> int:
         print(json.dumps({"model": args.model, "data": args.data, "split": args.split, **ev.to_dict()}, indent=2))
     else:
         print(f"{args.model} on {data.name} ({ev.n} images, K={ev.k})")
-        print(f"  ELBO                {ev.elbo:10.3f} nats")
+        print(f"  ELBO                {ev.elbo:10.3f} ± {ev.elbo_se:.3f} nats (S={ev.elbo_samples}; ± one MC standard error)")
         print(f"    E_q[log p(x|z)]   {ev.reconstruction:10.3f}")
         print(f"    KL(q(z|x)||p(z))  {ev.kl:10.3f}")
-        print(f"  log p(x) (IW, K={ev.k}) {ev.iw_log_px:8.3f}")
+        print(f"  log p(x) (IW, K={ev.k}) {ev.iw_log_px:8.3f} ± {ev.iw_log_px_se:.3f}")
         print(f"  NLL                 {ev.nll:10.3f} nats")
-        print(f"  gap log p(x)-ELBO   {ev.gap:10.3f}")
+        print(f"  gap log p(x)-ELBO   {ev.gap:10.3f} ± {ev.gap_se:.3f}")
         print(f"  Var[log w] (self-consistency) {ev.self_consistency:.3f}")
     return 0

@@ -43,16 +43,17 @@ class Preprocessed:
 
 
 def _preview(arr: np.ndarray) -> np.ndarray:
-    """A PREVIEW_SIZE square thumbnail; narrow crops are letterboxed in slate blue so a
-    row of previews lines up."""
+    """A PREVIEW_SIZE square RGBA thumbnail. Narrow crops are letterboxed with transparent
+    pixels, so the padding is the page's own background and never looks like part of the
+    image (an opaque slate band did); an image's own transparency is kept."""
     img = Image.fromarray(arr if arr.dtype == np.uint8 else np.round(np.clip(arr, 0, 1) * 255).astype(np.uint8))
-    img = img.convert("RGB")
+    img = img.convert("RGBA")
     k = PREVIEW_SIZE / max(img.size)
     small = k < 1 or max(img.size) >= PREVIEW_SIZE // 2
     size = (max(1, round(img.width * k)), max(1, round(img.height * k)))
     # Small images (the 28 px results) are enlarged with visible pixels, not blurred.
     img = img.resize(size, Image.Resampling.BILINEAR if small else Image.Resampling.NEAREST)
-    canvas = Image.new("RGB", (PREVIEW_SIZE, PREVIEW_SIZE), (70, 95, 140))  # slate: neither paper nor ink
+    canvas = Image.new("RGBA", (PREVIEW_SIZE, PREVIEW_SIZE), (0, 0, 0, 0))
     canvas.paste(img, ((PREVIEW_SIZE - img.width) // 2, (PREVIEW_SIZE - img.height) // 2))
     return np.asarray(canvas)
 
@@ -212,7 +213,8 @@ def preprocess(img: Image.Image, image_shape: tuple[int, int] = (28, 28), invert
     size = image_shape[0]
     steps = []
     img, note = orient(img)
-    steps.append(Step("1 orientation", note, _preview(np.asarray(img.convert("RGB")))))
+    # RGBA, not RGB: dropping alpha shows a transparent PNG's hidden colour (often a black square).
+    steps.append(Step("1 orientation", note, _preview(np.asarray(img.convert("RGBA")))))
     gray = to_grayscale(img)
     steps.append(Step("2 grayscale", "alpha flattened onto white" if "A" in img.mode or "transparency" in img.info
                       else "luminance", _preview(gray)))

@@ -83,13 +83,42 @@ def log_aggregate_density(z, mu, spread, chunk: int = 2048) -> np.ndarray:
     if z.ndim != 2 or z.shape[1] != mu.shape[1]:
         raise ConfigError(f"points have shape {tuple(z.shape)}, expected (M, {mu.shape[1]})")
     w, const, diagonal = _components(mu, spread)
-    log_n = math.log(len(mu))
+    return _mixture_log_density(z, w, const, diagonal, len(mu), chunk)
+
+
+def _mixture_log_density(z: torch.Tensor, w, const, diagonal: bool, n: int, chunk: int) -> np.ndarray:
+    log_n = math.log(n)
     out = torch.empty(len(z), dtype=torch.float64)
     with torch.no_grad():
         for start in range(0, len(z), chunk):
             logits = torch.addmm(const, _features(z[start:start + chunk], diagonal), w)
             out[start:start + chunk] = torch.logsumexp(logits, dim=1) - log_n
     return out.numpy()
+
+
+def plane_log_ratio(u, basis, mu, logvar, chunk: int = 2048) -> np.ndarray:
+    """The full-space log q(z) - log p(z) at z = basis^T u, for points u of a plane through the origin.
+
+    basis is (2, D) with orthonormal rows. Restricted to the plane, each component's
+    log density is a 2-D quadratic in u: -1/2 u^T (B P_i B^T) u + (B P_i mu_i)^T u + c_i,
+    with P_i = diag(1 / sigma_i^2) and c_i holding all D dimensions' constants. So the
+    16-D value costs what a 2-D mixture costs, and equals log_aggregate_density(u @ B) exactly.
+    """
+    mu, logvar = _check(mu, logvar)
+    basis = np.asarray(basis, dtype=np.float64)
+    u = np.asarray(u, dtype=np.float64)
+    if basis.shape != (2, mu.shape[1]) or u.ndim != 2 or u.shape[1] != 2:
+        raise ConfigError(f"expected a (2, {mu.shape[1]}) basis and (M, 2) points, got {basis.shape} and {u.shape}")
+    n, d = mu.shape
+    prec = np.exp(-logvar)
+    quad = np.einsum("ad,nd,bd->nab", basis, prec, basis)          # B P_i B^T
+    lin = (prec * mu) @ basis.T                                    # B P_i mu_i
+    const = -0.5 * (np.sum(prec * mu * mu + logvar, axis=1) + d * LOG_2PI)
+    w = np.concatenate([-0.5 * quad.reshape(n, 4), lin], axis=1).T
+    log_q = _mixture_log_density(torch.from_numpy(u), torch.from_numpy(np.ascontiguousarray(w)),
+                                 torch.from_numpy(const), False, n, chunk)
+    # |basis^T u| = |u| for orthonormal rows, but the prior's constant counts all D dimensions.
+    return log_q + 0.5 * (np.sum(u * u, axis=1) + d * LOG_2PI)
 
 
 def log_prior(z) -> np.ndarray:

@@ -96,13 +96,35 @@ def mutual_information_direct(mu, logvar, n_samples: int = 10_000, seed: int = 0
 
 
 def split_prior_samples(mu, logvar, tau: float, n: int = 16, pool: int = 4000, seed: int = 0):
-    """Prior draws that land in gaps and ones that land where q(z) is densest, n of each.
+    """Prior draws that land in gaps, and the n of the pool where q(z) itself is highest.
 
-    Returns (gap_z, dense_z, gap_log_ratio, dense_log_ratio); gap_z may hold fewer
-    than n rows when the prior has almost no mass in gaps.
+    Returns (gap_z, dense_z, gap_log_ratio, dense_log_q); gap_z may hold fewer
+    than n rows when the prior has almost no mass in gaps. "Densest" means the
+    highest log q(z), not the highest log q(z) - log p(z): the ratio favours draws
+    far out, where p(z) is small, rather than the draws where the codes crowd.
     """
     z = np.random.default_rng(seed).standard_normal((pool, np.shape(mu)[1]))
-    ratio = log_aggregate_density(z, mu, logvar) - log_prior(z)
+    log_q = log_aggregate_density(z, mu, logvar)
+    ratio = log_q - log_prior(z)
     gap_idx = np.flatnonzero(ratio < -tau)[:n]
-    dense_idx = np.argsort(-ratio)[:n]
-    return z[gap_idx], z[dense_idx], ratio[gap_idx], ratio[dense_idx]
+    dense_idx = np.argsort(-log_q)[:n]
+    return z[gap_idx], z[dense_idx], ratio[gap_idx], log_q[dense_idx]
+
+
+def gap_stats_by_size(mu, logvar, sizes, tau: float, n_samples: int = 4000, seed: int = 0) -> list[dict]:
+    """The gap figures from the first N codes of a fixed random order, for each N in sizes.
+
+    With N codes the empirical q(z) is a mixture of N narrow Gaussians: I(x; z) is
+    at most log N, and the prior-hole mass falls as N grows. Watching the figures
+    move with N separates a data-size effect from a real hole.
+    """
+    mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
+    order = np.random.default_rng(seed).permutation(len(mu))
+    rows = []
+    for size in sizes:
+        if not 1 <= size <= len(mu):
+            raise ConfigError(f"each size must be between 1 and {len(mu)}, got {size}")
+        keep = order[:size]
+        s = stats_from_samples(coverage_samples(mu[keep], logvar[keep], n_samples, seed), tau)
+        rows.append({"N": int(size), "log N": float(np.log(size)), **s.to_dict()})
+    return rows

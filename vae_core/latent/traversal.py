@@ -114,21 +114,30 @@ def lerp(a, b, steps: int) -> np.ndarray:
     return (1 - t) * a + t * b
 
 
+def slerp_fallback_reason(a, b, eps: float = 1e-7) -> str | None:
+    """Why slerp between a and b falls back to a straight line, or None when it does not."""
+    a, b = _pair(a, b)
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na < eps or nb < eps:
+        return "an end is the origin, where the angle between the ends is undefined"
+    cos = float(np.clip(np.dot(a, b) / (na * nb), -1.0, 1.0))
+    if np.sin(np.arccos(cos)) < 1e-6:
+        return "the ends are " + ("opposite" if cos < 0 else "parallel") + ", so sin Ω = 0"
+    return None
+
+
 def slerp(a, b, steps: int, eps: float = 1e-7) -> np.ndarray:
     """sin((1-t) Omega)/sin(Omega) z_a + sin(t Omega)/sin(Omega) z_b, Omega the angle between z_a and z_b.
 
     The angle is undefined when either end is the origin and the weights blow up
     when z_a and z_b are (anti-)parallel (sin Omega -> 0); there the straight line
-    is the only sensible path, so those cases fall back to lerp.
+    is the only sensible path, so those cases fall back to lerp
+    (slerp_fallback_reason says which, for the page to show).
     """
     a, b = _pair(a, b)
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    if na < eps or nb < eps:
+    if slerp_fallback_reason(a, b, eps) is not None:
         return lerp(a, b, steps)
-    cos = float(np.clip(np.dot(a, b) / (na * nb), -1.0, 1.0))
-    omega = np.arccos(cos)
-    if np.sin(omega) < 1e-6:
-        return lerp(a, b, steps)
+    omega = np.arccos(float(np.clip(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0)))
     t = _ts(steps)[:, None]
     path = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
     path[0], path[-1] = a, b  # exact endpoints, not up to rounding

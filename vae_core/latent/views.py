@@ -64,7 +64,8 @@ def _check_latents(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.n
     return mu, logvar
 
 
-def make_view(mu, logvar, method: str = "pca", dims: tuple[int, int] = (0, 1), tsne_seed: int = 0) -> LatentView:
+def make_view(mu, logvar, method: str = "pca", dims: tuple[int, int] = (0, 1), tsne_seed: int = 0,
+              tsne_coords=None) -> LatentView:
     mu, logvar = _check_latents(mu, logvar)
     d = mu.shape[1]
     if d < 2:
@@ -87,10 +88,11 @@ def make_view(mu, logvar, method: str = "pca", dims: tuple[int, int] = (0, 1), t
         ratio = tuple(float(r) for r in pca.explained_variance_ratio_)
         return LatentView("pca", mu @ basis.T, cov, basis, ("PC1", "PC2"), ratio)
     if method == "tsne":
-        from sklearn.manifold import TSNE
+        from .tsne import tsne_embedding
 
-        coords = TSNE(n_components=2, init="pca", random_state=tsne_seed,
-                      perplexity=min(30.0, max(2.0, (len(mu) - 1) / 3))).fit_transform(mu)
+        coords = tsne_embedding(mu, seed=tsne_seed) if tsne_coords is None else np.asarray(tsne_coords)
+        if coords.shape != (len(mu), 2):
+            raise ConfigError(f"t-SNE coordinates must be ({len(mu)}, 2), got {coords.shape}")
         return LatentView("tsne", coords, None, None, ("t-SNE 1", "t-SNE 2"))
     raise ConfigError(f"unknown view {method!r}; choose one of {', '.join(METHODS)}")
 

@@ -238,6 +238,9 @@ def parse_csv(content: bytes | str, source: str = "the file") -> ParsedColumn:
     n_dropped = n_text + n_nonfinite
     if n_dropped:
         parts = [f"{n} {what}" for n, what in ((n_text, "text"), (n_nonfinite, "NaN or infinite")) if n]
+        if len(values) < 2:  # say why so few are left, not only "need at least 2 points, got 1"
+            raise DataError(f"{source}: a fit needs at least 2 numbers, but only {len(values)} is left after "
+                            f"dropping {n_dropped} of {n_cells} rows ({', '.join(parts)})")
         warnings.append(f"dropped {n_dropped} of {n_cells} rows in {source} ({', '.join(parts)}); "
                         f"{len(values)} values kept")
     return ParsedColumn(np.frombuffer(values, dtype=float).copy(), name, n_dropped, warnings)

@@ -92,25 +92,22 @@ def m_step(x: np.ndarray, resp: np.ndarray, var_floor: float) -> GMMParams:
 
 
 class _CenteredData:
-    """x shifted by its mean, and its square, computed once per EM run.
-
-    The M-step's variance uses E_r[x^2] - mu^2 on shifted data: two matrix
-    products instead of K passes, and the shift keeps the subtraction from
-    cancelling catastrophically when the data sit far from zero.
-    """
+    """x shifted by its mean, computed once per EM run (the shift keeps mu_k's sum well scaled)."""
 
     def __init__(self, x: np.ndarray):
         self.shift = float(x.mean())
         self.centered = x - self.shift
-        self.squared = self.centered * self.centered
 
 
 def _m_step_moments(data: _CenteredData, resp: np.ndarray, var_floor: float) -> GMMParams:
+    # Two passes, as scikit-learn does: mu_k first, then sum_i r_ik (x_i - mu_k)^2 / N_k.
+    # The one-pass E_r[x^2] - mu_k^2 cancels catastrophically for a narrow component far
+    # from the data's mean (10% error at x ~ 1e5 with variance 1e-4).
     nk = resp.sum(axis=1) + _NK_EPS
     first = (resp @ data.centered) / nk
-    second = (resp @ data.squared) / nk
-    variances = np.maximum(second - first * first, var_floor)
-    return GMMParams(nk / nk.sum(), first + data.shift, variances)
+    deviation = data.centered[None, :] - first[:, None]
+    variances = np.einsum("kn,kn->k", resp, deviation * deviation) / nk
+    return GMMParams(nk / nk.sum(), first + data.shift, np.maximum(variances, var_floor))
 
 
 def score_samples(x: np.ndarray, params: GMMParams) -> np.ndarray:
@@ -268,10 +265,12 @@ class GaussianMixture1D:
 
     var_floor is a lower bound on every variance (not added to it as
     sklearn's reg_covar is), which keeps EM's log-likelihood non-decreasing.
+    EM in 1-D is cheap, so by default it runs to a tight tolerance: at tol = 1e-3
+    it stops up to 6e-3 nats short of the maximum on real data (breast-cancer radii).
     """
 
     def __init__(self, n_components: int = 3, init: str = "kmeans++", n_init: int = 1, var_floor: float = 1e-6,
-                 tol: float = 1e-3, max_iter: int = 100, random_state: int | None = 0,
+                 tol: float = 1e-8, max_iter: int = 10_000, random_state: int | None = 0,
                  init_params: GMMParams | None = None):
         self.n_components = n_components
         self.init = init

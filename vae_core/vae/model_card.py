@@ -25,9 +25,10 @@ def card_figures(sidecar: dict) -> list[Figure]:
     ]
     ev = sidecar.get("evaluation")
     if ev:
-        figures.append(Figure("Test NLL", f"{ev['nll']:.2f} nats",
+        split = evaluation_split(ev)
+        figures.append(Figure(f"{split} NLL", f"{ev['nll']:.2f} nats" + _se(ev, "nll_se"),
                               f"-log p(x), importance-weighted with K={ev['k']}, averaged over {ev['data']}"))
-        figures.append(Figure("Test ELBO", f"{ev['elbo']:.2f} nats",
+        figures.append(Figure(f"{split} ELBO", f"{ev['elbo']:.2f} nats" + _se(ev, "elbo_se"),
                               f"E_q[log p(x|z)] = {ev['reconstruction']:.2f} minus KL = {ev['kl']:.2f}"))
         if ev.get("reference_nll") is not None:
             figures.append(Figure("Reference NLL", f"{ev['reference_nll']:.2f} nats",
@@ -42,6 +43,22 @@ def card_figures(sidecar: dict) -> list[Figure]:
         figures.append(Figure("Test accuracy", f"{100 * cl['accuracy']:.2f}%",
                               f"generative classification argmax_y p(x|y) p(y), K={cl['k']} per label, on {cl['data']}"))
     return figures
+
+
+def _se(ev: dict, key: str) -> str:
+    """' ± 0.03' when the card records a Monte Carlo standard error (older cards do not)."""
+    se = ev.get(key)
+    return f" ± {se:.2f}" if isinstance(se, (int, float)) and se == se else ""
+
+
+def evaluation_split(ev: dict) -> str:
+    """ "Test" or "Validation": which split the card's evaluation used. An explicit "split" wins; older cards
+    only describe the data, and a held-out split used for early stopping is validation, not test."""
+    split = str(ev.get("split", "")).lower()
+    if split in ("test", "validation"):
+        return split.capitalize()
+    data = str(ev.get("data", "")).lower()
+    return "Validation" if ("early stopping" in data or "validation" in data) else "Test"
 
 
 def _decoder(cfg: dict) -> str:

@@ -1,0 +1,68 @@
+"""Where the latent map's first open of mnist-16d spends its server time, step by step (cProfile-free:
+each step is timed alone, best of --repeats), with the 16-D density grid before and after issue 13.
+
+    python bench/bench_latent_map_open.py [--repeats 3]
+
+Before: the PCA plane's projected 2-D mixture on a 200 x 200 grid. After: the full-space
+log q(z) - log p(z) on the plane (plane_log_ratio) on the 140 x 140 grid the page now uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vae_core import load_dataset, load_model  # noqa: E402
+from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, plane_log_ratio  # noqa: E402
+from vae_core.latent.gaps import coverage_samples  # noqa: E402
+from vae_core.latent.views import make_view  # noqa: E402
+
+
+def best(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    repeats = parser.parse_args().repeats
+    model, data = load_model("mnist-16d"), load_dataset("mnist-5k")
+    t_enc, (mu, logvar) = best(lambda: encode_dataset(model, data.x), repeats)
+    t_pca, view = best(lambda: make_view(mu, logvar, "pca"), repeats)
+    t_cov, _ = best(lambda: coverage_samples(mu, logvar, 10_000, 0), repeats)
+    lo, hi = auto_box(view.coords)
+
+    def before():
+        xs, ys = grid_axes(lo, hi, 200)
+        return view.log_density_grid(xs, ys)
+
+    def after():
+        xs, ys = grid_axes(lo, hi, 140)
+        gx, gy = np.meshgrid(xs, ys)
+        return plane_log_ratio(np.column_stack([gx.ravel(), gy.ravel()]), view.basis, mu, logvar)
+
+    t_before, _ = best(before, repeats)
+    t_after, _ = best(after, repeats)
+    print(f"mnist-16d on mnist-5k, best of {repeats}")
+    print(f"  encode 5,000 images          {t_enc:7.3f} s")
+    print(f"  PCA view                     {t_pca:7.3f} s")
+    print(f"  coverage samples (2 x 10k)   {t_cov:7.3f} s")
+    print(f"  density grid, before (200^2, projected 2-D q)       {t_before:7.3f} s")
+    print(f"  density grid, after  (140^2, full-space log q/p)    {t_after:7.3f} s")
+    print(f"  ratio before / after          {t_before / t_after:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Issue 13 items 18 and 23 on the upload page: honest previews and a default model that reads digits."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from vae_core.images.preprocess import preprocess
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_previews_pad_with_transparency_and_keep_a_transparent_pngs_look():
+    rgba = np.zeros((200, 80, 4), dtype=np.uint8)      # narrow, fully transparent black...
+    rgba[30:170, 30:50] = (20, 20, 20, 255)            # ...with an opaque dark stroke
+    steps = preprocess(Image.fromarray(rgba, "RGBA")).steps
+    first = steps[0].preview
+    assert first.shape[2] == 4
+    assert first[:, :5, 3].max() == 0                  # the letterbox is transparent, not a slate band
+    assert (first[..., 3] == 0).mean() > 0.5           # the transparent background stays transparent
+    assert (first[..., 3] == 255).any()                # and the stroke is drawn
+
+
+def test_upload_page_defaults_to_mnist_16d_and_says_why():
+    at = AppTest.from_file(str(REPO / "app/pages/upload.py"), default_timeout=240).run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox[0].value == "mnist-16d"
+    assert any("mnist-16d by default" in c.value and "mnist-2d" in c.value for c in at.caption)
+
+
+def test_upload_map_frames_the_codes_and_labels_the_star_above_the_points():
+    from app.upload.view import latent_map
+
+    class Proj:
+        identity, explained = True, None
+
+        @staticmethod
+        def points(mu):
+            return np.asarray(mu)[:, :2]
+
+        @staticmethod
+        def covariance(sigma):
+            return np.diag(np.asarray(sigma)[:2] ** 2)
+
+    class Ref:
+        class_names = ["a", "b"]
+        points = np.concatenate([np.random.default_rng(0).normal(size=(998, 2)), [[12.0, 0.0], [-12.0, 0.0]]])
+        labels = np.arange(1000) % 2
+        projection = Proj()
+
+    class Res:
+        name, guess, mu, sigma = "seven.png", 7, np.array([1.0, 0.5]), np.array([0.2, 0.2])
+
+    fig = latent_map(Ref(), [Res()], selected=0)
+    x0, x1 = fig.layout.xaxis.range
+    assert -5 < x0 < -2 and 2 < x1 < 5  # the two outliers at +-12 no longer set the frame
+    star = [t for t in fig.data if t.name == "seven.png"][0]
+    assert star.marker.size >= 20 and star.mode == "markers"
+    assert fig.layout.annotations[0].text.startswith("seven") and fig.layout.annotations[0].bgcolor
