@@ -167,7 +167,7 @@ def test_single_class_data_is_drawn_in_one_colour(tmp_path, monkeypatch):
     at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'one'}").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl"]
+    data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl" and "markers" in t.get("mode", "markers")]
     assert [t["name"] for t in data_traces] == ["data"]
 
 

@@ -7,6 +7,8 @@ changes afterwards (tau, ellipses, clicks) reuse the cached arrays.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import streamlit as st
 
@@ -20,7 +22,7 @@ from vae_core.latent.aggregate import (
     plane_log_ratio,
 )
 from vae_core.latent.gaps import CoverageSamples, coverage_samples, gap_stats_by_size, split_prior_samples
-from vae_core.latent.tsne import tsne_embedding
+from vae_core.latent.tsne import tsne_embedding, tsne_path
 from vae_core.latent.views import LatentView, make_view
 
 GRID = 200
@@ -43,24 +45,40 @@ def view(model_name: str, data_name: str, method: str, dims: tuple[int, int]) ->
     return make_view(mu, logvar, method, dims)
 
 
+TSNE_LOCK = threading.Lock()
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def tsne(model_name: str, data_name: str, _progress=None) -> np.ndarray:
+def tsne(model_name: str, data_name: str) -> np.ndarray:
     """t-SNE of an even subsample (it has no out-of-sample map); shared by every session, and on disk
-    for the next process. _progress (not hashed) reports the fraction done while computing."""
+    for the next process."""
     mu, _ = encodings(model_name, data_name)
-    return tsne_embedding(mu[view_indices(model_name, data_name, "tsne")], seed=0, progress=_progress)
+    return tsne_embedding(mu[view_indices(model_name, data_name, "tsne")], seed=0)
 
 
 def tsne_with_progress(model_name: str, data_name: str) -> None:
-    """Compute (or fetch) the t-SNE with a progress bar, before the map asks for the view."""
+    """Compute (or fetch) the t-SNE with a progress bar, before the map asks for the view.
+
+    The computation runs outside st.cache_data on purpose: a cached function replays the elements it
+    touched, and the bar belongs to this run's layout. The library writes its disk cache, which the
+    cached tsne() then reads, so the work is still done once."""
+    if tsne_is_cached(model_name, data_name):
+        return
     bar = st.empty()
 
     def progress(fraction: float) -> None:
         bar.progress(fraction, text=f"t-SNE of {MAX_TSNE_POINTS:,} codes: {100 * fraction:.0f}% "
                      "(once per model and data set; later visitors reuse it)")
 
-    tsne(model_name, data_name, _progress=progress)
+    mu, _ = encodings(model_name, data_name)
+    with TSNE_LOCK:  # two visitors arriving at once compute it once; the second reads the disk cache
+        tsne_embedding(mu[view_indices(model_name, data_name, "tsne")], seed=0, progress=progress)
     bar.empty()
+
+
+def tsne_is_cached(model_name: str, data_name: str) -> bool:
+    mu, _ = encodings(model_name, data_name)
+    return tsne_path(np.asarray(mu[view_indices(model_name, data_name, "tsne")], dtype=np.float64)).exists()
 
 
 def view_indices(model_name: str, data_name: str, method: str) -> np.ndarray:
