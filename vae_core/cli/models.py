@@ -28,7 +28,7 @@ def add_parsers(sub) -> None:
     t.add_argument("--beta", type=float, help="gaussian decoder standard deviation (variance beta^2)")
     t.add_argument("--conditional", action="store_true", default=None, help="train a conditional VAE")
     for name, kind in [("epochs", int), ("patience", int), ("batch-size", int), ("lr", float),
-                       ("weight-decay", float), ("samples", int), ("kl-warmup-epochs", int),
+                       ("weight-decay", float), ("kl-weight", float), ("samples", int), ("kl-warmup-epochs", int),
                        ("val-fraction", float), ("seed", int), ("threads", int)]:
         t.add_argument(f"--{name}", type=kind)
     t.add_argument("--augment-shift", type=non_negative_int, metavar="PX",
