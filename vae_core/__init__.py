@@ -1,7 +1,7 @@
 """vae_core: the VAE library behind the latent explorer. It never imports streamlit.
 
 Public API:
-    list_models()                 names of the shipped pretrained models
+    list_models()                 names of the shipped pretrained models, then the user's own ("user:<name>")
     load_model(name_or_path)      a VAE with .encode(x) -> (mu, logvar), .decode(z) -> x_mean, .config
     load_dataset(name, split)     mnist-5k, digits, mnist, fashion-mnist, idx:PATH, folder:PATH
 """
@@ -12,9 +12,16 @@ from .vae.config import VAEConfig
 from .vae.model import VAE
 from .vae.registry import list_models, load_model, model_card
 
+from .errors import TrainingDivergedError  # noqa: E402
+from .vae.train import TrainConfig, TrainResult, train, train_and_save  # noqa: E402
+from .vae.train_control import TrainControl  # noqa: E402
+from .vae.user_models import UserModelsFullError, list_user_models, user_models_dir  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
     "VAE", "VAEConfig", "Dataset", "list_models", "load_model", "model_card", "load_dataset",
     "list_datasets", "VAECoreError", "ConfigError", "DataError", "CheckpointError", "ImageError",
 ]
+__all__ += ["TrainingDivergedError", "TrainConfig", "TrainResult", "train", "train_and_save", "TrainControl",
+            "UserModelsFullError", "list_user_models", "user_models_dir"]

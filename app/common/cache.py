@@ -20,6 +20,9 @@ def get_dataset(name: str, split: str = "train") -> Dataset:
     return vae_core.load_dataset(name, split)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, ttl=30, max_entries=1)
 def list_models() -> list[str]:
+    # Shipped models, then the user models folder ("user:<name>"). The training page
+    # clears this cache when a run saves, so a new model is pickable at once; the ttl
+    # catches models another process (the CLI) wrote.
     return vae_core.list_models()
