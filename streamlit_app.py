@@ -12,6 +12,7 @@ pages = [
     st.Page("app/pages/traversal.py", title="Traversal", icon=":material/tune:"),
     st.Page("app/pages/upload.py", title="Upload and draw", icon=":material/draw:"),
     st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon=":material/ssid_chart:"),
+    st.Page("app/pages/training.py", title="Train a VAE", icon=":material/model_training:"),
 ]
 
 st.navigation(pages).run()
