@@ -17,6 +17,8 @@ from .vae.train import TrainConfig, TrainResult, train, train_and_save  # noqa: 
 from .vae.train_control import TrainControl  # noqa: E402
 from .vae.user_models import UserModelsFullError, list_user_models, user_models_dir  # noqa: E402
 
+from .vae.archive import ArchiveError, export_archive, import_archive  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -24,4 +26,5 @@ __all__ = [
     "list_datasets", "VAECoreError", "ConfigError", "DataError", "CheckpointError", "ImageError",
 ]
 __all__ += ["TrainingDivergedError", "TrainConfig", "TrainResult", "train", "train_and_save", "TrainControl",
-            "UserModelsFullError", "list_user_models", "user_models_dir"]
+            "UserModelsFullError", "list_user_models", "user_models_dir", "ArchiveError", "export_archive",
+            "import_archive"]

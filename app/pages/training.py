@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.common.cache import get_dataset
 from app.common.ui import user_errors
+from app.training.archives import archives_panel
 from app.training.live import controls, live_views, status_line
 from app.training.session import get_manager, visitor_id
 from app.training.settings import build_config, formulas, settings_form
@@ -45,3 +46,6 @@ def live() -> None:
 
 
 live()
+
+st.divider()
+archives_panel()
