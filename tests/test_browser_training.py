@@ -1,9 +1,13 @@
 """End to end: train in Chromium, watch it update, stop it, and pick the new model on another page."""
 
+import pickle
 import re
 
 import pytest
 from browser import chromium_page, require_chromium, screenshot, streamlit_server
+
+from vae_core.vae.archive import export_archive
+from vae_core.vae.registry import resolve
 
 pytestmark = pytest.mark.browser
 
@@ -41,10 +45,24 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         name = re.search(r"★ (\S+):", saved).group(1)
         screenshot(page, "training_stopped_1440")
 
+        # checkpoints in: a valid archive is added, a pickle is refused with a message
+        good = tmp_path / "good.zip"
+        good.write_bytes(export_archive(resolve("digits-2d"), name="digits-2d"))
+        evil = tmp_path / "evil.zip"
+        evil.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+        uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
+        uploader.set_input_files(str(good))
+        page.get_by_text("Added as ★ good-").wait_for(timeout=60_000)
+        uploaded = re.search(r"★ (\S+):", page.get_by_text("Added as ★").inner_text()).group(1)
+        uploader.set_input_files(str(evil))
+        page.get_by_text("is a pickle").wait_for(timeout=60_000)
+        screenshot(page, "training_upload_refused_1440")
+
         page.goto(f"{url}/latent_map", wait_until="domcontentloaded")
         picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
         picker.wait_for(timeout=90_000)
         picker.click()
-        option = page.get_by_role("option", name=f"★ {name} (yours)")
-        option.wait_for(timeout=30_000)
-        assert option.count() == 1
+        for own in (name, uploaded):
+            option = page.get_by_role("option", name=f"★ {own} (yours)")
+            option.wait_for(timeout=30_000)
+            assert option.count() == 1
