@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from ..data.datasets import Dataset, fingerprint, load_dataset
 from ..errors import TrainingDivergedError, VAECoreError
@@ -24,6 +25,7 @@ from .model import VAE
 from .objectives import elbo_terms
 from .train_config import TrainConfig
 from .train_control import TrainControl
+from .distributed import Placement, all_sum, broadcast_flag, setup, teardown
 
 ACTIVE_UNIT_NATS = 0.01  # a latent dimension is "active" when its average KL exceeds this
 
@@ -95,22 +97,29 @@ def mean_elbo(model: VAE, x: torch.Tensor, y: torch.Tensor | None, batch: int = 
 def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
           on_epoch: Callable[[dict], None] | None = None, control: TrainControl | None = None,
           observer: Callable[[dict, VAE], None] | None = None,
-          on_batch: Callable[[int, int, int], None] | None = None) -> TrainResult:
+          on_batch: Callable[[int, int, int], None] | None = None,
+          placement: Placement | None = None) -> TrainResult:
     """Train a VAE, maximising the ELBO with the KL term weighted by kl_weight (a beta-VAE).
 
     `on_epoch(record)` and `observer(record, model)` see each finished epoch
     (for a UI); `on_batch(epoch, batches_done, batches_total)` each batch;
     `control` pauses or stops between batches. A NaN or infinite loss raises
     TrainingDivergedError at once, carrying the best result so far.
+    `placement` (from distributed.setup) picks the device and, under torchrun,
+    this process's rank: see distributed.py.
     """
+    where = placement or Placement(torch.device("cpu"))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     data = data if data is not None else load_dataset(cfg.data)
     cfg.check_against_data(len(data), data.class_names)
     torch.manual_seed(cfg.seed)
-    model = VAE(model_config(cfg, data))
+    model = VAE(model_config(cfg, data)).to(where.device)
+    objective = _Objective(model)
+    if where.distributed:
+        objective = DistributedDataParallel(objective, device_ids=[where.device] if where.device.type == "cuda" else None)
     train_idx, val_idx = split_indices(len(data), cfg.val_fraction, cfg.seed)
-    x_all, y_all = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    x_all, y_all = torch.from_numpy(data.x).to(where.device), torch.from_numpy(data.y).to(where.device)
     x_tr, x_va = x_all[train_idx], x_all[val_idx]
     y_tr = y_all[train_idx] if cfg.conditional else None
     y_va = y_all[val_idx] if cfg.conditional else None
@@ -120,26 +129,32 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
     start = time.perf_counter()
     seen = 0
     n_batches = math.ceil(len(x_tr) / cfg.batch_size)
+    # Its own generator, so every rank draws the same permutation whatever else used the global RNG.
+    perm_rng = torch.Generator().manual_seed(cfg.seed)
     bar = _progress_bar(cfg.epochs, progress)
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         warm = min(1.0, epoch / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
         kl_weight = cfg.kl_weight * warm
-        perm = torch.randperm(len(x_tr))
-        rec_sum = torch.zeros((), dtype=torch.float64)
-        kl_sum = torch.zeros((), dtype=torch.float64)
-        kl_dims = torch.zeros(cfg.latent_dim, dtype=torch.float64)
+        perm = torch.randperm(len(x_tr), generator=perm_rng).to(where.device)
+        rec_sum = torch.zeros((), dtype=torch.float64, device=where.device)
+        kl_sum = torch.zeros((), dtype=torch.float64, device=where.device)
+        kl_dims = torch.zeros(cfg.latent_dim, dtype=torch.float64, device=where.device)
         for b, s in enumerate(range(0, len(perm), cfg.batch_size)):
             if control is not None and control.wait_or_stop():
                 result.stopped_by_user = True
                 break
             idx = perm[s:s + cfg.batch_size]
+            if where.distributed:
+                idx = idx[where.rank::where.world]  # this rank's share of the global batch
             xb = x_tr[idx]
             if cfg.augment_shift:
                 xb = random_shift(xb, data.image_shape, cfg.augment_shift)
-            t = elbo_terms(model, xb, None if y_tr is None else y_tr[idx], cfg.samples)
-            loss = -(t.reconstruction - kl_weight * t.kl).mean()
-            if not math.isfinite(loss.item()):
+            loss, t = objective(xb, None if y_tr is None else y_tr[idx], cfg.samples, kl_weight)
+            bad = not math.isfinite(loss.item())
+            if where.distributed:
+                bad = all_sum(where, torch.tensor(float(bad)))[0].item() > 0
+            if bad:
                 _diverged(result, best_state, epoch, b + 1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -153,6 +168,11 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
         if result.stopped_by_user:
             break  # the unfinished epoch is dropped: the result is the last complete epoch's
         seen += len(perm)
+        rec_sum, kl_sum, kl_dims = all_sum(where, rec_sum, kl_sum, kl_dims)
+        if not where.is_main:  # only rank 0 evaluates; the others follow its stop decision
+            if broadcast_flag(where, False):
+                break
+            continue
         record = {"epoch": epoch, **epoch_metrics("train", len(perm), rec_sum.item(), kl_sum.item(), kl_dims),
                   **validation_metrics(model, x_va, y_va), "kl_weight": kl_weight, "warmup": warm,
                   "time_s": time.perf_counter() - start}
@@ -173,9 +193,9 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         elif warm == 1.0:
             stale += 1
-            if stale >= cfg.patience:
-                result.stopped_early = True
-                break
+            result.stopped_early = stale >= cfg.patience
+        if broadcast_flag(where, result.stopped_early):
+            break
     bar.close()
     result.train_time_s = time.perf_counter() - start
     result.images_per_s = seen / result.train_time_s if result.train_time_s > 0 else 0.0
@@ -185,6 +205,18 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
         result.best_epoch = len(result.history)
     model.eval()
     return result
+
+
+class _Objective(torch.nn.Module):
+    """The training loss as a forward(), so DistributedDataParallel can wrap it."""
+
+    def __init__(self, model: VAE) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, y, samples: int, kl_weight: float):
+        t = elbo_terms(self.model, x, y, samples)
+        return -(t.reconstruction - kl_weight * t.kl).mean(), t
 
 
 def _diverged(result: TrainResult, best_state, epoch: int, batch: int | None) -> None:
@@ -202,13 +234,22 @@ def _diverged(result: TrainResult, best_state, epoch: int, batch: int | None) ->
 
 
 def train_and_save(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool = True,
-                   data: Dataset | None = None) -> TrainResult:
-    check_writable(out)
-    with checkpoint_writer(out):
-        data = data if data is not None else load_dataset(cfg.data)
-        result = train(cfg, data, progress=progress)
-        save_trained(result, cfg, data, out, command=command, locked=True)
-    return result
+                   data: Dataset | None = None, device: str = "auto") -> TrainResult:
+    """Train and write the checkpoint; under torchrun only rank 0 checks, locks and writes `out`."""
+    where = setup(device)
+    try:
+        if not where.is_main:
+            data = data if data is not None else load_dataset(cfg.data)
+            return train(cfg, data, progress=False, placement=where)
+        check_writable(out)
+        with checkpoint_writer(out):
+            data = data if data is not None else load_dataset(cfg.data)
+            result = train(cfg, data, progress=progress, placement=where)
+            result.model.cpu()
+            save_trained(result, cfg, data, out, command=command, locked=True)
+        return result
+    finally:
+        teardown(where)
 
 
 def save_trained(result: TrainResult, cfg: TrainConfig, data: Dataset, out: str | Path, command: str = "",
