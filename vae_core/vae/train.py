@@ -175,7 +175,7 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
             continue
         record = {"epoch": epoch, **epoch_metrics("train", len(perm), rec_sum.item(), kl_sum.item(), kl_dims),
                   **validation_metrics(model, x_va, y_va), "kl_weight": kl_weight, "warmup": warm,
-                  "time_s": time.perf_counter() - start}
+                  "time_s": time.perf_counter() - start, "ended_at": time.time()}
         if not (math.isfinite(record["val_elbo"]) and math.isfinite(record["train_elbo"])):
             _diverged(result, best_state, epoch, None)
         result.history.append(record)
