@@ -169,3 +169,28 @@ def test_kl_weight_scales_only_the_trained_objective():
     assert rec["val_kl"] == pytest.approx(sum(rec["val_kl_per_dim"]))
     assert rec["val_active_units"] == sum(v > 0.01 for v in rec["val_kl_per_dim"])
     assert plain.history[-1]["val_kl"] > full.history[-1]["val_kl"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--val-fraction", "1.5"], "val_fraction (--val-fraction)"),
+    (["--threads", "0"], "threads (--threads)"),
+    (["--seed", "-1"], "seed (--seed)"),
+    (["--seed", str(2**32)], "seed (--seed)"),
+    (["--likelihood", "gaussian", "--beta", "1e9"], "beta (--beta)"),
+    (["--likelihood", "gaussian", "--beta", "nan"], "beta (--beta)"),
+    (["--lr", "0"], "lr (--lr)"),
+    (["--kl-weight", "-2"], "kl_weight (--kl-weight)"),
+    (["--batch-size", "5000"], "batch_size (--batch-size) 5000 is larger"),
+    (["--epochs", "0"], "epochs (--epochs)"),
+])
+def test_cli_train_mistakes_are_one_line_errors_naming_the_flag(tmp_path, capsys, args, fragment):
+    code = main(["train", "--data", "digits", "--hidden", "8", "--out", str(tmp_path / "ck"), "--quiet", *args])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 1 and err[0].startswith("error: ") and fragment in err[0], err
+    assert not (tmp_path / "ck" / "model.json").exists()
+
+
+def test_cli_refuses_an_existing_file_as_the_output_folder(tmp_path, capsys):
+    (tmp_path / "taken").write_text("x")
+    code = main(["train", "--data", "digits", "--out", str(tmp_path / "taken"), "--quiet"])
+    assert code != 0 and "is an existing file, not a folder" in capsys.readouterr().err

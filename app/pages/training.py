@@ -30,7 +30,6 @@ with st.expander("Settings", expanded=not busy):
             busy = True
 
 
-@st.fragment(run_every=1.0)
 def live() -> None:
     runs = mgr.runs_of(owner)
     if not runs:
@@ -45,7 +44,8 @@ def live() -> None:
         st.rerun()  # re-enable the settings form once the run is over
 
 
-live()
+# Polls once a second only while this visitor has a run queued or running: an idle page costs the server nothing.
+st.fragment(live, run_every=1.0 if busy else None)()
 
 st.divider()
 archives_panel()
