@@ -27,7 +27,7 @@ with st.expander("Settings", expanded=not busy):
             cfg = build_config(values)
             data = get_dataset(cfg.data)
             current = mgr.submit(owner, cfg, data, label=f"{cfg.data}-{cfg.latent_dim}d")
-            busy = True
+            st.rerun()  # redraw with the form locked and the live view polling
 
 
 def live() -> None:

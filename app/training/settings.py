@@ -62,7 +62,8 @@ def settings_form(disabled: bool = False) -> dict:
     c3.number_input("Epochs", min_value=1, max_value=500, step=1, key="tr_epochs", disabled=disabled)
     c4.number_input("Batch size", min_value=1, max_value=4096, step=1, key="tr_batch", disabled=disabled)
     c1, c2, c3 = st.columns(3)
-    c1.number_input("Learning rate", min_value=1e-6, max_value=1.0, format="%.5f", key="tr_lr", disabled=disabled)
+    c1.number_input("Learning rate", min_value=1e-6, max_value=1.0, step=1e-4, format="%.5f", key="tr_lr",
+                    disabled=disabled)
     c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="tr_seed", disabled=disabled)
     c3.toggle("Conditional (a CVAE: the label is fed to encoder and decoder)", key="tr_conditional",
               disabled=disabled)
