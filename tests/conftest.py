@@ -13,6 +13,10 @@ import torch
 if "VAE_CORE_CACHE" not in os.environ:
     os.environ["VAE_CORE_CACHE"] = tempfile.mkdtemp(prefix="vae_core_test_cache_")
     atexit.register(shutil.rmtree, os.environ["VAE_CORE_CACHE"], ignore_errors=True)
+# Likewise the user models folder: tests never list or write the user's real models.
+if "VAE_EXPLORER_MODELS" not in os.environ:
+    os.environ["VAE_EXPLORER_MODELS"] = tempfile.mkdtemp(prefix="vae_explorer_models_test_")
+    atexit.register(shutil.rmtree, os.environ["VAE_EXPLORER_MODELS"], ignore_errors=True)
 
 from vae_core.vae.config import VAEConfig  # noqa: E402
 from vae_core.vae.model import VAE  # noqa: E402

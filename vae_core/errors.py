@@ -25,3 +25,12 @@ class CheckpointError(VAECoreError):
 
 class ImageError(VAECoreError):
     """An image file cannot be read or contains nothing to encode."""
+
+
+class TrainingDivergedError(VAECoreError):
+    """The loss became NaN or infinite; training stopped and wrote nothing.
+
+    `result` (when set) holds the last good state: the best epoch so far.
+    """
+
+    result = None

@@ -34,6 +34,9 @@ def _load_dataset(spec: str, split: str, roots: tuple) -> Dataset:
     return vae_core.load_dataset(spec, split, roots=roots)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_data(show_spinner=False, ttl=30, max_entries=1)
 def list_models() -> list[str]:
+    # Shipped models, then the user models folder ("user:<name>"). The training page
+    # clears this cache when a run saves, so a new model is pickable at once; the ttl
+    # catches models another process (the CLI) wrote.
     return vae_core.list_models()

@@ -33,6 +33,15 @@ def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:
         st.error("No pretrained models found in pretrained/. Train one with `python -m vae_core train`.")
         return None
     if st.session_state.get(key) in names:  # set by another page before switching here: no default, no warning
-        return st.sidebar.selectbox("Model", names, key=key)
+        return st.sidebar.selectbox("Model", names, key=key, format_func=model_label, help=PICKER_HELP)
     index = names.index(default) if default in names else 0
-    return st.sidebar.selectbox("Model", names, index=index, key=key)
+    return st.sidebar.selectbox("Model", names, index=index, key=key, format_func=model_label,
+                                help=PICKER_HELP)
+
+
+PICKER_HELP = "★ marks your own models: trained on the Training page or uploaded, kept in the user models folder."
+
+
+def model_label(name: str) -> str:
+    """A user's own model is starred, so it is never mistaken for a shipped one."""
+    return f"★ {name[len('user:'):]} (yours)" if name.startswith("user:") else name

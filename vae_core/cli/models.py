@@ -31,11 +31,13 @@ def add_parsers(sub) -> None:
     t.add_argument("--beta", type=float, help="gaussian decoder standard deviation (variance beta^2)")
     t.add_argument("--conditional", action="store_true", default=None, help="train a conditional VAE")
     for name, kind in [("epochs", int), ("patience", int), ("batch-size", int), ("lr", float),
-                       ("weight-decay", float), ("samples", int), ("kl-warmup-epochs", int),
+                       ("weight-decay", float), ("kl-weight", float), ("samples", int), ("kl-warmup-epochs", int),
                        ("val-fraction", float), ("seed", int), ("threads", int)]:
         t.add_argument(f"--{name}", type=kind)
     t.add_argument("--augment-shift", type=non_negative_int, metavar="PX",
                    help="shift each training image at random by up to PX pixels, 0 to 4 (default 0: off)")
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                   help="auto: a CUDA GPU when there is one (default); under torchrun each rank uses its local GPU")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train)
 
@@ -86,7 +88,12 @@ def cmd_train(args) -> int:
         require_json_object(args.config)
     cfg = TrainConfig.from_json(args.config, **overrides) if args.config else TrainConfig(**overrides)
     command = "python -m vae_core " + shlex.join(sys.argv[1:] if args.argv is None else args.argv)
-    result = train_and_save(cfg, args.out, command=command, progress=not args.quiet)
+    import os
+
+    main_rank = os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 writes and reports
+    result = train_and_save(cfg, args.out, command=command, progress=not args.quiet and main_rank, device=args.device)
+    if not main_rank:
+        return 0
     best = result.best
     print(f"wrote {args.out}: best epoch {result.best_epoch}/{len(result.history)}, "
           f"val ELBO {best['val_elbo']:.2f} nats, {result.train_time_s:.1f} s")

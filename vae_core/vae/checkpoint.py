@@ -1,7 +1,8 @@
 """Checkpoints: weights in safetensors plus a JSON sidecar. Never pickle.
 
-    model.safetensors   the state dict, float32
-    model.json          format, config, sha256 of the weights, data set,
+    model.safetensors   the state dict, float32 (model.<sha12>.safetensors
+                        after a checkpoint is replaced: the sidecar names it)
+    model.json          format, config, weights file and its sha256, data set,
                         command, seed, training time, metrics, history
 
 The sidecar carries the weights' hash, so a truncated, edited or swapped
@@ -10,8 +11,14 @@ weights file is caught before any tensor is used.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import math
+import os
+import re
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -37,27 +44,148 @@ def checkpoint_paths(path: str | Path) -> tuple[Path, Path]:
     return path / "model.safetensors", path / "model.json"
 
 
-def save_checkpoint(model: VAE, path: str | Path, metadata: dict | None = None) -> Path:
-    """Write weights then sidecar, each atomically; returns the sidecar path.
+def save_checkpoint(model: VAE, path: str | Path, metadata: dict | None = None, locked: bool = False) -> Path:
+    """Replace the checkpoint at `path` as one unit; returns the sidecar path.
 
-    The sidecar is written last, so a reader that finds it also finds the
-    weights it describes.
+    The weights go to a file no reader is using (the canonical name for a new
+    checkpoint, a content-named one when replacing), then the sidecar, which
+    names its weights file, is renamed into place in one atomic step. A reader
+    therefore sees the old sidecar with the old weights or the new sidecar with
+    the new weights, never a mix. The previous weights file is kept one
+    generation so a reader that has just read the old sidecar still finds it.
+    Writers to one checkpoint are serialised by a lock file (`locked=True`
+    when the caller already holds it, see `checkpoint_writer`).
     """
+    if not locked:
+        with checkpoint_writer(path):
+            return save_checkpoint(model, path, metadata, locked=True)
     weights_path, sidecar_path = checkpoint_paths(path)
     state = {k: v.detach().to(torch.float32).contiguous().cpu() for k, v in model.state_dict().items()}
+    if not all(torch.isfinite(v).all() for v in state.values()):
+        raise CheckpointError("refusing to save weights that contain NaN or infinite values")
     blob = save_safetensors_bytes(state, metadata={"format": FORMAT})
+    digest = hashlib.sha256(blob).hexdigest()
+    previous = _current_weights_name(sidecar_path)
+    if previous is not None:
+        weights_path = weights_path.with_name(f"{weights_path.stem}.{digest[:12]}.safetensors")
     sidecar = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "config": model.config.to_dict(),
         "weights_file": weights_path.name,
-        "weights_sha256": hashlib.sha256(blob).hexdigest(),
+        "weights_sha256": digest,
         "num_parameters": model.num_parameters,
-        **(metadata or {}),
+        **_finite_json(metadata or {}),
     }
+    text = json.dumps(sidecar, indent=2, sort_keys=False, allow_nan=False) + "\n"
     atomic_write_bytes(weights_path, blob)
-    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2, sort_keys=False) + "\n")
+    atomic_write_text(sidecar_path, text)
+    _remove_stale_weights(checkpoint_paths(path)[0], keep={weights_path.name, previous})
     return sidecar_path
+
+
+def weights_file_of(sidecar_path: Path, sidecar: dict) -> Path:
+    """The weights file a sidecar names (a plain file name beside it)."""
+    name = sidecar.get("weights_file")
+    if not isinstance(name, str) or not _WEIGHTS_NAME.match(name) or name in (".", ".."):
+        return checkpoint_paths(sidecar_path)[0]
+    return sidecar_path.parent / name
+
+
+_WEIGHTS_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.safetensors$")
+
+
+def _current_weights_name(sidecar_path: Path) -> str | None:
+    try:
+        sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return weights_file_of(sidecar_path, sidecar).name if isinstance(sidecar, dict) else None
+
+
+def _remove_stale_weights(canonical: Path, keep: set) -> None:
+    pattern = re.compile(rf"^{re.escape(canonical.stem)}(\.[0-9a-f]{{12}})?\.safetensors$")
+    for p in canonical.parent.iterdir():
+        if pattern.match(p.name) and p.name not in keep:
+            p.unlink(missing_ok=True)
+
+
+def _finite_json(value):
+    """NaN and infinities become null: JSON has no NaN, and a sidecar must parse everywhere."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_json(v) for v in value]
+    return value
+
+
+def check_writable(path: str | Path) -> Path:
+    """Fail now, with the path named, if a checkpoint cannot be written at `path`.
+
+    Run before training so an hour of work is never lost to a typo in --out.
+    Returns the folder the files go to.
+    """
+    path = Path(path)
+    weights_path, _ = checkpoint_paths(path)
+    folder = weights_path.parent
+    if path.suffix not in (".safetensors", ".json") and path.exists() and not path.is_dir():
+        raise CheckpointError(f"--out {path} is an existing file, not a folder")
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise CheckpointError(f"--out {path}: {parent} is a file, not a folder")
+            break
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise CheckpointError(f"cannot write a checkpoint to {folder} ({exc.strerror or exc})") from None
+    return folder
+
+
+@contextmanager
+def checkpoint_writer(path: str | Path):
+    """Hold the checkpoint's writer lock; a second writer is refused at once.
+
+    A lock file beside the sidecar is locked with flock; it is removed on
+    release, and an acquirer checks it locked the file still on disk, so
+    removing it cannot let two writers in.
+    """
+    check_writable(path)
+    _, sidecar_path = checkpoint_paths(path)
+    lock_path = sidecar_path.with_name(f".{sidecar_path.name}.lock")
+    fd = _acquire_lock(lock_path)
+    try:
+        yield lock_path
+    finally:
+        try:
+            os.unlink(lock_path)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def _acquire_lock(lock_path: Path) -> int:
+    for _ in range(20):
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise CheckpointError(f"another training is writing the checkpoint {lock_path.parent / lock_path.name[1:-5]}"
+                                  "; wait for it to finish or choose another --out") from None
+        try:
+            same = os.stat(lock_path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)  # the holder removed the file as we opened it: try the new one
+    raise CheckpointError(f"could not lock {lock_path}")
 
 
 def read_sidecar(path: str | Path) -> dict:
@@ -75,8 +203,9 @@ def read_sidecar(path: str | Path) -> dict:
 
 def load_checkpoint(path: str | Path) -> tuple[VAE, dict]:
     """Rebuild the model from its sidecar and load verified weights."""
-    weights_path, sidecar_path = checkpoint_paths(path)
+    _, sidecar_path = checkpoint_paths(path)
     sidecar = read_sidecar(path)
+    weights_path = weights_file_of(sidecar_path, sidecar)
     try:
         config = VAEConfig.from_dict(sidecar.get("config"))
     except ConfigError as exc:

@@ -7,21 +7,28 @@ from pathlib import Path
 from ..errors import CheckpointError
 from .checkpoint import checkpoint_paths, load_checkpoint, read_sidecar
 from .model import VAE
+from .user_models import is_user_model, list_user_models, user_model_path
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[2] / "pretrained"
 
 
-def list_models() -> list[str]:
-    """Names of the shipped pretrained models, sorted."""
-    if not PRETRAINED_DIR.is_dir():
-        return []
-    return sorted(p.name for p in PRETRAINED_DIR.iterdir() if (p / "model.json").is_file())
+def list_models(include_user: bool = True) -> list[str]:
+    """Names of the shipped pretrained models, sorted, then the user's own ("user:<name>")."""
+    shipped = []
+    if PRETRAINED_DIR.is_dir():
+        shipped = sorted(p.name for p in PRETRAINED_DIR.iterdir() if (p / "model.json").is_file())
+    return shipped + (list_user_models() if include_user else [])
 
 
 def resolve(name_or_path: str | Path) -> Path:
     """A pretrained model's folder, or a checkpoint path the user gave."""
     text = str(name_or_path)
-    if text in list_models():
+    if is_user_model(text):
+        folder = user_model_path(text)
+        if folder is None or not (folder / "model.json").is_file():
+            raise CheckpointError(f"no user model named {text!r}")
+        return folder
+    if text in list_models(include_user=False):
         return PRETRAINED_DIR / text
     path = Path(text).expanduser()
     weights, sidecar = checkpoint_paths(path)
@@ -29,7 +36,7 @@ def resolve(name_or_path: str | Path) -> Path:
         return path
     if "/" in text or "\\" in text or path.suffix:
         raise CheckpointError(f"no checkpoint at {text} (expected model.json beside model.safetensors)")
-    known = ", ".join(list_models()) or "none shipped"
+    known = ", ".join(list_models(include_user=False)) or "none shipped"
     raise CheckpointError(f"no model named {text!r}; pretrained models: {known}")
 
 

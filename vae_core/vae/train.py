@@ -7,84 +7,33 @@ DataLoader, whose per-item collation dominates a small MLP's step time.
 
 from __future__ import annotations
 
-import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from ..data.datasets import Dataset, fingerprint, load_dataset
-from ..errors import ConfigError
-from .checkpoint import save_checkpoint
+from ..errors import TrainingDivergedError, VAECoreError
+from .checkpoint import check_writable, checkpoint_writer, save_checkpoint
 from .config import VAEConfig
 from .model import VAE
 from .objectives import elbo_terms
+from .train_config import TrainConfig
+from .train_control import TrainControl
+from .distributed import Placement, all_sum, broadcast_flag, setup, teardown
+
+ACTIVE_UNIT_NATS = 0.01  # a latent dimension is "active" when its average KL exceeds this
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    data: str = "mnist-5k"
-    latent_dim: int = 2
-    hidden: tuple[int, ...] = (512, 256)
-    likelihood: str = "bernoulli"
-    beta: float | None = None
-    conditional: bool = False
-    epochs: int = 300
-    patience: int = 20
-    batch_size: int = 128
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    samples: int = 1
-    kl_warmup_epochs: int = 0
-    augment_shift: int = 0
-    val_fraction: float = 0.1
-    seed: int = 0
-    threads: int | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        checks = [
-            (self.epochs >= 1, "epochs must be at least 1"),
-            (self.patience >= 1, "patience must be at least 1"),
-            (self.batch_size >= 1, "batch_size must be at least 1"),
-            (self.lr > 0 and math.isfinite(self.lr), "lr must be a positive number"),
-            (self.weight_decay >= 0, "weight_decay must be >= 0"),
-            (self.samples >= 1, "samples (M) must be at least 1"),
-            (self.kl_warmup_epochs >= 0, "kl_warmup_epochs must be >= 0"),
-            (0 <= self.augment_shift <= 4, "augment_shift must be from 0 to 4 pixels"),
-            (0 < self.val_fraction < 1, "val_fraction must be between 0 and 1"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ConfigError(message)
-
-    @classmethod
-    def from_json(cls, path: str | Path, **overrides) -> "TrainConfig":
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path} is not valid JSON ({exc})") from None
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(f"{path}: unknown training options: {', '.join(unknown)}")
-        return cls(**{**raw, **overrides})
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
-
-    def model_config(self, data: Dataset) -> VAEConfig:
-        return VAEConfig(image_shape=data.image_shape, latent_dim=self.latent_dim, hidden=self.hidden,
-                         likelihood=self.likelihood, beta=self.beta, labels=data.class_names,
-                         conditional=self.conditional)
+def model_config(cfg: TrainConfig, data: Dataset) -> VAEConfig:
+    return VAEConfig(image_shape=data.image_shape, latent_dim=cfg.latent_dim, hidden=cfg.hidden,
+                     likelihood=cfg.likelihood, beta=cfg.beta, labels=data.class_names,
+                     conditional=cfg.conditional)
 
 
 @dataclass
@@ -95,6 +44,7 @@ class TrainResult:
     train_time_s: float = 0.0
     images_per_s: float = 0.0
     stopped_early: bool = False
+    stopped_by_user: bool = False
 
     @property
     def best(self) -> dict:
@@ -121,26 +71,55 @@ def random_shift(x: torch.Tensor, image_shape: tuple[int, int], max_shift: int) 
     return padded[torch.arange(n)[:, None, None], rows, cols].reshape(n, h * w)
 
 
+def epoch_metrics(prefix: str, n: int, rec: float, kl: float, kl_dims: torch.Tensor) -> dict:
+    """Data-set averages in nats per image; active units = dims with average KL > 0.01 nats."""
+    per_dim = (kl_dims / n).tolist()
+    return {f"{prefix}_elbo": (rec - kl) / n, f"{prefix}_reconstruction": rec / n, f"{prefix}_kl": kl / n,
+            f"{prefix}_kl_per_dim": per_dim, f"{prefix}_active_units": sum(v > ACTIVE_UNIT_NATS for v in per_dim)}
+
+
 @torch.no_grad()
-def mean_elbo(model: VAE, x: torch.Tensor, y: torch.Tensor | None, batch: int = 1000) -> float:
+def validation_metrics(model: VAE, x: torch.Tensor, y: torch.Tensor | None, batch: int = 1000) -> dict:
     model.eval()
-    total = 0.0
+    rec, kl, dims = 0.0, 0.0, torch.zeros(model.config.latent_dim, dtype=torch.float64)
     for s in range(0, len(x), batch):
         t = elbo_terms(model, x[s:s + batch], None if y is None else y[s:s + batch])
-        total += t.elbo.sum().item()
-    return total / len(x)
+        rec += t.reconstruction.double().sum().item()
+        kl += t.kl.double().sum().item()
+        dims += t.kl_per_dim.double().sum(0)
+    return epoch_metrics("val", len(x), rec, kl, dims)
+
+
+def mean_elbo(model: VAE, x: torch.Tensor, y: torch.Tensor | None, batch: int = 1000) -> float:
+    return validation_metrics(model, x, y, batch)["val_elbo"]
 
 
 def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
-          on_epoch: Callable[[dict], None] | None = None) -> TrainResult:
-    """Train a VAE; `on_epoch` receives each epoch's record (for a UI)."""
+          on_epoch: Callable[[dict], None] | None = None, control: TrainControl | None = None,
+          observer: Callable[[dict, VAE], None] | None = None,
+          on_batch: Callable[[int, int, int], None] | None = None,
+          placement: Placement | None = None) -> TrainResult:
+    """Train a VAE, maximising the ELBO with the KL term weighted by kl_weight (a beta-VAE).
+
+    `on_epoch(record)` and `observer(record, model)` see each finished epoch
+    (for a UI); `on_batch(epoch, batches_done, batches_total)` each batch;
+    `control` pauses or stops between batches. A NaN or infinite loss raises
+    TrainingDivergedError at once, carrying the best result so far.
+    `placement` (from distributed.setup) picks the device and, under torchrun,
+    this process's rank: see distributed.py.
+    """
+    where = placement or Placement(torch.device("cpu"))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     data = data if data is not None else load_dataset(cfg.data)
+    cfg.check_against_data(len(data), data.class_names)
     torch.manual_seed(cfg.seed)
-    model = VAE(cfg.model_config(data))
+    model = VAE(model_config(cfg, data)).to(where.device)
+    objective = _Objective(model)
+    if where.distributed:
+        objective = DistributedDataParallel(objective, device_ids=[where.device] if where.device.type == "cuda" else None)
     train_idx, val_idx = split_indices(len(data), cfg.val_fraction, cfg.seed)
-    x_all, y_all = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    x_all, y_all = torch.from_numpy(data.x).to(where.device), torch.from_numpy(data.y).to(where.device)
     x_tr, x_va = x_all[train_idx], x_all[val_idx]
     y_tr = y_all[train_idx] if cfg.conditional else None
     y_va = y_all[val_idx] if cfg.conditional else None
@@ -149,43 +128,77 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
     best_val, best_state, stale = -math.inf, None, 0
     start = time.perf_counter()
     seen = 0
+    n_batches = math.ceil(len(x_tr) / cfg.batch_size)
+    # Its own generator, so every rank draws the same permutation whatever else used the global RNG.
+    perm_rng = torch.Generator().manual_seed(cfg.seed)
     bar = _progress_bar(cfg.epochs, progress)
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        kl_weight = min(1.0, epoch / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
-        perm = torch.randperm(len(x_tr))
-        total = 0.0
-        for s in range(0, len(perm), cfg.batch_size):
+        warm = min(1.0, epoch / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
+        kl_weight = cfg.kl_weight * warm
+        perm = torch.randperm(len(x_tr), generator=perm_rng).to(where.device)
+        rec_sum = torch.zeros((), dtype=torch.float64, device=where.device)
+        kl_sum = torch.zeros((), dtype=torch.float64, device=where.device)
+        kl_dims = torch.zeros(cfg.latent_dim, dtype=torch.float64, device=where.device)
+        for b, s in enumerate(range(0, len(perm), cfg.batch_size)):
+            if control is not None and control.wait_or_stop():
+                result.stopped_by_user = True
+                break
             idx = perm[s:s + cfg.batch_size]
+            if where.distributed:
+                idx = idx[where.rank::where.world]  # this rank's share of the global batch
             xb = x_tr[idx]
             if cfg.augment_shift:
                 xb = random_shift(xb, data.image_shape, cfg.augment_shift)
-            t = elbo_terms(model, xb, None if y_tr is None else y_tr[idx], cfg.samples)
-            loss = -(t.reconstruction - kl_weight * t.kl).mean()
+            loss, t = objective(xb, None if y_tr is None else y_tr[idx], cfg.samples, kl_weight)
+            bad = not math.isfinite(loss.item())
+            if where.distributed:
+                bad = all_sum(where, torch.tensor(float(bad)))[0].item() > 0
+            if bad:
+                _diverged(result, best_state, epoch, b + 1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += t.elbo.detach().sum().item()
+            with torch.no_grad():
+                rec_sum += t.reconstruction.detach().double().sum()
+                kl_sum += t.kl.detach().double().sum()
+                kl_dims += t.kl_per_dim.detach().double().sum(0)
+            if on_batch is not None:
+                on_batch(epoch, b + 1, n_batches)
+        if result.stopped_by_user:
+            break  # the unfinished epoch is dropped: the result is the last complete epoch's
         seen += len(perm)
-        record = {"epoch": epoch, "train_elbo": total / len(perm), "val_elbo": mean_elbo(model, x_va, y_va),
-                  "kl_weight": kl_weight, "time_s": time.perf_counter() - start}
+        rec_sum, kl_sum, kl_dims = all_sum(where, rec_sum, kl_sum, kl_dims)
+        if not where.is_main:  # only rank 0 evaluates; the others follow its stop decision
+            if broadcast_flag(where, False):
+                break
+            continue
+        record = {"epoch": epoch, **epoch_metrics("train", len(perm), rec_sum.item(), kl_sum.item(), kl_dims),
+                  **validation_metrics(model, x_va, y_va), "kl_weight": kl_weight, "warmup": warm,
+                  "time_s": time.perf_counter() - start, "ended_at": time.time()}
+        if not (math.isfinite(record["val_elbo"]) and math.isfinite(record["train_elbo"])):
+            _diverged(result, best_state, epoch, None)
         result.history.append(record)
         if on_epoch:
             on_epoch(record)
+        if observer:
+            observer(record, model)
+        if control is not None:
+            control.epoch_done()
         bar.update(1)
         bar.set_postfix(train=f"{record['train_elbo']:.1f}", val=f"{record['val_elbo']:.1f}")
         # Only a full-KL epoch is comparable, so warm-up epochs never count as best.
-        if kl_weight == 1.0 and record["val_elbo"] > best_val:
+        if warm == 1.0 and record["val_elbo"] > best_val:
             best_val, stale, result.best_epoch = record["val_elbo"], 0, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        elif kl_weight == 1.0:
+        elif warm == 1.0:
             stale += 1
-            if stale >= cfg.patience:
-                result.stopped_early = True
-                break
+            result.stopped_early = stale >= cfg.patience
+        if broadcast_flag(where, result.stopped_early):
+            break
     bar.close()
     result.train_time_s = time.perf_counter() - start
-    result.images_per_s = seen / result.train_time_s
+    result.images_per_s = seen / result.train_time_s if result.train_time_s > 0 else 0.0
     if best_state is not None:
         model.load_state_dict(best_state)
     else:
@@ -194,10 +207,56 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
     return result
 
 
+class _Objective(torch.nn.Module):
+    """The training loss as a forward(), so DistributedDataParallel can wrap it."""
+
+    def __init__(self, model: VAE) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, y, samples: int, kl_weight: float):
+        t = elbo_terms(self.model, x, y, samples)
+        return -(t.reconstruction - kl_weight * t.kl).mean(), t
+
+
+def _diverged(result: TrainResult, best_state, epoch: int, batch: int | None) -> None:
+    where = f"epoch {epoch}, batch {batch}" if batch else f"epoch {epoch} (validation)"
+    error = TrainingDivergedError(f"training diverged: the loss became NaN or infinite at {where}; "
+                                  "try a smaller learning rate (--lr) or a larger beta; no checkpoint was written")
+    if best_state is not None or result.history:
+        if best_state is not None:
+            result.model.load_state_dict(best_state)
+        else:
+            result.best_epoch = len(result.history)
+        result.model.eval()
+        error.result = result
+    raise error
+
+
 def train_and_save(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool = True,
-                   data: Dataset | None = None) -> TrainResult:
-    data = data if data is not None else load_dataset(cfg.data)
-    result = train(cfg, data, progress=progress)
+                   data: Dataset | None = None, device: str = "auto") -> TrainResult:
+    """Train and write the checkpoint; under torchrun only rank 0 checks, locks and writes `out`."""
+    where = setup(device)
+    try:
+        if not where.is_main:
+            data = data if data is not None else load_dataset(cfg.data)
+            return train(cfg, data, progress=False, placement=where)
+        check_writable(out)
+        with checkpoint_writer(out):
+            data = data if data is not None else load_dataset(cfg.data)
+            result = train(cfg, data, progress=progress, placement=where)
+            result.model.cpu()
+            save_trained(result, cfg, data, out, command=command, locked=True)
+        return result
+    finally:
+        teardown(where)
+
+
+def save_trained(result: TrainResult, cfg: TrainConfig, data: Dataset, out: str | Path, command: str = "",
+                 locked: bool = False) -> Path:
+    """Write a finished (or stopped) run's best weights with its card and history."""
+    if not result.history:
+        raise VAECoreError("the run stopped before its first epoch finished: there is nothing to save")
     best = result.best
     metadata = {
         "data": {"name": data.name, "n": len(data), "fingerprint": fingerprint(data)},
@@ -206,13 +265,13 @@ def train_and_save(cfg: TrainConfig, out: str | Path, command: str = "", progres
         "seed": cfg.seed,
         "train_time_s": round(result.train_time_s, 3),
         "metrics": {"best_epoch": result.best_epoch, "epochs_run": len(result.history),
-                    "stopped_early": result.stopped_early, "train_elbo": best["train_elbo"],
+                    "stopped_early": result.stopped_early, "stopped_by_user": result.stopped_by_user,
+                    "train_elbo": best["train_elbo"],
                     "val_elbo": best["val_elbo"], "images_per_s": round(result.images_per_s, 1)},
         "history": result.history,
         "versions": {"torch": torch.__version__},
     }
-    save_checkpoint(result.model, out, metadata)
-    return result
+    return save_checkpoint(result.model, out, metadata, locked=locked)
 
 
 def _progress_bar(total: int, enabled: bool):

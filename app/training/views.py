@@ -1,0 +1,48 @@
+"""What the page draws after each epoch, computed in the training thread.
+
+A fixed set of validation images (the same every epoch, so the map's points
+move rather than resample) is encoded to its means mu(x) for the 2-D map and
+reconstructed; prior samples decode fixed draws z ~ N(0, I), so a change in
+the row is the model changing, not new noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from vae_core.data.datasets import Dataset
+from vae_core.vae.train import TrainConfig, split_indices
+
+MAP_POINTS = 600
+ROW = 8
+
+
+@torch.no_grad()
+def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
+    was_training = model.training
+    model.eval()
+    _, val_idx = split_indices(len(data), cfg.val_fraction, cfg.seed)
+    pick = val_idx[np.linspace(0, len(val_idx) - 1, min(MAP_POINTS, len(val_idx))).astype(int)]
+    x = torch.from_numpy(data.x[pick])
+    y = torch.from_numpy(data.y[pick]) if cfg.conditional else None
+    mu, _ = model.encode(x, y)
+    row = slice(0, ROW)
+    recon = model.decode(mu[row], None if y is None else y[row])
+    g = torch.Generator().manual_seed(cfg.seed)
+    z = torch.randn(ROW, cfg.latent_dim, generator=g)
+    y_prior = torch.arange(ROW) % len(data.class_names) if cfg.conditional else None
+    samples = model.decode(z, y_prior)
+    shape = data.image_shape
+    views = {
+        "originals": x[row].reshape(-1, *shape).numpy(),
+        "reconstructions": recon.reshape(-1, *shape).numpy(),
+        "samples": samples.reshape(-1, *shape).numpy(),
+        "sample_labels": None if y_prior is None else [data.class_names[int(c)] for c in y_prior],
+    }
+    if cfg.latent_dim == 2:
+        views["map_mu"] = mu.numpy()
+        views["map_labels"] = [data.class_names[int(c)] for c in data.y[pick]]
+    if was_training:
+        model.train()
+    return views

@@ -1,0 +1,125 @@
+"""Training page performance, against references measured in the same run.
+
+    python bench/bench_train.py [--epochs 30] [--clicks 10]
+
+1. Throughput of a run started from the page (real `streamlit run`, Chromium) vs
+   the CLI with the same settings (the page's defaults: digits, d = 2, hidden 64, batch 64).
+   Goal: page >= 0.9x CLI images/s.
+2. The latent map's click -> server image median while that training runs vs
+   idle (same server, second tab). Goal: <= 1.5x.
+3. End of an epoch (its `ended_at` stamp) -> its epoch number shown on the page.
+   Goal: <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+SETTINGS = dict(data="digits", latent=2, hidden="64", batch=64)  # the page's defaults
+
+
+def cli_images_per_s(epochs: int, out: Path) -> float:
+    cmd = [sys.executable, "-m", "vae_core", "train", "--data", SETTINGS["data"], "--latent-dim", "2",
+           "--hidden", SETTINGS["hidden"], "--batch-size", str(SETTINGS["batch"]), "--epochs", str(epochs),
+           "--patience", str(epochs), "--out", str(out), "--quiet"]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    return json.loads((out / "model.json").read_text())["metrics"]["images_per_s"]
+
+
+def clicks(page, n: int, rng) -> list[float]:
+    from test_browser_latent_map import DECODED_TEXT, TO_PIXELS
+
+    times = []
+    for _ in range(n + 1):
+        before = page.evaluate(DECODED_TEXT)
+        px = page.evaluate(TO_PIXELS, rng.uniform(-3.5, 3.5, size=2).tolist())
+        start = time.perf_counter()
+        page.mouse.click(*px)
+        page.wait_for_function(f"(b) => ({DECODED_TEXT})() !== b", arg=before, timeout=20_000)
+        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                               ".every(i => i.complete)")
+        times.append(time.perf_counter() - start)
+        page.wait_for_timeout(200)
+    return times[1:]
+
+
+def shown_epoch(page) -> int:
+    m = re.search(r"epoch (\d+) of", page.locator('[data-testid="stProgress"]').inner_text())
+    return int(m.group(1)) if m else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--clicks", type=int, default=10)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench_train_"))
+    os.environ["VAE_EXPLORER_MODELS"] = str(tmp / "models")
+    from browser import chromium_page, streamlit_server
+
+    cli = cli_images_per_s(args.epochs, tmp / "cli")
+    rng = np.random.default_rng(0)
+    with streamlit_server() as url, chromium_page() as lm:
+        lm.goto(f"{url}/latent_map")
+        lm.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=180_000)
+        lm.wait_for_selector("[data-testid=map-click-caption]", timeout=60_000)
+        lm.wait_for_timeout(1500)
+        idle = clicks(lm, args.clicks, rng)
+
+        tr = lm.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+        tr.goto(f"{url}/training")
+        tr.get_by_label("Epochs", exact=True).wait_for(timeout=90_000)
+        epochs = tr.get_by_label("Epochs", exact=True)
+        epochs.fill(str(args.epochs))
+        epochs.press("Enter")
+        tr.wait_for_timeout(1000)
+        tr.get_by_role("button", name="Start training").click()
+        tr.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
+
+        lm.bring_to_front()
+        busy = clicks(lm, args.clicks, rng)
+
+        tr.bring_to_front()
+        seen, last = {}, shown_epoch(tr)
+        while not tr.get_by_text("Saved as ★").count():
+            e = shown_epoch(tr)
+            if e != last:
+                seen[e], last = time.time(), e
+            time.sleep(0.05)
+    card = json.loads(next((tmp / "models").glob("*/model.json")).read_text())
+    page_rate = card["metrics"]["images_per_s"]
+    ended = {r["epoch"]: r["ended_at"] for r in card["history"]}
+    lags = [seen[e] - ended[e] for e in seen if e in ended]
+
+    ratio = page_rate / cli
+    print(f"1. throughput, {args.epochs} epochs of {SETTINGS}: page {page_rate:.0f} images/s, "
+          f"CLI {cli:.0f} images/s, ratio {ratio:.2f}x  {'PASS' if ratio >= 0.9 else 'FAIL'} (goal >= 0.9x)")
+    mi, mb = statistics.median(idle), statistics.median(busy)
+    print(f"2. latent map click -> server image, median of {args.clicks}: idle {mi * 1000:.0f} ms, "
+          f"while training {mb * 1000:.0f} ms, ratio {mb / mi:.2f}x  {'PASS' if mb / mi <= 1.5 else 'FAIL'} "
+          "(goal <= 1.5x)")
+    if lags:
+        print(f"3. end of epoch -> shown on the page: median {statistics.median(lags) * 1000:.0f} ms, max "
+              f"{max(lags) * 1000:.0f} ms over {len(lags)} epochs  {'PASS' if max(lags) <= 1.0 else 'FAIL'} "
+              "(goal <= 1 s)")
+    else:
+        print("3. end of epoch -> shown: no epoch ended while the page was watched (raise --epochs)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""End to end: train in Chromium, watch it update, stop it, and pick the new model on another page."""
+
+import pickle
+import re
+
+import pytest
+from browser import chromium_page, require_chromium, screenshot, streamlit_server
+
+from vae_core.vae.archive import export_archive
+from vae_core.vae.registry import resolve
+
+pytestmark = pytest.mark.browser
+
+
+def epoch_shown(page) -> int:
+    text = page.locator('[data-testid="stProgress"]').inner_text()
+    match = re.search(r"epoch (\d+) of", text)
+    return int(match.group(1)) if match else -1
+
+
+def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
+    require_chromium()
+    monkeypatch.setenv("VAE_EXPLORER_MODELS", str(tmp_path / "mine"))
+    with streamlit_server() as url, chromium_page(viewport=(1280, 1000)) as page:
+        page.goto(f"{url}/training", wait_until="domcontentloaded")
+        epochs = page.get_by_label("Epochs", exact=True)
+        epochs.wait_for(timeout=90_000)
+        epochs.fill("300")
+        epochs.press("Enter")
+        page.get_by_role("button", name="Start training").click()
+        page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+        first_epoch = epoch_shown(page)
+        map_title = page.locator(".js-plotly-plot .gtitle", has_text="Encoder means").text_content()
+        page.wait_for_timeout(2500)
+        assert epoch_shown(page) > first_epoch  # the progress advances without a reload
+        assert page.locator(".js-plotly-plot .gtitle", has_text="Encoder means").text_content() != map_title
+        screenshot(page, "training_running_1280")
+        page.set_viewport_size({"width": 1440, "height": 1000})
+        page.wait_for_timeout(1200)
+        screenshot(page, "training_running_1440")
+        page.get_by_role("button", name="Stop and save").click()
+        page.get_by_text("Saved as ★").wait_for(timeout=60_000)
+        saved = page.get_by_text("Saved as ★").inner_text()
+        name = re.search(r"★ (\S+):", saved).group(1)
+        screenshot(page, "training_stopped_1440")
+
+        # checkpoints in: a valid archive is added, a pickle is refused with a message
+        good = tmp_path / "good.zip"
+        good.write_bytes(export_archive(resolve("digits-2d"), name="digits-2d"))
+        evil = tmp_path / "evil.zip"
+        evil.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+        uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
+        uploader.set_input_files(str(good))
+        page.get_by_text("Added as ★ good-").wait_for(timeout=60_000)
+        uploaded = re.search(r"★ (\S+):", page.get_by_text("Added as ★").inner_text()).group(1)
+        uploader.set_input_files(str(evil))
+        page.get_by_text("is a pickle").wait_for(timeout=60_000)
+        screenshot(page, "training_upload_refused_1440")
+
+        page.goto(f"{url}/latent_map", wait_until="domcontentloaded")
+        picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        picker.wait_for(timeout=90_000)
+        picker.click()
+        for own in (name, uploaded):
+            option = page.get_by_role("option", name=f"★ {own} (yours)")
+            option.wait_for(timeout=30_000)
+            assert option.count() == 1

@@ -1,0 +1,57 @@
+"""The training page, driven by AppTest: a 1-epoch run on digits ends with a saved, loadable model."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import vae_core
+
+REPO = Path(__file__).resolve().parent.parent
+PAGE = str(REPO / "app/pages/training.py")
+
+
+@pytest.fixture(autouse=True)
+def models_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_EXPLORER_MODELS", str(tmp_path / "mine"))
+
+
+def ok(at):
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_a_one_epoch_run_on_digits_saves_a_loadable_model():
+    from app.training.session import get_manager
+
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    ok(at)
+    latex = " ".join(e.value for e in at.latex)
+    assert r"\beta^2" in latex and r"\lambda_t" in latex and r"\mathrm{KL}" in latex
+    at.session_state["tr_epochs"] = 1
+    at.session_state["tr_hidden"] = "16"
+    at.button(key="tr_start").click().run()
+    ok(at)
+    get_manager().join(timeout=60)
+    at.run()
+    ok(at)
+    saved = [m for m in vae_core.list_models() if m.startswith("user:digits-2d-")]
+    assert len(saved) == 1
+    model = vae_core.load_model(saved[0])
+    assert model.config.latent_dim == 2 and model.config.hidden == (16,) and len(model.card["history"]) == 1
+    assert any("Saved as" in s.value for s in at.success)
+    assert len(at.get("plotly_chart")) == 3  # curves, KL per dimension, the 2-D map
+
+
+def test_invalid_settings_are_refused_before_anything_starts():
+    from app.training.session import get_manager
+
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.session_state["tr_hidden"] = "16,x"
+    at.button(key="tr_start").click().run()
+    assert any("hidden" in e.value for e in at.error)
+    at.session_state["tr_hidden"] = "16"
+    at.session_state["tr_batch"] = 4000
+    at.button(key="tr_start").click().run()
+    assert any("batch_size (--batch-size) 4000 is larger" in e.value for e in at.error)
+    assert get_manager().runs_of(at.session_state["tr_visitor"]) == []

@@ -1,0 +1,127 @@
+"""The server's training worker: start, pause / one epoch / resume, stop, the FIFO queue, NaN stop."""
+
+import time
+
+import numpy as np
+import pytest
+
+import vae_core
+from app.training.worker import TrainingManager
+from vae_core.data.datasets import Dataset
+from vae_core.errors import ConfigError
+from vae_core.vae import train as train_module
+from vae_core.vae.train import TrainConfig
+
+
+@pytest.fixture(autouse=True)
+def models_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_EXPLORER_MODELS", str(tmp_path / "mine"))
+
+
+def _data(n=80):
+    rng = np.random.default_rng(0)
+    x = (rng.random((n, 16)) > 0.5).astype(np.float32)
+    return Dataset("toy", x, rng.integers(0, 3, n).astype(np.int64), (4, 4), ("a", "b", "c"))
+
+
+def _cfg(**kw):
+    return TrainConfig(**{**dict(data="toy", latent_dim=2, hidden=(8,), epochs=2, batch_size=8, seed=0,
+                                 val_fraction=0.25, patience=1000), **kw})
+
+
+def wait_for(condition, timeout=20.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        if condition():
+            return
+        time.sleep(0.01)
+    pytest.fail("condition not reached in time")
+
+
+def test_a_run_trains_saves_to_the_user_folder_and_shows_its_views():
+    saved = []
+    mgr = TrainingManager(on_saved=saved.append)
+    run = mgr.submit("alice", _cfg(), _data(), label="toy run")
+    mgr.join()
+    assert run.state == "done" and len(run.history) == 2 and saved == [run]
+    assert run.model_name in vae_core.list_models() and run.model_name.startswith("user:toy-run-")
+    model = vae_core.load_model(run.model_name)
+    assert model.card["history"] == run.history
+    assert run.views["map_mu"].shape == (20, 2) and run.views["reconstructions"].shape == (8, 4, 4)
+    assert run.progress()[0] == 1.0
+
+
+def test_pause_one_epoch_resume_and_stop():
+    mgr = TrainingManager()
+    run = mgr.submit("alice", _cfg(epochs=500), _data())
+    wait_for(lambda: len(run.history) >= 1)
+    mgr.pause("alice", run.id)
+    wait_for(lambda: run.state == "paused")
+    time.sleep(0.2)
+    n = len(run.history)
+    time.sleep(0.3)
+    assert len(run.history) == n  # paused: no progress
+    mgr.step_epoch("alice", run.id)
+    wait_for(lambda: len(run.history) == n + 1)
+    time.sleep(0.3)
+    assert len(run.history) == n + 1 and run.state == "paused"  # exactly one epoch, then paused again
+    mgr.resume("alice", run.id)
+    wait_for(lambda: len(run.history) >= n + 3)
+    mgr.stop("alice", run.id)
+    mgr.join()
+    assert run.state == "stopped" and run.model_name in vae_core.list_models()
+    card = vae_core.model_card(run.model_name)
+    assert card["metrics"]["stopped_by_user"] and len(card["history"]) == len(run.history) < 500
+
+
+def test_one_training_at_a_time_others_queue_in_order_and_see_only_their_runs():
+    mgr = TrainingManager(max_running=1)
+    first = mgr.submit("alice", _cfg(epochs=500), _data())
+    wait_for(lambda: len(first.history) >= 1)
+    second = mgr.submit("bob", _cfg(), _data())
+    third = mgr.submit("carol", _cfg(), _data())
+    assert (second.state, third.state) == ("queued", "queued")
+    assert (mgr.position(first), mgr.position(second), mgr.position(third)) == (0, 1, 2)
+    assert mgr.runs_of("bob") == [second] and mgr.get("bob", first.id) is None
+    mgr.stop("bob", first.id)  # not bob's run: nothing happens
+    time.sleep(0.2)
+    assert first.state == "running"
+    with pytest.raises(vae_core.VAECoreError, match="already have a training"):
+        mgr.submit("alice", _cfg(), _data())
+    mgr.stop("alice", first.id)
+    mgr.join()
+    assert [r.state for r in (first, second, third)] == ["stopped", "done", "done"]
+    assert second.started_at >= first.finished_at - 0.05 and third.started_at >= second.finished_at - 0.05
+
+
+def test_a_queued_run_can_leave_the_queue_and_invalid_settings_never_queue():
+    mgr = TrainingManager(max_running=1)
+    first = mgr.submit("alice", _cfg(epochs=500), _data())
+    second = mgr.submit("bob", _cfg(), _data())
+    mgr.stop("bob", second.id)
+    assert second.state == "stopped" and mgr.position(second) == 0
+    with pytest.raises(ConfigError, match="batch_size"):
+        mgr.submit("carol", _cfg(batch_size=1000), _data())
+    assert mgr.runs_of("carol") == []
+    mgr.stop("alice", first.id)
+    mgr.join()
+
+
+def test_nan_stops_the_run_with_a_message_and_keeps_the_last_good_epoch(monkeypatch):
+    real, calls = train_module.elbo_terms, {"n": 0}
+
+    def poisoned(model, x, y=None, samples=1):
+        t = real(model, x, y, samples)
+        calls["n"] += model.training
+        if model.training and calls["n"] > 16:  # 8 batches an epoch: NaN in epoch 3
+            t.reconstruction = t.reconstruction * float("nan")
+        return t
+
+    monkeypatch.setattr(train_module, "elbo_terms", poisoned)
+    mgr = TrainingManager()
+    run = mgr.submit("alice", _cfg(epochs=10), _data())
+    mgr.join()
+    assert run.state == "failed" and "diverged" in run.message and "epoch 3, batch 1" in run.message
+    assert "last good epoch was saved" in run.message
+    card = vae_core.model_card(run.model_name)
+    assert len(card["history"]) == 2
