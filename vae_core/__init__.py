@@ -18,3 +18,8 @@ __all__ = [
     "VAE", "VAEConfig", "Dataset", "list_models", "load_model", "model_card", "load_dataset",
     "list_datasets", "VAECoreError", "ConfigError", "DataError", "CheckpointError", "ImageError",
 ]
+
+from .latent.exact import ExactPosterior, exact_log_px, exact_posterior  # noqa: E402
+from .vae.iw_stats import LOW_ESS, IWEstimate, iw_estimate  # noqa: E402
+
+__all__ += ["exact_log_px", "exact_posterior", "ExactPosterior", "iw_estimate", "IWEstimate", "LOW_ESS"]

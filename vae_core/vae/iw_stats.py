@@ -1,0 +1,61 @@
+"""The importance-weighted estimate of log p(x) reported with its Monte Carlo standard error and the
+effective sample size of its weights, so a reader can tell a settled estimate from a lucky one.
+
+    log p_K(x) = log (1/K) sum_k w_k,   w_k = p(x|z_k) p(z_k) / q(z_k|x),  z_k ~ q(z|x)
+    SE         ~ sd(w) / (sqrt(K) mean(w))      (delta method on the log of a mean)
+    ESS        = (sum_k w_k)^2 / sum_k w_k^2    (1 <= ESS <= K)
+
+A few weights dominating (small ESS) means q(z|x) misses part of the posterior: the estimate is
+then low by more than its SE says, since the SE is computed from the same few weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .model import VAE
+from .objectives import iw_log_px, log_importance_weights
+
+LOW_ESS = 30.0  # below this many effective samples the SE itself is unreliable: flagged
+
+
+@dataclass
+class IWEstimate:
+    """Per-image figures, each a tensor of shape (N,)."""
+
+    k: int
+    log_px: torch.Tensor
+    se: torch.Tensor
+    ess: torch.Tensor
+
+    @property
+    def low_ess(self) -> torch.Tensor:
+        return self.ess < LOW_ESS
+
+    def summary(self, i: int = 0) -> str:
+        flag = f" (ESS below {LOW_ESS:.0f}: q(z|x) misses part of the posterior, likely too low)" \
+            if bool(self.low_ess[i]) else ""
+        return (f"{self.log_px[i].item():.2f} ± {self.se[i].item():.2f} nats (IW, K = {self.k}, "
+                f"ESS {self.ess[i].item():.0f} of {self.k}){flag}")
+
+
+def iw_statistics(log_w: torch.Tensor) -> IWEstimate:
+    """SE and ESS from log weights of shape (K, N)."""
+    log_w = log_w.double()
+    k = log_w.shape[0]
+    w = torch.exp(log_w - log_w.max(0).values)
+    mean = w.mean(0)
+    sd = w.std(0, unbiased=True) if k > 1 else torch.full_like(mean, float("nan"))
+    ess = w.sum(0).pow(2) / w.pow(2).sum(0)
+    return IWEstimate(k=k, log_px=iw_log_px(log_w), se=sd / (math.sqrt(k) * mean), ess=ess)
+
+
+@torch.no_grad()
+def iw_estimate(model: VAE, x, y=None, k: int = 1000) -> IWEstimate:
+    """The K-sample importance-weighted log p(x) of each image with its SE and ESS."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    return iw_statistics(log_importance_weights(model, x, y, k=k))
