@@ -93,6 +93,9 @@ class Evaluation:
     kl_per_dim: list[float]
     iw_log_px: float
     self_consistency: float
+    iw_se: float = float("nan")  # Monte Carlo SE of the average IW figure: sqrt(sum_i SE_i^2) / N
+    median_ess: float = float("nan")  # median effective sample size of the K weights per image
+    low_ess_fraction: float = float("nan")  # share of images whose ESS is below iw_stats.LOW_ESS
 
     @property
     def nll(self) -> float:
@@ -108,6 +111,7 @@ class Evaluation:
             "n": self.n, "k": self.k, "elbo": self.elbo, "reconstruction": self.reconstruction,
             "kl": self.kl, "kl_per_dim": self.kl_per_dim, "iw_log_px": self.iw_log_px,
             "nll": self.nll, "gap": self.gap, "self_consistency": self.self_consistency,
+            "iw_se": self.iw_se, "median_ess": self.median_ess, "low_ess_fraction": self.low_ess_fraction,
         }
 
 
@@ -115,9 +119,12 @@ class Evaluation:
 def evaluate(model: VAE, x: torch.Tensor, y=None, k: int = 1000, batch: int = 100, elbo_samples: int = 1,
              progress=None) -> Evaluation:
     """ELBO terms and the K-sample importance-weighted log p(x), averaged over x."""
+    from .iw_stats import LOW_ESS, iw_statistics  # it builds on this module
+
     model.eval()
     x = model.flatten(x)
-    totals = {"rec": 0.0, "kl": 0.0, "iw": 0.0, "sc": 0.0}
+    totals = {"rec": 0.0, "kl": 0.0, "iw": 0.0, "sc": 0.0, "var": 0.0}
+    ess = []
     kl_dims = torch.zeros(model.config.latent_dim, dtype=torch.float64)
     for start in range(0, x.shape[0], batch):
         xb = x[start:start + batch]
@@ -127,7 +134,10 @@ def evaluate(model: VAE, x: torch.Tensor, y=None, k: int = 1000, batch: int = 10
         totals["rec"] += t.reconstruction.double().sum().item()
         totals["kl"] += t.kl.double().sum().item()
         kl_dims += t.kl_per_dim.double().sum(0)
-        totals["iw"] += iw_log_px(log_w).double().sum().item()
+        stats = iw_statistics(log_w)
+        totals["iw"] += stats.log_px.sum().item()
+        totals["var"] += stats.se.pow(2).nansum().item()
+        ess.append(stats.ess)
         totals["sc"] += self_consistency(log_w).double().sum().item() if k > 1 else 0.0
         if progress is not None:
             progress(min(start + batch, x.shape[0]), x.shape[0])
@@ -135,5 +145,6 @@ def evaluate(model: VAE, x: torch.Tensor, y=None, k: int = 1000, batch: int = 10
     return Evaluation(
         n=n, k=k, elbo=(totals["rec"] - totals["kl"]) / n, reconstruction=totals["rec"] / n,
         kl=totals["kl"] / n, kl_per_dim=(kl_dims / n).tolist(), iw_log_px=totals["iw"] / n,
-        self_consistency=totals["sc"] / n,
+        self_consistency=totals["sc"] / n, iw_se=math.sqrt(totals["var"]) / n,
+        median_ess=torch.cat(ess).median().item(), low_ess_fraction=(torch.cat(ess) < LOW_ESS).double().mean().item(),
     )
