@@ -24,8 +24,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vae_core import exact_log_px, exact_posterior, iw_estimate, load_dataset, load_model  # noqa: E402
-from vae_core.vae.model import log_standard_normal  # noqa: E402
+from vae_core import exact_log_px, exact_posterior, iw_estimate, load_dataset, load_model
+from vae_core.vae.model import log_standard_normal
 
 TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
 

@@ -20,14 +20,14 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.cli.models import exact_summary  # noqa: E402
-from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.vae.model_card import render_markdown  # noqa: E402
-from vae_core.vae.objectives import evaluate  # noqa: E402
-from vae_core.vae.registry import resolve  # noqa: E402
-from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
-from vae_core.vae.train import split_indices  # noqa: E402
+from vae_core import load_dataset, load_model
+from vae_core.cli.models import exact_summary
+from vae_core.fileio import atomic_write_text
+from vae_core.vae.checkpoint import checkpoint_paths
+from vae_core.vae.model_card import render_markdown
+from vae_core.vae.objectives import evaluate
+from vae_core.vae.registry import resolve
+from vae_core.vae.train import split_indices
 
 TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
 

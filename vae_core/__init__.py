@@ -22,4 +22,7 @@ __all__ = [
 from .latent.exact import ExactPosterior, exact_log_px, exact_posterior  # noqa: E402
 from .vae.iw_stats import LOW_ESS, IWEstimate, iw_estimate  # noqa: E402
 
+from .latent.prior import LatentPrior, elbo_with_prior, fit_latent_prior  # noqa: E402
+
+__all__ += ["fit_latent_prior", "LatentPrior", "elbo_with_prior"]
 __all__ += ["exact_log_px", "exact_posterior", "ExactPosterior", "iw_estimate", "IWEstimate", "LOW_ESS"]
