@@ -43,3 +43,22 @@ def test_figure_contours_hold_the_stated_mass():
     dens = np.exp(post.log_density)
     inside = dens[dens >= levels[1]].sum() * post.cell
     assert abs(inside - 0.9) < 0.02
+
+
+def test_prior_switch_draws_components_and_compares_gaps():
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state["map_model"] = "digits-2d"
+    at.run()
+    assert not at.exception
+    assert not any("component" in (t.get("name") or "") for c in at.get("plotly_chart")
+                   for t in json.loads(c.proto.spec)["data"])
+    at.radio(key="map_prior").set_value("EM-fitted mixture").run()
+    assert not at.exception
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if any((t.get("name") or "").startswith("component") for t in json.loads(c.proto.spec)["data"]))
+    from app.latent_map.prior import fitted_prior
+    g = fitted_prior("digits-2d", "digits")
+    assert sum((t.get("name") or "").startswith("component") for t in spec["data"]) == g.k
+    shown = {m.label: m.value for m in at.metric}
+    gap_p, gap_g = shown["N(0, I) samples in gaps (τ = 2)"], shown["mixture samples in gaps (τ = 2)"]
+    assert float(gap_g.rstrip("%")) < float(gap_p.rstrip("%"))
