@@ -48,10 +48,10 @@ def posterior_figure(post: ExactPosterior, backdrop: np.ndarray | None = None) -
     dens = np.exp(post.log_density)
     levels = post.mass_levels((0.99, 0.9, 0.5))
     fig.add_trace(go.Contour(x=post.axes[0], y=post.axes[1], z=dens.T, name="p(z|x), true posterior",
-                             showlegend=True, showscale=False, colorscale="Blues", opacity=0.75,
+                             showlegend=True, showscale=False, colorscale=[[0, "#9ecae1"], [1, "#08306b"]],
                              contours=dict(type="levels", start=levels[0], end=levels[-1],
-                                           size=max((levels[-1] - levels[0]) / 2, 1e-12), coloring="fill"),
-                             line=dict(width=1.5, color="navy"), hovertemplate="p(z|x)=%{z:.3g}<extra></extra>"))
+                                           size=max((levels[-1] - levels[0]) / 2, 1e-12), coloring="lines"),
+                             line=dict(width=2.5), hovertemplate="p(z|x)=%{z:.3g}<extra></extra>"))
     t = np.linspace(0, 2 * np.pi, 120)
     for k, dash in ((1, "solid"), (2, "dot")):
         ring = post.q_mean + k * post.q_std * np.column_stack([np.cos(t), np.sin(t)])
@@ -61,8 +61,9 @@ def posterior_figure(post: ExactPosterior, backdrop: np.ndarray | None = None) -
                              marker=dict(color="crimson", size=9, symbol="x")))
     fig.add_trace(go.Scatter(x=[post.mean[0]], y=[post.mean[1]], mode="markers", name="mean of p(z|x)",
                              marker=dict(color="navy", size=9, symbol="diamond")))
-    lo = np.minimum([a[0] for a in post.axes], post.q_mean - 2.5 * post.q_std)
-    hi = np.maximum([a[-1] for a in post.axes], post.q_mean + 2.5 * post.q_std)
+    spread = 4 * np.sqrt(np.diag(post.cov))
+    lo = np.minimum(post.mean - spread, post.q_mean - 2.5 * post.q_std)
+    hi = np.maximum(post.mean + spread, post.q_mean + 2.5 * post.q_std)
     pad = 0.08 * (hi - lo)
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), legend=dict(font=dict(size=11)),
                       xaxis=dict(title="z₁", range=[lo[0] - pad[0], hi[0] + pad[0]]),
