@@ -11,15 +11,14 @@ then low by more than its SE says, since the SE is computed from the same few we
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
 from .model import VAE
-from .objectives import iw_log_px, log_importance_weights
+from .objectives import LOW_ESS, iw_log_px, iw_se_ess, log_importance_weights
 
-LOW_ESS = 30.0  # below this many effective samples the SE itself is unreliable: flagged
+__all__ = ["LOW_ESS", "IWEstimate", "iw_estimate", "iw_statistics"]
 
 
 @dataclass
@@ -44,13 +43,8 @@ class IWEstimate:
 
 def iw_statistics(log_w: torch.Tensor) -> IWEstimate:
     """SE and ESS from log weights of shape (K, N)."""
-    log_w = log_w.double()
-    k = log_w.shape[0]
-    w = torch.exp(log_w - log_w.max(0).values)
-    mean = w.mean(0)
-    sd = w.std(0, unbiased=True) if k > 1 else torch.full_like(mean, float("nan"))
-    ess = w.sum(0).pow(2) / w.pow(2).sum(0)
-    return IWEstimate(k=k, log_px=iw_log_px(log_w), se=sd / (math.sqrt(k) * mean), ess=ess)
+    se, ess = iw_se_ess(log_w)
+    return IWEstimate(k=log_w.shape[0], log_px=iw_log_px(log_w.double()), se=se, ess=ess)
 
 
 @torch.no_grad()
