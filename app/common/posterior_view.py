@@ -103,7 +103,8 @@ def posterior_section(model_name: str, pixels: np.ndarray, key: str, label: int 
         st.caption(f"Effective sample size of the weights: {iw['ess']:.0f} of {iw['k']}.")
         if iw["ess"] < LOW_ESS:
             st.warning(f"ESS below {LOW_ESS:.0f}: a few samples of q(z|x) carry the estimate, which misses part "
-                       "of the posterior; it is unreliable, usually too low by more than its SE (sometimes too high by a lucky draw).")
+                       "of the posterior; it is unreliable, usually too low by more than its SE "
+                       "(sometimes too high, by a lucky draw).")
     st.caption("q(z|x) (red) is the Gaussian the encoder fits inside the true posterior p(z|x) (blue), which is "
                "not Gaussian: the gap is the KL between them, in nats.")
     with st.expander("How these are computed", expanded=False):

@@ -35,8 +35,8 @@ class IWEstimate:
         return self.ess < LOW_ESS
 
     def summary(self, i: int = 0) -> str:
-        flag = f" (ESS below {LOW_ESS:.0f}: q(z|x) misses part of the posterior; the estimate is unreliable, usually too low)" \
-            if bool(self.low_ess[i]) else ""
+        flag = (f" (ESS below {LOW_ESS:.0f}: q(z|x) misses part of the posterior; the estimate is unreliable, "
+                "usually too low)") if bool(self.low_ess[i]) else ""
         return (f"{self.log_px[i].item():.2f} ± {self.se[i].item():.2f} nats (IW, K = {self.k}, "
                 f"ESS {self.ess[i].item():.0f} of {self.k}){flag}")
 
