@@ -13,9 +13,9 @@ pages = [
     st.Page("app/pages/upload.py", title="Upload and draw", icon=":material/draw:"),
     st.Page("app/pages/one_d.py", title="1-D: GMM vs VAE", icon=":material/ssid_chart:"),
     st.Page("app/pages/inside.py", title="Inside a VAE", icon=":material/account_tree:"),
+    st.Page("app/pages/training.py", title="Train a VAE", icon=":material/model_training:"),
     st.Page("app/pages/cvae.py", title="Conditional VAE", icon=":material/category:"),
     st.Page("app/pages/tradeoff.py", title="β² trade-off", icon=":material/balance:"),
-    st.Page("app/pages/training.py", title="Train a VAE", icon=":material/model_training:"),
 ]
 
 st.navigation(pages).run()

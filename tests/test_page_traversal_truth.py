@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from vae_core.latent.traversal import slerp_fallback_reason

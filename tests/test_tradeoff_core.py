@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from vae_core import ConfigError
-from vae_core.latent.gaps import average_kl
 from vae_core.latent.decoder_variance import active_units, tradeoff_summary
+from vae_core.latent.gaps import average_kl
 from vae_core.vae.config import VAEConfig
 from vae_core.vae.model import VAE
 

@@ -1,6 +1,5 @@
 """Issue 13 items 18 and 23 on the upload page: honest previews and a default model that reads digits."""
 
-import io
 from pathlib import Path
 
 import numpy as np

@@ -18,6 +18,8 @@ from app.latent_map.panels import (
     manifold_panel,
     prior_split_panel,
 )
+from app.latent_map.posterior import posterior_panel
+from app.latent_map.prior import prior_panel
 from vae_core.latent.aggregate import gap_mask
 from vae_core.latent.views import ellipses_trace
 
@@ -176,4 +178,6 @@ if model_name:
                     live_weights(model_name)  # once per page, outside the fragments: clicks never resend it
                     map_fragment(model_name, data_name, method, dims, tau)
                     prior_split_panel(model_name, data_name, tau)
+                    prior_panel(model_name, data_name)
+                    posterior_panel(model_name, data_name)
                     manifold_panel(model_name, data_name, method, dims)

@@ -9,6 +9,7 @@ from app.common.draw_pad import draw_pad
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
 from app.upload.cache import analyse, reference
+from app.upload.posterior import upload_posterior
 from app.upload.view import (
     DETAILED,
     FORMULAS,
@@ -114,3 +115,4 @@ with user_errors():
             label = f"{r.name} — guess {r.guess} ({r.share:.0%})" + (" — out of distribution" if r.ood else "")
             with st.expander(label, expanded=i < 3 or i >= DETAILED):
                 result_panel(i, r, ref, name)
+                upload_posterior(i, r, ref, name)

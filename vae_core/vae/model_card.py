@@ -110,6 +110,17 @@ def render_markdown(name: str, sidecar: dict) -> str:
             f"| gap log p(x) - ELBO | {ev['gap']:.2f} |",
             f"| self-consistency Var[log w] | {ev['self_consistency']:.2f} |",
         ]
+        if ex := ev.get("exact"):
+            lines += [
+                "", f"Exact, by quadrature over the 2-D latent grid (vae_core.exact_log_px), on {ex['data']}, "
+                f"beside the importance-weighted estimate on the same images:", "",
+                "| figure | value |", "|---|---|",
+                f"| NLL, exact | {ex['exact_nll']:.2f} |",
+                f"| NLL, importance-weighted, K = {ex['k']} (± MC SE) | {-ex['iw_log_px']:.2f} ± {ex['iw_se']:.2f} |",
+                f"| IW estimate below the exact log p(x) by | {ex['iw_shortfall']:.2f} |",
+                f"| gap KL(q(z given x) ‖ p(z given x)), exact | {ex['exact_gap']:.2f} |",
+                f"| median effective sample size of the K weights | {ex['median_ess']:.0f} |",
+            ]
         for label, nll in ev.get("reference_runs", {}).items():
             lines.append(f"| reference NLL: {label} | {nll:.2f} |")
         if ev.get("reference"):

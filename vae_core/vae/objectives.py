@@ -75,6 +75,20 @@ def iw_log_px(log_w: torch.Tensor) -> torch.Tensor:
     return torch.logsumexp(log_w, 0) - math.log(log_w.shape[0])
 
 
+LOW_ESS = 30.0  # below this many effective samples an IW estimate's SE is itself unreliable: flagged
+
+
+def iw_se_ess(log_w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Monte Carlo SE of log (1/K) sum_k w_k, sd(w) / (sqrt(K) mean(w)) by the delta method, and the
+    effective sample size (sum w)^2 / sum w^2 of the weights; each of shape (N,)."""
+    log_w = log_w.double()
+    k = log_w.shape[0]
+    w = torch.exp(log_w - log_w.max(0).values)
+    mean = w.mean(0)
+    sd = w.std(0, unbiased=True) if k > 1 else torch.full_like(mean, float("nan"))
+    return sd / (math.sqrt(k) * mean), w.sum(0).pow(2) / w.pow(2).sum(0)
+
+
 def self_consistency(log_w: torch.Tensor) -> torch.Tensor:
     """Var_{z~q(z|x)}[log p(z) + log p(x|z) - log q(z|x)]; zero exactly when
     q(z|x) equals the true posterior p(z|x). Shape (N,)."""
@@ -99,7 +113,9 @@ class Evaluation:
     self_consistency: float
     elbo_samples: int = 1
     elbo_se: float = float("nan")
-    iw_log_px_se: float = float("nan")
+    iw_log_px_se: float = float("nan")  # Monte Carlo SE of the average IW figure: sqrt(sum_i SE_i^2) / N
+    median_ess: float = float("nan")  # median effective sample size of the K weights per image
+    low_ess_fraction: float = float("nan")  # share of images whose ESS is below LOW_ESS
 
     @property
     def nll(self) -> float:
@@ -109,6 +125,10 @@ class Evaluation:
     def gap(self) -> float:
         """log p(x) - ELBO, an estimate of the average KL(q(z|x) || p(z|x))."""
         return self.iw_log_px - self.elbo
+
+    @property
+    def iw_se(self) -> float:
+        return self.iw_log_px_se
 
     @property
     def gap_se(self) -> float:
@@ -121,15 +141,8 @@ class Evaluation:
             "kl": self.kl, "kl_per_dim": self.kl_per_dim, "iw_log_px": self.iw_log_px,
             "iw_log_px_se": self.iw_log_px_se, "nll": self.nll, "nll_se": self.iw_log_px_se,
             "gap": self.gap, "gap_se": self.gap_se, "self_consistency": self.self_consistency,
+            "median_ess": self.median_ess, "low_ess_fraction": self.low_ess_fraction,
         }
-
-
-def iw_mc_variance(log_w: torch.Tensor) -> torch.Tensor:
-    """Delta-method variance of log (1/K) sum_k w_k per data point: Var(w) / (K mean(w)^2), shape (N,)."""
-    k = log_w.shape[0]
-    w = torch.exp(log_w - log_w.max(0).values)  # the scale cancels in the ratio
-    ratio = (w * w).mean(0) / w.mean(0).pow(2)
-    return (ratio - 1.0).clamp_min(0.0) * k / (k - 1) / k if k > 1 else torch.full_like(ratio, float("nan"))
 
 
 @torch.no_grad()
@@ -146,6 +159,7 @@ def evaluate(model: VAE, x: torch.Tensor, y=None, k: int = 1000, batch: int = 10
     model.eval()
     x = model.flatten(x)
     totals = {"rec": 0.0, "kl": 0.0, "iw": 0.0, "sc": 0.0, "rec_var": 0.0, "iw_var": 0.0}
+    ess = []
     kl_dims = torch.zeros(model.config.latent_dim, dtype=torch.float64)
     for start in range(0, x.shape[0], batch):
         xb = x[start:start + batch]
@@ -159,8 +173,10 @@ def evaluate(model: VAE, x: torch.Tensor, y=None, k: int = 1000, batch: int = 10
         totals["rec_var"] += (rec.var(0, unbiased=True) / elbo_samples).sum().item()
         totals["kl"] += kld.sum().item()
         kl_dims += kld.sum(0)
+        se, ess_b = iw_se_ess(log_w)
         totals["iw"] += iw_log_px(log_w).double().sum().item()
-        totals["iw_var"] += iw_mc_variance(log_w.double()).sum().item()
+        totals["iw_var"] += se.pow(2).nansum().item()
+        ess.append(ess_b)
         totals["sc"] += self_consistency(log_w).double().sum().item() if k > 1 else 0.0
         if progress is not None:
             progress(min(start + batch, x.shape[0]), x.shape[0])
@@ -170,4 +186,5 @@ def evaluate(model: VAE, x: torch.Tensor, y=None, k: int = 1000, batch: int = 10
         kl=totals["kl"] / n, kl_per_dim=(kl_dims / n).tolist(), iw_log_px=totals["iw"] / n,
         self_consistency=totals["sc"] / n, elbo_samples=elbo_samples,
         elbo_se=math.sqrt(totals["rec_var"]) / n, iw_log_px_se=math.sqrt(totals["iw_var"]) / n,
+        median_ess=torch.cat(ess).median().item(), low_ess_fraction=(torch.cat(ess) < LOW_ESS).double().mean().item(),
     )

@@ -21,11 +21,11 @@ from ..data.datasets import Dataset, fingerprint, load_dataset
 from ..errors import TrainingDivergedError, VAECoreError
 from .checkpoint import check_writable, checkpoint_writer, save_checkpoint
 from .config import VAEConfig
+from .distributed import Placement, all_sum, broadcast_flag, setup, teardown
 from .model import VAE
 from .objectives import elbo_terms
 from .train_config import TrainConfig
 from .train_control import TrainControl
-from .distributed import Placement, all_sum, broadcast_flag, setup, teardown
 
 ACTIVE_UNIT_NATS = 0.01  # a latent dimension is "active" when its average KL exceeds this
 

@@ -1,0 +1,83 @@
+"""The exact log p(x) and true posterior of one image: server time, and accuracy against a fixed fine grid.
+
+    python bench/bench_exact.py [--model mnist-2d] [--images 40] [--all N]
+
+1. For --images real MNIST test images (../shared/data/mnist, evaluation only): time
+   vae_core.exact_posterior (adaptive grid, log p(x), p(z|x), ELBO and gap) per image. Goal: median <= 300 ms.
+   Reference in the same run: a fixed 401 x 401 grid over [-8, 8]^2 (what one would write first),
+   its time and the largest |difference| in log p(x) (goal: <= 0.01 nats).
+2. --all N: the first N test images exactly, against the IW estimate at K = 1000 (mean, and how far below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vae_core import exact_log_px, exact_posterior, iw_estimate, load_dataset, load_model
+from vae_core.vae.model import log_standard_normal
+
+TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
+
+
+@torch.no_grad()
+def fixed_grid_log_px(model, x, half=8.0, n=401):
+    axis = torch.linspace(-half, half, n, dtype=torch.float64)
+    z = torch.cartesian_prod(axis, axis)
+    vals = torch.cat([model.log_px_given_z(x, model.decoder_output(c.float())).double() + log_standard_normal(c)
+                      for c in z.split(20_000)])
+    return (torch.logsumexp(vals, 0) + 2 * math.log(axis[1] - axis[0])).item()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="mnist-2d")
+    ap.add_argument("--images", type=int, default=40)
+    ap.add_argument("--all", type=int, default=0, help="also evaluate the first N test images exactly vs IW")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    model = load_model(args.model).eval()
+    x = torch.from_numpy(load_dataset(f"idx:{TEST_SET}").x).float()
+    exact_posterior(model, x[:1])  # warm-up
+    times, ref_times, diffs, gaps = [], [], [], []
+    for i in range(args.images):
+        t = time.perf_counter()
+        post = exact_posterior(model, x[i:i + 1])
+        times.append(time.perf_counter() - t)
+        gaps.append(post.gap)
+        if i < 10:
+            t = time.perf_counter()
+            ref = fixed_grid_log_px(model, x[i:i + 1])
+            ref_times.append(time.perf_counter() - t)
+            diffs.append(abs(ref - post.log_px))
+    med = statistics.median(times) * 1000
+    print(f"{args.model}: exact log p(x) + p(z|x) + gap, {args.images} test images")
+    print(f"  adaptive grid: median {med:.0f} ms, p90 {np.percentile(times, 90) * 1000:.0f} ms "
+          f"(goal <= 300 ms: {'met' if med <= 300 else 'NOT met'}); mean exact gap {np.mean(gaps):.2f} nats")
+    print(f"  fixed 401x401 grid: median {statistics.median(ref_times) * 1000:.0f} ms "
+          f"(ratio {statistics.median(ref_times) * 1000 / med:.1f}x); max |log p(x) difference| on 10 images "
+          f"{max(diffs):.4f} nats (goal <= 0.01)")
+    if args.all:
+        xs = x[:args.all]
+        t = time.perf_counter()
+        exact = exact_log_px(model, xs)
+        t_exact = time.perf_counter() - t
+        torch.manual_seed(0)
+        iw = torch.cat([iw_estimate(model, c, k=1000).log_px for c in xs.split(100)]).numpy()
+        print(f"  first {args.all} test images: exact log p(x) {exact.mean():.3f}, IW K=1000 {iw.mean():.3f} "
+              f"(IW below exact by {np.mean(exact - iw):.3f} on average, max {np.max(exact - iw):.2f}); "
+              f"{t_exact:.0f} s for the exact pass")
+
+
+if __name__ == "__main__":
+    main()
