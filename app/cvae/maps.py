@@ -13,7 +13,6 @@ from app.cvae.cache import decode_all_labels
 from app.latent_map import cache as lmc
 from app.latent_map.chart import class_traces, density_traces, map_figure, prior_circles
 from app.latent_map.click import MAP_META, clicked_point, map_click
-from vae_core.latent.aggregate import gap_mask
 
 BASELINE = "mnist-2d"
 CLICK_KEY = "cvae_map_click"
@@ -21,10 +20,11 @@ CLICK_KEY = "cvae_map_click"
 
 def latent_figure(model_name: str, data_name: str, tau: float, clickable: bool, height: int = 460):
     view = lmc.view(model_name, data_name, "pca", (0, 1))
-    xs, ys, log_q, log_p = lmc.density(model_name, data_name, "pca", (0, 1))
+    xs, ys, log_ratio = lmc.density(model_name, data_name, "pca", (0, 1))  # full-space log q(z) - log p(z)
     data = get_dataset(data_name)
-    traces = density_traces(xs, ys, log_q, gap_mask(log_q, log_p, tau)) + prior_circles() + \
-        class_traces(view.coords, np.asarray(data.y), data.class_names)
+    # The prior circles after the points, so they are drawn on top, as on the latent map.
+    traces = density_traces(xs, ys, log_ratio, log_ratio < -tau, 2) + \
+        class_traces(view.coords, np.asarray(data.y), data.class_names) + prior_circles()
     box = ((float(xs[0]), float(ys[0])), (float(xs[-1]), float(ys[-1])))
     fig = map_figure(traces, view.axis_titles, box, height=height)
     # Only the CVAE map is the click target: click.js finds its chart by layout.meta.

@@ -10,7 +10,6 @@ from app.common.ui import image_grid
 from app.latent_map import cache as lmc
 from app.latent_map.chart import class_traces, density_traces, map_figure, prior_circles
 from app.tradeoff.cache import DATA, SUMMARY_IMAGES, densities, prior_samples, reconstructions, summary
-from vae_core.latent.aggregate import gap_mask
 
 # Each line: what the formula says, then why, in the lecture notes' notation.
 WHY = [
@@ -53,8 +52,9 @@ def columns(models: list[str], tau: float) -> None:
             st.caption(f"{name}: Gaussian decoder variance β² = {beta2:.3g} (decoder σ = β = {model.config.beta:.3g})")
             log_q, log_p = grids[name]
             view = lmc.view(name, DATA, "pca", (0, 1))
-            traces = density_traces(xs, ys, log_q, gap_mask(log_q, log_p, tau)) + prior_circles() + \
-                class_traces(view.coords, np.asarray(data.y), data.class_names)
+            log_ratio = log_q - log_p  # the latent map's quantity: gaps are where it is below -tau
+            traces = density_traces(xs, ys, log_ratio, log_ratio < -tau, 2) + \
+                class_traces(view.coords, np.asarray(data.y), data.class_names) + prior_circles()
             fig = map_figure(traces, view.axis_titles, box, height=380)
             fig.layout.showlegend = False
             fig.layout.meta = f"tradeoff-{name}"
