@@ -16,6 +16,10 @@ def test_upload_shows_true_posterior_contours_and_exact_figures(tmp_path):
     Image.fromarray(one).save(tmp_path / "one.png")
     with streamlit_server() as url, chromium_page(viewport=(1400, 3600)) as page:
         open_upload_page(page, url)
+        # The page defaults to mnist-16d; the exact posterior needs a 1-D or 2-D latent.
+        page.get_by_role("combobox").first.click()  # the sidebar's model picker
+        page.get_by_role("option", name="mnist-2d", exact=True).click()
+        page.get_by_text("Upload an image or draw a digit").wait_for(timeout=60_000)
         upload(page, [tmp_path / "one.png"])
         wait_for_results(page, 1)
         page.get_by_text("log p(x), exact").first.wait_for(timeout=90_000)
