@@ -39,7 +39,7 @@ def test_uploading_a_png_and_a_jpeg_shows_markers_reconstructions_and_neighbours
         wait_for_results(page, 2)
         # the map's upload markers are labelled with the file names
         for name in ("one.png", "zero.jpg"):
-            page.locator(".js-plotly-plot .textpoint", has_text=name).wait_for(timeout=30_000)
+            page.locator(".js-plotly-plot .annotation", has_text=name).wait_for(timeout=30_000)
         for what in ("reconstruction μ_D(μ(x))", "model input x"):
             assert page.get_by_text(what, exact=True).count() == 2
         neighbours = page.get_by_text("8 nearest training images")
@@ -66,7 +66,7 @@ def test_a_stroke_on_the_drawing_pad_is_encoded(server):
         page.mouse.up()
         wait_for_results(page, 1)
         page.get_by_text("drawing.png — guess").wait_for(timeout=30_000)
-        page.locator(".js-plotly-plot .textpoint", has_text="drawing.png").wait_for(timeout=30_000)
+        page.locator(".js-plotly-plot .annotation", has_text="drawing.png").wait_for(timeout=30_000)
         assert page.get_by_text("q(z|x)").count() >= 1
         _no_failures(page)
         screenshot(page, "upload_drawing")

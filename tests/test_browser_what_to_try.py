@@ -123,7 +123,7 @@ def test_upload_a_drawing_lands_on_the_map_with_a_guess(browser_page):
     open_box(page, url, "upload", "upload")
     draw_a_one(page)
     page.get_by_text(re.compile(r"drawing\.png — guess")).first.wait_for(timeout=90_000)
-    page.locator(".js-plotly-plot .textpoint", has_text="drawing.png").wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot .annotation", has_text="drawing.png").wait_for(timeout=30_000)
     no_failures(page)
 
 
