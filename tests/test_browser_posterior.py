@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from browser import chromium_page, require_chromium, screenshot, streamlit_server
 from PIL import Image
-from upload_e2e import open_upload_page, upload, wait_for_results
+from upload_e2e import open_upload_page, pick_model, upload, wait_for_results
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +17,7 @@ def test_upload_shows_true_posterior_contours_and_exact_figures(tmp_path):
     with streamlit_server() as url, chromium_page(viewport=(1400, 3600)) as page:
         open_upload_page(page, url)
         # The page defaults to mnist-16d; the exact posterior needs a 1-D or 2-D latent.
-        page.get_by_role("combobox").first.click()  # the sidebar's model picker
-        page.get_by_role("option", name="mnist-2d", exact=True).click()
-        page.get_by_text("Upload an image or draw a digit").wait_for(timeout=60_000)
+        pick_model(page, "mnist-2d")
         upload(page, [tmp_path / "one.png"])
         wait_for_results(page, 1)
         page.get_by_text("log p(x), exact").first.wait_for(timeout=90_000)

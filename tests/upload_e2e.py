@@ -24,6 +24,17 @@ def open_upload_page(page, url: str) -> None:
     page.get_by_text("Upload an image or draw a digit").wait_for(timeout=90_000)
 
 
+def pick_model(page, name: str) -> None:
+    """Choose a model in the sidebar and wait for the rerun it starts to finish: a file given while
+    the page is still rerunning can be dropped with the old uploader."""
+    page.get_by_role("combobox").first.click()  # the sidebar's model picker
+    page.get_by_role("option", name=name, exact=True).click()
+    page.get_by_role("option", name=name, exact=True).wait_for(state="detached", timeout=30_000)
+    time.sleep(0.5)  # the status widget appears shortly after the rerun starts
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.get_by_text("Upload an image or draw a digit").wait_for(timeout=60_000)
+
+
 def upload(page, files) -> None:
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(f) for f in files])
 

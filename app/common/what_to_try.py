@@ -60,6 +60,32 @@ EXPERIMENTS: dict[str, list[str]] = {
         "Turn on **Measure both on this image** and read the variance ratio: the score-function estimator "
         "is unbiased too, but hundreds of times noisier than the reparameterised one.",
     ],
+    "training": [
+        "Pick the **Preset** \"KL weight 0 (a plain autoencoder: watch the gaps open)\" and press **Start "
+        "training**: epoch by epoch the 2-D map of validation means spreads out and empty space opens between "
+        "the classes, because nothing pulls q(z|x) towards N(0, I) any more.",
+        "Run the **Preset** \"Latent 16: sharper, only some units active\" and watch **Active units** and the KL "
+        "per dimension: only a few of the 16 dimensions carry more than 0.01 nats; the rest stay at the prior.",
+        "Run the **Preset** \"β² small\" and then \"β² large\": with β² large the reconstructions and prior samples turn "
+        "into blurry means, because −log p(x|z) is divided by 2β² and the KL term wins.",
+    ],
+    "cvae": [
+        "In the **generation grid**, follow one column from 0 to 9: the slant and thickness stay the same, "
+        "because the column shares one z and only the label y changes.",
+        "**Click** the far left and then the far right of the CVAE's map: the ten decoded digits change width "
+        "or slant together. On mnist-2d's latent map the same click changes which digit you see.",
+        "Choose **Draw** and draw a 4 that is almost a 9: the bars of p(y|x) split between them; raise **K** "
+        "and the standard errors of log p(x|y) shrink.",
+    ],
+    "tradeoff": [
+        "Raise **τ** until the smallest β² map is mostly red: its q(z) leaves the widest gaps in the prior's "
+        "disc, and its prior samples include the most non-digits.",
+        "Read the **average KL** from left to right: it falls as β² grows a hundredfold, and the reconstructions "
+        "of the same images blur towards the mean digit.",
+        "Train a fourth model from the command line with **--beta 2.83** (β² = 8) on the config in "
+        "pretrained/tradeoff-beta2-2: its KL falls to almost zero and every reconstruction becomes the mean "
+        "digit (posterior collapse).",
+    ],
 }
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.common.cache import get_model
 from app.common.ui import model_picker, user_errors
+from app.common.what_to_try import what_to_try
 from app.cvae.inputs import pick_image
 from app.cvae.maps import side_by_side
 from app.cvae.views import accuracy_section, classification, classification_bars, generation_section, style_section
@@ -24,19 +25,11 @@ if not model.config.conditional:
     st.warning(
         f"**{name} is not conditional.** It was trained without labels, so it has no p(x|y): it cannot "
         "generate a chosen digit, transfer a style to another label or classify by p(x|y). Pick a conditional "
-        "model in the sidebar (mnist-cvae-2d, or mnist-cvae-16d for classification), or train one with "
+        "model in the sidebar (mnist-cvae-2d, or mnist-cvae-8d for classification), or train one with "
         "`python -m vae_core train --conditional`.")
     st.stop()
 
-with st.expander("What to try", expanded=False):
-    st.markdown(
-        "1. **One style, ten digits.** In the generation grid, follow one column: does the slant or thickness "
-        "stay the same from 0 to 9? Change the seed and find a column with a very slanted style.\n"
-        "2. **Style lives in z.** Click the far left and the far right of the CVAE's map: the ten digits "
-        "change width or slant together. Click the same place on mnist-2d's map on the latent map page: "
-        "there it changes the digit.\n"
-        "3. **Fool the classifier.** Draw a 4 that is almost a 9 and watch p(y|x) split between them; "
-        "raise K and see the standard errors of log p(x|y) shrink.")
+what_to_try("cvae")
 
 st.header("Generation by label")
 with user_errors():

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.common.cache import get_dataset
 from app.common.ui import user_errors
+from app.common.what_to_try import what_to_try
 from app.training.archives import archives_panel
 from app.training.live import controls, live_views, status_line
 from app.training.session import get_manager, visitor_id
@@ -14,6 +15,7 @@ st.markdown("Change a knob, train, and watch the ELBO's two terms trade off and 
             "epoch. Finished or stopped runs are saved to your models folder and appear, starred, in the Model "
             "menu of every page.")
 formulas()
+what_to_try("training")
 
 mgr, owner = get_manager(), visitor_id()
 runs = mgr.runs_of(owner)
