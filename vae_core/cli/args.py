@@ -41,3 +41,26 @@ def require_json_object(path: str) -> None:
     if not isinstance(value, dict):
         kind = {list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(type(value), "a number")
         raise ConfigError(f"--config {path} must hold a JSON object of training options, got {kind}")
+
+
+INVERT_CHOICES = {"auto": None, "yes": True, "no": False}
+
+
+def preprocessed_images(paths: list[str], image_shape, invert: str) -> tuple[list, int]:
+    """([(path, pixels)], failures): each image file preprocessed like MNIST. A file the user got wrong
+    prints one `error:` line naming it and is skipped, so the other files are still processed."""
+    import sys
+
+    from ..data.imageio import open_image
+    from ..errors import VAECoreError
+    from ..images.preprocess import mnist_style
+
+    done, failures = [], 0
+    for path in paths:
+        try:
+            done.append((path, mnist_style(open_image(path), image_shape, INVERT_CHOICES[invert])))
+        except VAECoreError as exc:
+            message = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
+            print(f"error: {message}", file=sys.stderr)
+            failures += 1
+    return done, failures

@@ -7,12 +7,12 @@ samples per label, its Monte Carlo standard error, and p(y|x) under a uniform p(
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 
 from ..cvae.classify import MAX_K, check_labels, classify, require_conditional
-from ..errors import ConfigError, VAECoreError
+from ..errors import ConfigError
+from .args import preprocessed_images
 
 
 def add_parser(sub) -> None:
@@ -29,8 +29,6 @@ def add_parser(sub) -> None:
 
 
 def cmd_classify(args) -> int:
-    from ..data.imageio import open_image
-    from ..images.preprocess import mnist_style
     from ..vae.registry import load_model
 
     if not 1 <= args.k <= MAX_K:
@@ -39,16 +37,9 @@ def cmd_classify(args) -> int:
     require_conditional(model)
     labels = None if args.labels is None else check_labels(model, args.labels)
     names = list(model.config.labels)
-    invert = {"auto": None, "yes": True, "no": False}[args.invert]
-    failures, rows = 0, []
-    for path in args.images:
-        try:
-            pixels = mnist_style(open_image(path), model.config.image_shape, invert)
-        except VAECoreError as exc:
-            message = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
-            print(f"error: {message}", file=sys.stderr)
-            failures += 1
-            continue
+    images, failures = preprocessed_images(args.images, model.config.image_shape, args.invert)
+    rows = []
+    for path, pixels in images:
         result = classify(model, np.asarray(pixels).reshape(1, -1), k=args.k, labels=labels, seed=args.seed)
         rows.append({"image": path, **result.to_dict(names)[0]})
     if args.json:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..errors import ConfigError, VAECoreError
+from ..errors import ConfigError
+from .args import preprocessed_images
 
 
 def add_parsers(sub) -> None:
@@ -31,21 +31,12 @@ def add_parsers(sub) -> None:
 
 
 def cmd_encode(args) -> int:
-    from ..data.imageio import open_image
-    from ..images.preprocess import mnist_style
     from ..vae.registry import load_model
 
     model = load_model(args.model)
-    invert = {"auto": None, "yes": True, "no": False}[args.invert]
-    failures, rows = 0, []
-    for path in args.images:
-        try:
-            pixels = mnist_style(open_image(path), model.config.image_shape, invert)
-        except VAECoreError as exc:
-            message = str(exc) if str(exc).startswith(path) else f"{path}: {exc}"
-            print(f"error: {message}", file=sys.stderr)
-            failures += 1
-            continue
+    images, failures = preprocessed_images(args.images, model.config.image_shape, args.invert)
+    rows = []
+    for path, pixels in images:
         with torch.no_grad():
             mu, logvar = model.encode(torch.from_numpy(pixels).reshape(1, -1))
         rows.append({"image": path, "mu": mu[0].tolist(), "logvar": logvar[0].tolist()})
