@@ -40,7 +40,7 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         page.wait_for_timeout(1200)
         screenshot(page, "training_running_1440")
         page.get_by_role("button", name="Stop and save").click()
-        page.get_by_text("Saved as ★").wait_for(timeout=60_000)
+        page.get_by_text("Saved as ★").wait_for(timeout=180_000)  # a stop waits for the batch in flight and the save
         saved = page.get_by_text("Saved as ★").inner_text()
         name = re.search(r"★ (\S+):", saved).group(1)
         screenshot(page, "training_stopped_1440")
