@@ -82,3 +82,23 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+NO_BUSY = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def draw_a_one(page) -> None:
+    """A vertical stroke on the drawing pad. Waits until the pad's script has run (it marks the canvas
+    `data-ready`) and the page is idle: a stroke made before the handlers are attached is lost, which is
+    what a loaded CI machine showed."""
+    canvas = page.locator("canvas[data-ready]").first
+    canvas.wait_for(timeout=60_000)
+    page.wait_for_function(NO_BUSY, timeout=120_000)
+    box = canvas.bounding_box()
+    assert box and box["width"] > 200
+    x, y = box["x"] + box["width"] / 2, box["y"] + 0.15 * box["height"]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + step * 0.5, y + step * 0.035 * box["height"])
+    page.mouse.up()

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from browser import chromium_page, require_chromium, screenshot, streamlit_server
+from browser import chromium_page, draw_a_one, require_chromium, screenshot, streamlit_server
 from PIL import Image
 from upload_e2e import open_upload_page, upload, wait_for_results
 
@@ -54,16 +54,7 @@ def test_uploading_a_png_and_a_jpeg_shows_markers_reconstructions_and_neighbours
 def test_a_stroke_on_the_drawing_pad_is_encoded(server):
     with chromium_page(viewport=(1400, 2400)) as page:
         open_upload_page(page, server)
-        canvas = page.locator("canvas").first
-        canvas.wait_for(timeout=30_000)
-        box = canvas.bounding_box()
-        assert box and box["width"] > 200
-        x, y = box["x"] + box["width"] / 2, box["y"] + 0.15 * box["height"]
-        page.mouse.move(x, y)
-        page.mouse.down()
-        for step in range(1, 21):  # a vertical stroke: a "1"
-            page.mouse.move(x + step * 0.5, y + step * 0.035 * box["height"])
-        page.mouse.up()
+        draw_a_one(page)
         wait_for_results(page, 1)
         page.get_by_text("drawing.png — guess").wait_for(timeout=30_000)
         page.locator(".js-plotly-plot .annotation", has_text="drawing.png").wait_for(timeout=30_000)

@@ -7,12 +7,9 @@ import re
 import pytest
 
 from app.common.what_to_try import EXPERIMENTS
-from tests.browser import chromium_page, require_chromium, screenshot, streamlit_server
+from tests.browser import NO_BUSY, chromium_page, draw_a_one, require_chromium, screenshot, streamlit_server
 
 pytestmark = pytest.mark.browser
-
-NO_BUSY = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-
 
 @pytest.fixture(scope="module")
 def browser_page():
@@ -36,18 +33,6 @@ def no_failures(page) -> None:
 
 def caption(page, prefix: str) -> str:
     return page.locator('[data-testid="stCaptionContainer"]', has_text=prefix).first.inner_text(timeout=60_000)
-
-
-def draw_a_one(page) -> None:
-    canvas = page.locator("canvas").first
-    canvas.wait_for(timeout=60_000)
-    box = canvas.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + 0.15 * box["height"]
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for step in range(1, 21):
-        page.mouse.move(x + step * 0.5, y + step * 0.035 * box["height"])
-    page.mouse.up()
 
 
 def test_inside_graph_for_a_drawn_digit_and_resample_epsilon(browser_page):
