@@ -1,14 +1,15 @@
 """Training page performance, against references measured in the same run.
 
-    python bench/bench_train.py [--epochs 30] [--clicks 10]
+    python bench/bench_train.py [--epochs 200] [--clicks 10]
 
-1. Throughput of a run started from the page (real `streamlit run`, Chromium) vs
-   the CLI with the same settings (the page's defaults: digits, d = 2, hidden 64, batch 64).
-   Goal: page >= 0.9x CLI images/s.
-2. The latent map's click -> server image median while that training runs vs
-   idle (same server, second tab). Goal: <= 1.5x.
-3. End of an epoch (its `ended_at` stamp) -> its epoch number shown on the page.
-   Goal: <= 1 s.
+1. Throughput of a run started from the page (real `streamlit run`, Chromium; the run trains in its own
+   process) vs the CLI with the same settings (the page's defaults: digits, d = 2, hidden 64, batch 64).
+   Both are images trained per second between the end of epoch 1 and the end of the last epoch, read from
+   the saved model cards, so neither counts process start-up. Goal: page >= 0.9x CLI.
+2. The latent map's click -> server image median (second tab, same server) while a page training runs
+   vs idle. Goal: <= 1.5x. The training is checked to be still running when the last click lands.
+3. End of every epoch (its `ended_at` stamp) -> the first moment the page shows that epoch or a later one,
+   during run 1. Goal: at most 1 s, for every epoch.
 """
 
 from __future__ import annotations
@@ -33,12 +34,19 @@ sys.path.insert(0, str(ROOT / "tests"))
 SETTINGS = dict(data="digits", latent=2, hidden="64", batch=64)  # the page's defaults
 
 
-def cli_images_per_s(epochs: int, out: Path) -> float:
+def steady_images_per_s(card: dict) -> float:
+    """Training images per second from the end of epoch 1 to the end of the last epoch."""
+    h = card["history"]
+    n_train = card["data"]["n"] - round(card["data"]["n"] * card["train_config"]["val_fraction"])
+    return n_train * (len(h) - 1) / (h[-1]["time_s"] - h[0]["time_s"])
+
+
+def cli_card(epochs: int, out: Path) -> dict:
     cmd = [sys.executable, "-m", "vae_core", "train", "--data", SETTINGS["data"], "--latent-dim", "2",
            "--hidden", SETTINGS["hidden"], "--batch-size", str(SETTINGS["batch"]), "--epochs", str(epochs),
            "--patience", str(epochs), "--out", str(out), "--quiet"]
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
-    return json.loads((out / "model.json").read_text())["metrics"]["images_per_s"]
+    return json.loads((out / "model.json").read_text())
 
 
 def clicks(page, n: int, rng) -> list[float]:
@@ -63,16 +71,26 @@ def shown_epoch(page) -> int:
     return int(m.group(1)) if m else 0
 
 
+def start_run(page, epochs: int) -> None:
+    box = page.get_by_label("Epochs", exact=True)
+    box.wait_for(timeout=90_000)
+    box.fill(str(epochs))
+    box.press("Enter")
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Start training").click()
+    page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--clicks", type=int, default=10)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_train_"))
     os.environ["VAE_EXPLORER_MODELS"] = str(tmp / "models")
     from browser import chromium_page, streamlit_server
 
-    cli = cli_images_per_s(args.epochs, tmp / "cli")
+    cli = steady_images_per_s(cli_card(args.epochs, tmp / "cli"))
     rng = np.random.default_rng(0)
     with streamlit_server() as url, chromium_page() as lm:
         lm.goto(f"{url}/latent_map")
@@ -83,42 +101,37 @@ def main() -> None:
 
         tr = lm.context.browser.new_page(viewport={"width": 1400, "height": 1000})
         tr.goto(f"{url}/training")
-        tr.get_by_label("Epochs", exact=True).wait_for(timeout=90_000)
-        epochs = tr.get_by_label("Epochs", exact=True)
-        epochs.fill(str(args.epochs))
-        epochs.press("Enter")
-        tr.wait_for_timeout(1000)
-        tr.get_by_role("button", name="Start training").click()
-        tr.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
+        start_run(tr, args.epochs)
+        first_seen: dict[int, float] = {}
+        while not tr.get_by_text("Saved as ★").count():
+            e, now = shown_epoch(tr), time.time()
+            for k in range(1, e + 1):
+                first_seen.setdefault(k, now)
+            time.sleep(0.05)
+        card = json.loads(next((tmp / "models").glob("*/model.json")).read_text())
+        page_rate = steady_images_per_s(card)
+        ended = {r["epoch"]: r["ended_at"] for r in card["history"]}
+        lags = [first_seen[e] - ended[e] for e in first_seen if e in ended]
 
+        tr.wait_for_timeout(1500)  # the page re-enables the form once the run is over
+        start_run(tr, 500)
+        tr.wait_for_function("() => /epoch [1-9]/.test(document.querySelector('[data-testid=stProgress]')"
+                             ".innerText)", timeout=60_000)
         lm.bring_to_front()
         busy = clicks(lm, args.clicks, rng)
-
-        tr.bring_to_front()
-        seen, last = {}, shown_epoch(tr)
-        while not tr.get_by_text("Saved as ★").count():
-            e = shown_epoch(tr)
-            if e != last:
-                seen[e], last = time.time(), e
-            time.sleep(0.05)
-    card = json.loads(next((tmp / "models").glob("*/model.json")).read_text())
-    page_rate = card["metrics"]["images_per_s"]
-    ended = {r["epoch"]: r["ended_at"] for r in card["history"]}
-    lags = [seen[e] - ended[e] for e in seen if e in ended]
+        still_training = "training, epoch" in tr.locator('[data-testid="stProgress"]').inner_text()
+        tr.get_by_role("button", name="Stop and save").click()
 
     ratio = page_rate / cli
     print(f"1. throughput, {args.epochs} epochs of {SETTINGS}: page {page_rate:.0f} images/s, "
           f"CLI {cli:.0f} images/s, ratio {ratio:.2f}x  {'PASS' if ratio >= 0.9 else 'FAIL'} (goal >= 0.9x)")
     mi, mb = statistics.median(idle), statistics.median(busy)
     print(f"2. latent map click -> server image, median of {args.clicks}: idle {mi * 1000:.0f} ms, "
-          f"while training {mb * 1000:.0f} ms, ratio {mb / mi:.2f}x  {'PASS' if mb / mi <= 1.5 else 'FAIL'} "
-          "(goal <= 1.5x)")
-    if lags:
-        print(f"3. end of epoch -> shown on the page: median {statistics.median(lags) * 1000:.0f} ms, max "
-              f"{max(lags) * 1000:.0f} ms over {len(lags)} epochs  {'PASS' if max(lags) <= 1.0 else 'FAIL'} "
-              "(goal <= 1 s)")
-    else:
-        print("3. end of epoch -> shown: no epoch ended while the page was watched (raise --epochs)")
+          f"while training {mb * 1000:.0f} ms (training still running at the last click: {still_training}), "
+          f"ratio {mb / mi:.2f}x  {'PASS' if mb / mi <= 1.5 and still_training else 'FAIL'} (goal <= 1.5x)")
+    print(f"3. end of epoch -> shown on the page: median {statistics.median(lags) * 1000:.0f} ms, max "
+          f"{max(lags) * 1000:.0f} ms over {len(lags)} epochs  {'PASS' if max(lags) <= 1.0 else 'FAIL'} "
+          "(goal <= 1 s)")
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ def status_line(mgr: TrainingManager, run: Run) -> None:
     frac, eta = run.progress()
     epochs = len(run.history)
     eta_text = f", about {eta:.0f} s left" if eta is not None else ""
-    st.progress(frac, text=f"Run {run.id} ({run.label}): {STATE_TEXT[state]}, epoch {epochs} of "
-                           f"{run.cfg.epochs}{eta_text}")
+    doing = "starting its training process" if state == "running" and run.batch[0] == 0 else STATE_TEXT[state]
+    st.progress(frac, text=f"Run {run.id} ({run.label}): {doing}, epoch {epochs} of {run.cfg.epochs}{eta_text}")
     if state == "failed":
         st.error(run.message)
     elif run.message:
@@ -85,6 +85,19 @@ def latent_map(views: dict, epoch: int) -> go.Figure:
     return fig
 
 
+def _figures(run: Run) -> dict:
+    """This epoch's figures, built once: the page polls twice a second and most polls see the same epoch."""
+    history, views = run.history, run.views
+    key = (run.id, len(history))
+    memo = st.session_state.get("tr_figures")
+    if memo is None or memo[0] != key:
+        figures = {"curves": curves(history), "kl": kl_bars(history[-1])}
+        if "map_mu" in views:
+            figures["map"] = latent_map(views, history[-1]["epoch"])
+        memo = st.session_state["tr_figures"] = (key, figures)
+    return memo[1]
+
+
 def live_views(run: Run) -> None:
     history, views = run.history, run.views
     if not history:
@@ -97,13 +110,14 @@ def live_views(run: Run) -> None:
     m3.metric("KL", f"{last['val_kl']:.2f}")
     m4.metric("Active units", f"{last['val_active_units']} of {len(last['val_kl_per_dim'])}",
               help="Latent dimensions whose average KL over the validation images exceeds 0.01 nats.")
-    st.plotly_chart(curves(history), key="tr_curves")
+    figures = _figures(run)
+    st.plotly_chart(figures["curves"], key="tr_curves")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(kl_bars(last), key="tr_kl")
+        st.plotly_chart(figures["kl"], key="tr_kl")
     with right:
-        if "map_mu" in views:
-            st.plotly_chart(latent_map(views, last["epoch"]), key="tr_map")
+        if "map" in figures:
+            st.plotly_chart(figures["map"], key="tr_map")
         else:
             st.caption("The latent map is drawn for a 2-D latent (d = 2).")
     if views:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import streamlit as st
 
 from app.common.cache import list_models
 
-from .worker import TrainingManager
+from .worker import TrainingManager, warm_up
 
 
 def _saved(run) -> None:
@@ -17,6 +18,8 @@ def _saved(run) -> None:
 
 @st.cache_resource(show_spinner=False)
 def get_manager() -> TrainingManager:
+    # The fork server imports torch and the library once, in the background, while the visitor picks settings.
+    threading.Thread(target=warm_up, daemon=True, name="training-warm-up").start()
     return TrainingManager(on_saved=_saved)
 
 

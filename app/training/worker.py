@@ -5,28 +5,32 @@ the whole server (the page keeps it in st.cache_resource): at most
 `max_running` trainings at once (VAE_EXPLORER_MAX_TRAININGS, default 1),
 the rest wait in order and can see their place. Each run belongs to the
 visitor (session id) that started it; only that owner can list or control it.
-A run trains in its own thread, so every page stays responsive; the page
-reads the run's history and views, which the thread replaces whole (never
-mutated in place) so a reader always sees a consistent epoch.
+A run trains in a process of its own (spawned, and at a lower priority:
+VAE_EXPLORER_TRAINING_NICE, default 10), so neither Python's GIL nor the
+CPU it needs slows the pages other visitors are using; a thread of the server
+copies the process's reports (job.py) onto the Run. The page reads the run's
+history and views, which are replaced whole (never mutated in place), so a
+reader always sees one consistent epoch. `processes=False` trains in that
+thread instead (tests that patch the training code in this process).
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vae_core.data.datasets import Dataset
-from vae_core.errors import TrainingDivergedError, VAECoreError
-from vae_core.vae.train import TrainConfig, TrainResult, save_trained, train
+from vae_core.errors import VAECoreError
+from vae_core.vae.train import TrainConfig
 from vae_core.vae.train_control import TrainControl
-from vae_core.vae.user_models import check_quota, reserve_name
 
-from .views import epoch_views
+from . import job as job_module
+from .job import explorer_settings, process_main, train_job
 
 MAX_QUEUED = 20  # waiting runs, server-wide: a class of 20-30 fits; beyond that "try again later"
 KEEP_FINISHED = 5  # finished runs remembered per visitor
@@ -50,6 +54,7 @@ class Run:
     started_at: float | None = None
     finished_at: float | None = None
     model_name: str | None = None  # "user:<name>" once saved
+    pid: int | None = None  # the training process, while it runs in one
 
     @property
     def state(self) -> str:
@@ -74,12 +79,34 @@ class Run:
         return frac, max(0.0, elapsed / max(done_frac, 1e-9) * (1 - done_frac))
 
 
+def training_context():
+    """Where training processes come from. Never a plain fork of the server (it runs threads). A fork server
+    that has imported the training code once starts each run in well under a second; a spawned process
+    would import torch and the library again for every run (seconds on a busy server)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([job_module.__name__])
+    return ctx
+
+
+def warm_up() -> None:
+    """Start the fork server now (it imports the training code), so the first run does not wait for it."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        training_context()
+        forkserver.ensure_running()
+
+
 class TrainingManager:
-    def __init__(self, max_running: int | None = None,
-                 on_saved: Callable[[Run], None] | None = None) -> None:
+    def __init__(self, max_running: int | None = None, on_saved: Callable[[Run], None] | None = None,
+                 processes: bool = True, niceness: int | None = None) -> None:
         env = os.environ.get("VAE_EXPLORER_MAX_TRAININGS", "1")
         self.max_running = max(1, int(max_running if max_running is not None else env))
         self.on_saved = on_saved
+        self.processes = processes
+        self.niceness = int(niceness if niceness is not None else os.environ.get("VAE_EXPLORER_TRAINING_NICE", "10"))
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._runs: list[Run] = []
@@ -93,7 +120,8 @@ class TrainingManager:
                 raise VAECoreError(f"the training queue is full ({MAX_QUEUED} waiting); try again in a few minutes")
             if any(r.owner == owner and r.active for r in self._runs):
                 raise VAECoreError("you already have a training queued or running: stop it first")
-            run = Run(next(self._ids), owner, cfg, data, label or f"{cfg.data}-{cfg.latent_dim}d")
+            control = TrainControl(training_context() if self.processes else None)
+            run = Run(next(self._ids), owner, cfg, data, label or f"{cfg.data}-{cfg.latent_dim}d", control)
             self._runs.append(run)
             self._forget_old(owner)
         self._dispatch()
@@ -168,46 +196,65 @@ class TrainingManager:
                     thread.start()
 
     def _work(self, run: Run) -> None:
+        command = f"Training page run {run.id}"
         try:
-            result = self._train(run)
-            run.status = "stopped" if result.stopped_by_user else "done"
-            if result.history:
-                self._save(run, result)
+            if self.processes:
+                self._pump_process(run, command)
             else:
-                run.message = "stopped before the first epoch finished: nothing saved"
-        except TrainingDivergedError as exc:
-            run.status, run.message = "failed", str(exc).replace("; no checkpoint was written", "")
-            if exc.result is not None:
-                self._save(run, exc.result)
-                run.message += f"; the last good epoch was saved as {run.model_name}"
-        except VAECoreError as exc:
-            run.status, run.message = "failed", str(exc)
-        except Exception as exc:  # a bug: keep the server alive and say what happened
-            run.status, run.message = "failed", f"training failed unexpectedly ({type(exc).__name__}: {exc})"
+                train_job(run.cfg, run.data, run.label, run.control, command, lambda *m: self._apply(run, m))
         finally:
             run.finished_at = time.time()
             with self._lock:
                 self._threads.pop(run.id, None)
             self._dispatch()
 
-    def _train(self, run: Run) -> TrainResult:
-        def observer(record, model):
-            run.views = epoch_views(model, run.data, run.cfg)
-            run.history = [*run.history, record]
-
-        def on_batch(epoch, done, per):
-            run.batch = (epoch, done, per)
-
-        return train(run.cfg, run.data, progress=False, control=run.control, observer=observer, on_batch=on_batch)
-
-    def _save(self, run: Run, result: TrainResult) -> None:
-        check_quota(4 * result.model.num_parameters + 64 * 1024)
-        name, folder = reserve_name(run.label)
+    def _pump_process(self, run: Run, command: str) -> None:
+        """Start the run's training process and copy its reports onto the Run until it ends."""
+        ctx = training_context()
+        mine, theirs = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=process_main, name=f"training-{run.id}", daemon=True,
+                              args=(run.cfg, run.data, run.label, run.control, command, theirs, self.niceness,
+                                    explorer_settings()))
         try:
-            save_trained(result, run.cfg, run.data, folder, command=f"Training page run {run.id}")
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)  # no half-made model left in the folder
-            raise
-        run.model_name = name
-        if self.on_saved is not None:
-            self.on_saved(run)
+            process.start()
+        except Exception as exc:  # e.g. out of processes or memory: the run fails, the server goes on
+            run.status, run.message = "failed", f"could not start a training process ({type(exc).__name__}: {exc})"
+            return
+        finally:
+            theirs.close()  # the child holds the only writer: its exit shows here as EOF
+        run.pid = process.pid
+        ended = False
+        try:
+            while not ended:
+                if mine.poll(0.25):
+                    message = mine.recv()
+                    self._apply(run, message)
+                    ended = message[0] == "ended"
+                elif not process.is_alive() and not mine.poll(0):
+                    break
+        except (EOFError, OSError):
+            pass
+        finally:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+            mine.close()
+        if not ended:
+            run.status = "failed"
+            run.message = (f"the training process ended unexpectedly (exit code {process.exitcode}); "
+                           "the server may be short of memory")
+
+    def _apply(self, run: Run, message: tuple) -> None:
+        """One report from a training. Fields are replaced whole, so a page reading them sees one epoch."""
+        kind, *payload = message
+        if kind == "batch":
+            run.batch = tuple(payload)
+        elif kind == "epoch":
+            record, views = payload
+            run.views, run.history = views, [*run.history, record]
+        elif kind == "saved":
+            run.model_name = payload[0]
+            if self.on_saved is not None:
+                self.on_saved(run)
+        elif kind == "ended":
+            run.status, run.message = payload
