@@ -84,7 +84,9 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-NO_BUSY = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+# The app's root element says whether a script run is in progress ("initial", "running", "notRunning", ...).
+# The header's status widget is no use: toolbarMode = "minimal" never draws it.
+NO_BUSY = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
 
 
 def draw_a_one(page) -> None:

@@ -10,7 +10,7 @@ RESULTS_READY = """(n) => {
     const panels = [...document.querySelectorAll('[data-testid="stExpander"]')]
         .filter(e => !e.innerText.startsWith('How each number') && !e.innerText.startsWith('What to try'));
     const neighbours = document.querySelectorAll('[data-testid="stImage"] img');
-    const busy = document.querySelector('[data-testid="stStatusWidget"]');
+    const busy = document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState !== 'notRunning';
     const table = n < 2 || document.querySelector('[data-testid="stDataFrame"] canvas') !== null;
     return panels.length >= Math.min(n, %d + 1) && table
         && document.querySelector('.js-plotly-plot .scatterlayer') !== null
@@ -30,8 +30,9 @@ def pick_model(page, name: str) -> None:
     page.get_by_role("combobox").first.click()  # the sidebar's model picker
     page.get_by_role("option", name=name, exact=True).click()
     page.get_by_role("option", name=name, exact=True).wait_for(state="detached", timeout=30_000)
-    time.sleep(0.5)  # the status widget appears shortly after the rerun starts
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(0.5)  # the rerun starts shortly after the choice
+    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
+                           " === 'notRunning'", timeout=120_000)
     page.get_by_text("Upload an image or draw a digit").wait_for(timeout=60_000)
 
 
