@@ -88,3 +88,37 @@ def test_the_largest_vae_settings_are_bounded():
     steps = at.sidebar.number_input(key="vae_steps")
     hidden = at.sidebar.number_input(key="hidden")
     assert steps.max <= 5_000 and hidden.max <= 128
+
+
+def test_em_work_is_capped_on_the_page_with_a_message_and_not_in_the_library(monkeypatch):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from vae_core.oned import em_budget, gmm1d
+
+    assert em_budget.capped_max_iter(100, 3, 10_000) == 10_000  # small fits are untouched
+    assert em_budget.capped_max_iter(100_000, 50, 100_000, 20) == 2  # 10^13 updates asked for
+    assert em_budget.capped_max_iter(10**9, 50, 100, 20) == 1  # never below one iteration
+    assert em_budget.cross_check_allowed(2_000, 3, 1) and not em_budget.cross_check_allowed(100_000, 50, 20)
+    # The library (CLI, API: a local user's own machine) runs what it is asked.
+    x = np.random.default_rng(0).normal(size=50)
+    assert gmm1d.GaussianMixture1D(2, tol=0.0, max_iter=300).fit(x).n_iter_ == 300
+
+    # The page's budget, shrunk so that a small fit meets it quickly: 1,000 points x K = 3 + overhead
+    # = 4,000 updates an iteration, so 400,000 allow 100 iterations; the cross-check limit is met too.
+    monkeypatch.setattr(em_budget, "MAX_EM_UPDATES", 400_000)
+    monkeypatch.setattr(em_budget, "MAX_CROSS_CHECK_SIZE", 100)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app" / "pages" / "one_d.py"), default_timeout=120)
+    at.session_state["n"] = 2_000
+    at.session_state["tol"] = 0.0
+    at.session_state["max_iter"] = 100_000
+    at.session_state["vae_steps"] = 10
+    at.session_state["hidden"] = 4
+    at.run()
+    assert not at.exception
+    capped = [w.value for w in at.warning if "point-component updates" in w.value]
+    assert len(capped) == 1 and "max_iter is 100 here instead of 100,000" in capped[0]
+    assert any("skipped on this server" in i.value for i in at.info)
+    table = next(d.value for d in at.dataframe if "EM iterations" in d.value.index)
+    assert list(table.columns) == ["ours"] and table.loc["EM iterations", "ours"] == "100"

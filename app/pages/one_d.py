@@ -11,7 +11,7 @@ from app.one_d import charts as charts
 from app.one_d import state as one_d_state
 from app.one_d.bound import bound_section
 from vae_core.errors import VAECoreError
-from vae_core.oned import data1d, fit1d, gmm1d, vae1d
+from vae_core.oned import data1d, em_budget, fit1d, gmm1d, vae1d
 
 DEFAULT = data1d.DEFAULT_MIXTURE
 # The widgets' largest VAE: 5,000 steps at width 128, under a tenth of the old maximum (50,000 steps at
@@ -52,7 +52,8 @@ def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, see
     model = gmm1d.GaussianMixture1D(k, init=init, n_init=n_init, var_floor=var_floor, tol=tol,
                                     max_iter=max_iter, random_state=seed).fit(train)
     summary = fit1d.summarise_gmm(model, train, test, spec, time.perf_counter() - start)
-    return model, summary, gmm1d.sklearn_cross_check(train, model)
+    check = gmm1d.sklearn_cross_check(train, model) if em_budget.cross_check_allowed(train.size, k, n_init) else None
+    return model, summary, check
 
 
 def show_errors_and_stop(exc: VAECoreError) -> None:
@@ -181,6 +182,10 @@ def main():
         opts = gmm_controls()
         config = vae_controls(st.session_state.get("seed", 0))
         data_warnings = data_warnings + data1d.check_fit_data(train, opts["k"])
+        capped = em_budget.capped_max_iter(train.size, opts["k"], opts["max_iter"], opts["n_init"])
+        if capped < opts["max_iter"]:  # a visitor's settings never buy hours of the server's CPU
+            data_warnings.append(em_budget.cap_message(train.size, opts["k"], opts["max_iter"], opts["n_init"], capped))
+            opts["max_iter"] = capped
     except VAECoreError as exc:
         show_errors_and_stop(exc)
     for warning in data_warnings:
@@ -200,6 +205,14 @@ def main():
     st.subheader("Cross-check with scikit-learn's GaussianMixture")
     st.caption("Same K, tol, max_iter and n_init; sklearn starts from its own k-means and adds its reg_covar "
                "to the variances where we floor them, so expect agreement to about tol, not to the last digit.")
+    if check is None:
+        st.info(f"scikit-learn's fit is skipped on this server for settings this large (points x K x restarts "
+                f"above {em_budget.MAX_CROSS_CHECK_SIZE:,}): its k-means start alone would take minutes. "
+                "`python -m vae_core fit1d` runs it on your own machine.")
+        order = np.argsort(gmm_model.means_, kind="stable")
+        check = {"ours": {"log_likelihood": gmm_model.score(train), "n_iter": gmm_model.n_iter_,
+                          "weights": gmm_model.weights_[order], "means": gmm_model.means_[order],
+                          "variances": gmm_model.variances_[order]}}
     rows = {name: {"mean log-lik (train)": fit["log_likelihood"], "EM iterations": fit["n_iter"],
                    **{f"{PARAM_SYMBOLS[p]}_{k + 1}": fit[p][k] for p in ("weights", "means", "variances")
                       for k in range(opts["k"])}} for name, fit in check.items()}
