@@ -31,10 +31,10 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
         first_epoch = epoch_shown(page)
-        map_title = page.locator(".js-plotly-plot .gtitle", has_text="Encoder means").text_content()
+        map_title = page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content()
         page.wait_for_timeout(2500)
         assert epoch_shown(page) > first_epoch  # the progress advances without a reload
-        assert page.locator(".js-plotly-plot .gtitle", has_text="Encoder means").text_content() != map_title
+        assert page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content() != map_title
         screenshot(page, "training_running_1280")
         page.set_viewport_size({"width": 1440, "height": 1000})
         page.wait_for_timeout(1200)

@@ -37,7 +37,7 @@ def live() -> None:
     if not runs:
         st.caption("No run yet: pick a preset or set the knobs, then Start training.")
         return
-    run = runs[-1]
+    run = runs[-1].snapshot()  # the bar, the numbers and the charts all show the same epoch
     status_line(mgr, run)
     controls(mgr, owner, run)
     live_views(run)

@@ -90,15 +90,13 @@ def build_config(values: dict) -> TrainConfig:
 def formulas() -> None:
     st.markdown("The objective trained, per image, with the two knobs that are easy to confuse:")
     st.latex(r"\mathcal{L}_\lambda(x) = \underbrace{\frac{1}{M}\sum_{m=1}^{M}\log p(x\mid z_m)}_{\text{reconstruction}}"
-             r" \;-\; \lambda_t\,\underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{KL}},"
-             r"\qquad z_m = \mu(x) + \sigma(x)\odot\varepsilon_m,\ \varepsilon_m\sim\mathcal{N}(0, I)")
-    left, right = st.columns(2)
-    with left:
-        st.latex(r"\text{decoder variance } \beta^2:\quad \log p(x\mid z) = "
-                 r"-\frac{\lVert x-\mu_D(z)\rVert^2}{2\beta^2} - \frac{D}{2}\log(2\pi\beta^2)")
-    with right:
-        st.latex(r"\text{KL weight } \lambda:\quad \lambda_t = \lambda\,\min\!\big(1,\ t/T_{\text{warm-up}}\big)"
-                 r"\ \text{ at epoch } t")
+             r" \;-\; \lambda_t\,\underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{KL}}")
+    st.latex(r"z_m = \mu(x) + \sigma(x)\odot\varepsilon_m,\quad \varepsilon_m\sim\mathcal{N}(0, I)")
+    # One formula a line: side by side they ran off the page at 1280 px.
+    st.latex(r"\text{decoder variance } \beta^2:\quad \log p(x\mid z) = "
+             r"-\frac{\lVert x-\mu_D(z)\rVert^2}{2\beta^2} - \frac{D}{2}\log(2\pi\beta^2)")
+    st.latex(r"\text{KL weight } \lambda:\quad \lambda_t = \lambda\,\min\!\big(1,\ t/T_{\text{warm-up}}\big)"
+             r"\ \text{ at epoch } t")
     st.caption("β² scales the reconstruction term (Gaussian decoder only); λ scales the KL term. The charts always "
                "report the real ELBO (λ = 1): reconstruction − KL, in nats per image. Active units: latent "
                "dimensions whose average KL over the validation images exceeds 0.01 nats.")

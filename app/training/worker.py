@@ -16,6 +16,7 @@ thread instead (tests that patch the training code in this process).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import multiprocessing
 import os
@@ -37,7 +38,7 @@ KEEP_FINISHED = 5  # finished runs remembered per visitor
 ACTIVE = ("queued", "running", "paused")
 
 
-@dataclass
+@dataclass(eq=False)  # runs are compared by identity (their id), never field by field
 class Run:
     id: int
     owner: str
@@ -47,14 +48,26 @@ class Run:
     control: TrainControl = field(default_factory=TrainControl)
     status: str = "queued"  # queued, running, paused, done, stopped, failed
     message: str = ""
-    history: list = field(default_factory=list)
-    views: dict = field(default_factory=dict)
+    # (history, views) as one value, replaced whole after each epoch: a reader takes both from one epoch.
+    latest: tuple = field(default_factory=lambda: ([], {}))
     batch: tuple = (0, 0, 0)  # (epoch, batches done, batches per epoch)
     submitted_at: float = field(default_factory=time.time)
     started_at: float | None = None
     finished_at: float | None = None
     model_name: str | None = None  # "user:<name>" once saved
     pid: int | None = None  # the training process, while it runs in one
+
+    @property
+    def history(self) -> list:
+        return self.latest[0]
+
+    @property
+    def views(self) -> dict:
+        return self.latest[1]
+
+    def snapshot(self) -> Run:
+        """A copy frozen at this moment, so one page update shows one epoch everywhere."""
+        return dataclasses.replace(self)
 
     @property
     def state(self) -> str:
@@ -138,7 +151,8 @@ class TrainingManager:
         """1 for the next run to start; 0 when not waiting."""
         with self._lock:
             queued = [r for r in self._runs if r.status == "queued"]
-        return queued.index(run) + 1 if run in queued else 0
+        ids = [r.id for r in queued]
+        return ids.index(run.id) + 1 if run.id in ids else 0
 
     def pause(self, owner: str, run_id: int) -> None:
         self._control(owner, run_id, "pause")
@@ -251,7 +265,7 @@ class TrainingManager:
             run.batch = tuple(payload)
         elif kind == "epoch":
             record, views = payload
-            run.views, run.history = views, [*run.history, record]
+            run.latest = ([*run.history, record], views)
         elif kind == "saved":
             run.model_name = payload[0]
             if self.on_saved is not None:
