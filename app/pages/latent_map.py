@@ -4,12 +4,14 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from app.common.chart_view import KeptView, keep_chart_views
 from app.common.data_roots import spec_placeholder, visitor_spec
 from app.common.live_decoder import live_weights
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
 from app.latent_map import cache as lmc
 from app.latent_map import chart as chart
+from app.latent_map.click import MAP_META
 from app.latent_map.panels import (
     click_decode_fragment,
     clicked_panel,
@@ -176,6 +178,9 @@ if model_name:
                     if latent_dim > 2:
                         st.markdown(PLANE_NOTE)
                     live_weights(model_name)  # once per page, outside the fragments: clicks never resend it
+                    # Redrawing the map (tau, a checkbox) keeps hidden classes and, in the same view, the zoom.
+                    keep_chart_views([KeptView(MAP_META, legend=f"classes:{data_name}",
+                                               zoom=f"map:{model_name}:{data_name}:{method}:{dims}")], key="map_view_kept")
                     map_fragment(model_name, data_name, method, dims, tau)
                     prior_split_panel(model_name, data_name, tau)
                     prior_panel(model_name, data_name)

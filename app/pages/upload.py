@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 from app.common.cache import get_model
+from app.common.chart_view import KeptView, keep_chart_views
 from app.common.draw_pad import draw_pad
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
@@ -14,6 +15,7 @@ from app.upload.view import (
     DETAILED,
     FORMULAS,
     LATENT_MAP_PAGE,
+    UPLOAD_MAP_META,
     interpolate_action,
     latent_map,
     result_panel,
@@ -86,7 +88,12 @@ with user_errors():
             f"the PCA plane of the {model.config.latent_dim}-D codes (q(z|x)'s covariance projected)"
         st.caption(f"{len(ref.codes):,} {ref.data_name} encoder means coloured by class, in {view}; "
                    "stars are your images, rings their 1-σ ellipses.")
-        st.plotly_chart(latent_map(ref, results), key="upload_map", config={"displayModeBar": False})
+        fig = latent_map(ref, results)
+        st.plotly_chart(fig, key="upload_map", config={"displayModeBar": False})
+        # Another upload keeps the classes hidden in the legend, and the zoom while the frame is the same.
+        frame = ",".join(f"{v:.3f}" for v in (*fig.layout.xaxis.range, *fig.layout.yaxis.range))
+        keep_chart_views([KeptView(UPLOAD_MAP_META, legend=f"upload-classes:{ref.data_name}",
+                                   zoom=f"upload:{name}:{frame}")], key="upload_view_kept")
         if st.button("Explore this latent space on the latent map", icon=":material/scatter_plot:", key="to_map"):
             st.session_state["map_model"] = name  # the map opens on this model
             st.switch_page(LATENT_MAP_PAGE)

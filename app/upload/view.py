@@ -37,6 +37,9 @@ FORMULAS = [
 ]
 
 
+UPLOAD_MAP_META = "vae-upload-map"  # layout.meta: app.common.chart_view finds the chart by it
+
+
 def latent_map(ref: Reference, results: list[Result], selected: int | None = None) -> go.Figure:
     fig = go.Figure()
     for c, cname in enumerate(ref.class_names):
@@ -65,7 +68,7 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
         ev = ref.projection.explained
         xt, yt = f"PC 1 ({ev[0]:.0%} of variance)", f"PC 2 ({ev[1]:.0%})"
     fig.update_layout(height=430, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=xt, yaxis_title=yt,
-                      legend=dict(itemsizing="constant", title="class"))
+                      legend=dict(itemsizing="constant", title="class"), meta=UPLOAD_MAP_META)
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     # Frame the codes (0.5-99.5 percentiles) and every upload, not the few far outliers (-12..12 before).
     both = np.vstack([np.percentile(ref.points, [0.5, 99.5], axis=0)] + ([np.asarray(shown)] if shown else []))
