@@ -22,6 +22,19 @@ def test_previews_pad_with_transparency_and_keep_a_transparent_pngs_look():
     assert (first[..., 3] == 255).any()                # and the stroke is drawn
 
 
+def test_a_crop_that_is_all_ink_stays_visible_on_a_white_page():
+    from vae_core.images.preprocess import _preview
+
+    preview = _preview(np.ones((220, 25), dtype=np.float32))  # a thin "1" cropped to its ink: all white
+    rgb, alpha = preview[..., :3].astype(float), preview[..., 3:].astype(float) / 255
+    on_white = rgb * alpha + 255 * (1 - alpha)
+    drawn = np.argwhere(on_white.min(axis=2) < 200)
+    assert len(drawn), "a white crop on a white page shows nothing"
+    (top, left), (bottom, right) = drawn.min(axis=0), drawn.max(axis=0)
+    assert (top, bottom) == (0, 111) and 40 < left < right < 72  # the frame outlines the image's own extent
+    assert preview[:, :5, 3].max() == 0  # and the letterbox stays transparent
+
+
 def test_upload_page_defaults_to_mnist_16d_and_says_why():
     at = AppTest.from_file(str(REPO / "app/pages/upload.py"), default_timeout=240).run()
     assert not at.exception, at.exception
@@ -55,6 +68,8 @@ def test_upload_map_frames_the_codes_and_labels_the_star_above_the_points():
     fig = latent_map(Ref(), [Res()], selected=0)
     x0, x1 = fig.layout.xaxis.range
     assert -5 < x0 < -2 and 2 < x1 < 5  # the two outliers at +-12 no longer set the frame
+    # With equal scales, a wide page must shrink the plot, not widen the x range (-8..8 at 1440 px).
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.xaxis.constrain == "domain"
     star = [t for t in fig.data if t.name == "seven.png"][0]
     assert star.marker.size >= 20 and star.mode == "markers"
     assert fig.layout.annotations[0].text.startswith("seven") and fig.layout.annotations[0].bgcolor
