@@ -60,9 +60,9 @@ def test_uploading_a_png_and_a_jpeg_shows_markers_reconstructions_and_neighbours
         page.wait_for_function(f"() => ({THREE_VISIBLE})() === 'legendonly'", timeout=10_000)
         page.evaluate(f"() => {{ {UPLOAD_MAP}.dataset.before = '1'; }}")
         page.get_by_text("light ink on dark", exact=True).click()
-        page.wait_for_function(f"() => {{ const g = {UPLOAD_MAP}; return g && !g.dataset.before && g.dataset.viewKept; }}",
+        page.wait_for_function(f"() => {{ const g = {UPLOAD_MAP}; return g && !g.dataset.before && g._fullLayout; }}",
                                timeout=60_000)
-        page.wait_for_timeout(800)
+        page.wait_for_timeout(1000)
         assert page.evaluate(THREE_VISIBLE) == "legendonly", "a class hidden in the legend came back after a redraw"
 
 
