@@ -73,3 +73,33 @@ def test_upload_map_frames_the_codes_and_labels_the_star_above_the_points():
     star = [t for t in fig.data if t.name == "seven.png"][0]
     assert star.marker.size >= 20 and star.mode == "markers"
     assert fig.layout.annotations[0].text.startswith("seven") and fig.layout.annotations[0].bgcolor
+
+
+def test_the_reference_is_built_in_the_background_once_before_the_first_upload(monkeypatch):
+    """Issue 13 item 14: the first upload waited for the model's IW log p(x) reference (5.5 of 6 s).
+    Opening the page starts it in a thread; an upload then finds it cached, and it is computed once."""
+    import threading
+
+    from app.upload import cache
+
+    calls = []
+    real = cache.reference_log_px
+    gate = threading.Event()
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        gate.wait(30)  # still running when the second warm-up request comes
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "reference_log_px", counted)
+    cache.reference.clear()
+    cache.warm_reference("digits-2d")
+    cache.warm_reference("digits-2d")  # a second visitor opening the page meanwhile starts nothing new
+    threads = [t for t in threading.enumerate() if t.name == "warm-reference-digits-2d"]
+    assert len(threads) == 1
+    gate.set()
+    threads[0].join(60)
+    assert not threads[0].is_alive() and len(calls) == 1
+    ref = cache.reference("digits-2d")  # the upload: a cache hit, nothing recomputed
+    assert len(calls) == 1 and len(ref.log_px) > 0
+    cache.reference.clear()

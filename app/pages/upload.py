@@ -9,7 +9,7 @@ from app.common.chart_view import KeptView, keep_chart_views
 from app.common.draw_pad import draw_pad
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
-from app.upload.cache import analyse, reference
+from app.upload.cache import REFERENCE_SPINNER, analyse, reference, warm_reference
 from app.upload.posterior import upload_posterior
 from app.upload.view import (
     DETAILED,
@@ -48,6 +48,8 @@ if model.config.conditional:
     st.error(f"{name} is conditional on the class label; pick an unconditional model to encode uploads.")
     st.stop()
 
+warm_reference(name)  # while the visitor picks a file; the first upload then finds it ready
+
 left, right = st.columns([3, 2])
 with left:
     files = st.file_uploader(
@@ -69,7 +71,8 @@ if not items:
     st.stop()
 
 with user_errors():
-    ref = reference(name)
+    with st.spinner(REFERENCE_SPINNER):
+        ref = reference(name)
     results = []
     with st.spinner(f"Encoding {len(items)} image(s)…"):
         for file_name, data in items:

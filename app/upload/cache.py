@@ -3,6 +3,8 @@ by the file's bytes, so a rerun (a widget change, a second upload) redoes nothin
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +36,37 @@ class Reference:
     threshold: float  # its 1st percentile
 
 
-@st.cache_resource(show_spinner="Encoding the training set and its log p(x) reference (once per model)…",
-                   max_entries=8)
+REFERENCE_SPINNER = "Encoding the training set and its log p(x) reference (once per model)…"
+_warming: set[str] = set()
+_warming_lock = threading.Lock()
+
+
+def warm_reference(model_name: str) -> None:
+    """Start building the model's reference in the background as the page opens.
+
+    It costs seconds (IW log p(x) of REFERENCE_SIZE training images) and does not depend on the
+    visitor, so it need not wait for the first upload: by the time a file is chosen it is usually
+    cached. reference()'s own lock makes an upload that arrives earlier wait for this computation
+    instead of starting a second one."""
+    with _warming_lock:
+        if model_name in _warming:
+            return
+        _warming.add(model_name)
+    threading.Thread(target=_warm, args=(model_name,), name=f"warm-reference-{model_name}", daemon=True).start()
+
+
+def _warm(model_name: str) -> None:
+    try:
+        reference(model_name)
+    except Exception:  # the upload will raise it again, in the page, with a message
+        logging.getLogger(__name__).info("warming the upload reference of %s failed", model_name, exc_info=True)
+    finally:
+        with _warming_lock:
+            _warming.discard(model_name)
+
+
+# No spinner here: it is also called from the warming thread, which has no page to draw on.
+@st.cache_resource(show_spinner=False, max_entries=8)
 def reference(model_name: str) -> Reference:
     model = get_model(model_name)
     data_name = model.card.get("data", {}).get("name")
