@@ -98,6 +98,10 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
     with right:
         gap_stats_panel(samples, tau, mu.shape[1], model_name, data_name)
         click_decode_fragment(model_name, data_name, method, dims, tau)
+        # Redrawing the map (tau, a checkbox) keeps hidden classes and, in the same view, the zoom. Last in
+        # this column, where the empty element's row gap shows nowhere.
+        keep_chart_views([KeptView(MAP_META, legend=f"classes:{data_name}",
+                                   zoom=f"map:{model_name}:{data_name}:{method}:{dims}")], key="map_view_kept")
     with left:
         opts = st.columns(2)
         show_ellipses = opts[0].checkbox("1σ ellipses of q(z|x) for 200 points", key="map_ellipses",
@@ -139,6 +143,8 @@ def strip_fragment(model_name: str, data_name: str, tau: float) -> None:
     zs, log_q, log_p = lmc.strip(model_name, data_name)
     figure = chart.strip_figure(zs, log_q, log_p, gap_mask(log_q, log_p, tau), mu, data.y, data.class_names)
     event = st.plotly_chart(figure, key="strip_chart", on_select="rerun", selection_mode="points")
+    keep_chart_views([KeptView(chart.STRIP_META, legend=f"strip:{data_name}", zoom=f"strip:{model_name}:{data_name}")],
+                     key="strip_view_kept")
     points = event.selection.points if event and event.selection else []
     if points:
         st.session_state.map_clicked = (float(points[0]["x"]), 0.0)
@@ -178,9 +184,6 @@ if model_name:
                     if latent_dim > 2:
                         st.markdown(PLANE_NOTE)
                     live_weights(model_name)  # once per page, outside the fragments: clicks never resend it
-                    # Redrawing the map (tau, a checkbox) keeps hidden classes and, in the same view, the zoom.
-                    keep_chart_views([KeptView(MAP_META, legend=f"classes:{data_name}",
-                                               zoom=f"map:{model_name}:{data_name}:{method}:{dims}")], key="map_view_kept")
                     map_fragment(model_name, data_name, method, dims, tau)
                     prior_split_panel(model_name, data_name, tau)
                     prior_panel(model_name, data_name)

@@ -93,10 +93,6 @@ with user_errors():
                    "stars are your images, rings their 1-σ ellipses.")
         fig = latent_map(ref, results)
         st.plotly_chart(fig, key="upload_map", config={"displayModeBar": False})
-        # Another upload keeps the classes hidden in the legend, and the zoom while the frame is the same.
-        frame = ",".join(f"{v:.3f}" for v in (*fig.layout.xaxis.range, *fig.layout.yaxis.range))
-        keep_chart_views([KeptView(UPLOAD_MAP_META, legend=f"upload-classes:{ref.data_name}",
-                                   zoom=f"upload:{name}:{frame}")], key="upload_view_kept")
         if st.button("Explore this latent space on the latent map", icon=":material/scatter_plot:", key="to_map"):
             st.session_state["map_model"] = name  # the map opens on this model
             st.switch_page(LATENT_MAP_PAGE)
@@ -126,3 +122,8 @@ with user_errors():
             with st.expander(label, expanded=i < 3 or i >= DETAILED):
                 result_panel(i, r, ref, name)
                 upload_posterior(i, r, ref, name)
+        # Another upload keeps the classes hidden in the map's legend, and the zoom while the frame is the
+        # same. At the end of the page, where the empty element's row gap shows nowhere.
+        frame = ",".join(f"{v:.3f}" for v in (*fig.layout.xaxis.range, *fig.layout.yaxis.range))
+        keep_chart_views([KeptView(UPLOAD_MAP_META, legend=f"upload-classes:{ref.data_name}",
+                                   zoom=f"upload:{name}:{frame}")], key="upload_view_kept")
