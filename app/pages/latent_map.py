@@ -87,7 +87,6 @@ def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]] | None:
 def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, int], tau: float) -> None:
     data = get_dataset(data_name)
     mu, logvar = lmc.encodings(model_name, data_name)
-    samples = lmc.coverage(model_name, data_name)
     if method == "tsne":
         lmc.tsne_with_progress(model_name, data_name)
     v = lmc.view(model_name, data_name, method, dims)
@@ -95,13 +94,6 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
     labels = None if data.y is None else data.y[shown]
 
     left, right = st.columns([3, 2])
-    with right:
-        gap_stats_panel(samples, tau, mu.shape[1], model_name, data_name)
-        click_decode_fragment(model_name, data_name, method, dims, tau)
-        # Redrawing the map (tau, a checkbox) keeps hidden classes and, in the same view, the zoom. Last in
-        # this column, where the empty element's row gap shows nowhere.
-        keep_chart_views([KeptView(MAP_META, legend=f"classes:{data_name}",
-                                   zoom=f"map:{model_name}:{data_name}:{method}:{dims}")], key="map_view_kept")
     with left:
         opts = st.columns(2)
         show_ellipses = opts[0].checkbox("1σ ellipses of q(z|x) for 200 points", key="map_ellipses",
@@ -131,6 +123,14 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
                                 "scrollZoom": True, "displaylogo": False})
         st.caption(f"{len(v.coords):,} codes shown{' (an even subsample; t-SNE)' if method == 'tsne' else ''}. "
                    "Click a class in the legend to hide it; use the camera icon for a PNG.")
+    with right:  # after the map: on a first visit the map shows while the gap samples are drawn
+        samples = lmc.coverage(model_name, data_name)
+        gap_stats_panel(samples, tau, mu.shape[1], model_name, data_name)
+        click_decode_fragment(model_name, data_name, method, dims, tau)
+        # Redrawing the map (tau, a checkbox) keeps hidden classes and, in the same view, the zoom. Last in
+        # this column, where the empty element's row gap shows nowhere.
+        keep_chart_views([KeptView(MAP_META, legend=f"classes:{data_name}",
+                                   zoom=f"map:{model_name}:{data_name}:{method}:{dims}")], key="map_view_kept")
     export_panel(figure, model_name, data_name, mu, logvar, data)
 
 
