@@ -1,5 +1,7 @@
 """Where the latent map's first open of mnist-16d spends its server time, step by step (cProfile-free:
-each step is timed alone, best of --repeats), with the 16-D density grid before and after issue 13.
+each step is timed alone, best of --repeats), with the 16-D density grid before and after issue 13,
+and the mixture log-sum-exp before (torch.logsumexp over every component) and after (only the
+components within PRUNE_NATS of the largest) on the page's two big evaluations.
 
     python bench/bench_latent_map_open.py [--repeats 3]
 
@@ -20,9 +22,33 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vae_core import load_dataset, load_model  # noqa: E402
+import math  # noqa: E402
+
+import torch  # noqa: E402
+
+from vae_core.latent import aggregate  # noqa: E402
 from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, plane_log_ratio  # noqa: E402
 from vae_core.latent.gaps import coverage_samples  # noqa: E402
 from vae_core.latent.views import make_view  # noqa: E402
+
+
+def full_logsumexp(z, w, const, diagonal, n, chunk):
+    """The kernel before issue 13 item 14: exponentiate every component."""
+    out = torch.empty(len(z), dtype=torch.float64)
+    with torch.no_grad():
+        for start in range(0, len(z), chunk):
+            logits = torch.addmm(const, aggregate._features(z[start:start + chunk], diagonal), w)
+            out[start:start + chunk] = torch.logsumexp(logits, dim=1) - math.log(n)
+    return out.numpy()
+
+
+def with_kernel(kernel, fn):
+    pruned = aggregate._mixture_log_density
+    aggregate._mixture_log_density = kernel
+    try:
+        return fn()
+    finally:
+        aggregate._mixture_log_density = pruned
 
 
 def best(fn, repeats):
@@ -62,6 +88,22 @@ def main() -> None:
     print(f"  density grid, before (200^2, projected 2-D q)       {t_before:7.3f} s")
     print(f"  density grid, after  (140^2, full-space log q/p)    {t_after:7.3f} s")
     print(f"  ratio before / after          {t_before / t_after:7.2f}x")
+    pruned = aggregate._mixture_log_density
+    a = b = None
+    for label, fn in (("coverage samples (2 x 10k)", lambda: coverage_samples(mu, logvar, 10_000, 0)),
+                      ("density grid (140^2)", after)):
+        times = {"full": [], "pruned": []}
+        for _ in range(repeats):  # alternating, so a busy spell on the machine hits both
+            for name, kernel in (("full", full_logsumexp), ("pruned", pruned)):
+                t = time.perf_counter()
+                out = with_kernel(kernel, fn)
+                times[name].append(time.perf_counter() - t)
+                a, b = (out, b) if name == "full" else (a, out)
+        t_full, t_pruned = min(times["full"]), min(times["pruned"])
+        a = a.prior_log_ratio if hasattr(a, "prior_log_ratio") else a
+        b = b.prior_log_ratio if hasattr(b, "prior_log_ratio") else b
+        print(f"  {label:28s} full logsumexp {t_full:6.3f} s, pruned {t_pruned:6.3f} s: "
+              f"{t_full / t_pruned:4.2f}x, max |difference| {np.max(np.abs(a - b)):.1e} nats")
 
 
 if __name__ == "__main__":

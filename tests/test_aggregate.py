@@ -135,3 +135,25 @@ def test_encode_dataset_and_auto_box(tiny_model):
     assert mu.shape == (7, 2) and logvar.shape == (7, 2)
     lo, hi = auto_box(mu)
     assert lo[0] <= -3 and hi[0] >= 3  # always shows the prior's 3 sigma
+
+
+def test_leaving_out_components_far_below_the_nearest_changes_nothing_float64_can_see():
+    """The log-sum-exp exponentiates only the components within PRUNE_NATS of the largest term
+    (issue 13 item 14); on a spiky 16-D mixture that is a few of thousands, and the result must
+    still equal scipy's full log-sum-exp over every component, near the codes and far from them."""
+    import torch
+    from scipy.special import logsumexp
+
+    from vae_core.latent.aggregate import PRUNE_NATS, _components, _features
+
+    mu, logvar = mixture(n=3000, d=16, scale=3.0, var=(0.001, 0.05))
+    rng = np.random.default_rng(3)
+    z = np.concatenate([rng.standard_normal((300, 16)),                 # prior draws: mostly in gaps
+                        mu[:300] + 0.05 * rng.standard_normal((300, 16)),  # on the codes
+                        40 * rng.standard_normal((20, 16))])             # very far out
+    w, const, diagonal = _components(mu, logvar)
+    logits = (torch.addmm(const, _features(torch.from_numpy(z), diagonal), w)).numpy()
+    reference = logsumexp(logits, axis=1) - np.log(len(mu))
+    np.testing.assert_allclose(log_aggregate_density(z, mu, logvar, chunk=97), reference, rtol=1e-13, atol=1e-10)
+    kept = (logits > logits.max(axis=1, keepdims=True) - PRUNE_NATS).sum(axis=1)
+    assert np.median(kept) < 0.1 * len(mu)  # the case the pruning is for: most components are left out

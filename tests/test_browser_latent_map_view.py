@@ -16,8 +16,6 @@ STATE = f"""() => {{ const gd = {GD}; if (!gd) return null;
            gapCells: gap ? Array.from(gap.z, row => Array.from(row).filter(v => v === 1).length).reduce((a, b) => a + b, 0) : -1 }}; }}"""
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 item 4 is still open: st.plotly_chart resends the map when tau moves "
-                   "and a class hidden in the legend reappears, despite layout.uirevision")
 def test_moving_tau_keeps_hidden_classes_and_the_zoom():
     require_chromium()
     with streamlit_server() as url, chromium_page(viewport=(1280, 900)) as page:

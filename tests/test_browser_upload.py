@@ -1,5 +1,7 @@
 """End to end in Chromium: upload a PNG and a JPEG, and draw on the pad."""
 
+import re
+
 import numpy as np
 import pytest
 from browser import chromium_page, draw_a_one, require_chromium, screenshot, streamlit_server
@@ -7,6 +9,9 @@ from PIL import Image
 from upload_e2e import open_upload_page, upload, wait_for_results
 
 pytestmark = pytest.mark.browser
+
+UPLOAD_MAP = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && g.layout.meta === 'vae-upload-map')"
+THREE_VISIBLE = f"() => {{ const g = {UPLOAD_MAP}; const t = g && g.data.find(t => t.name === '3'); return t && t.visible; }}"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +54,16 @@ def test_uploading_a_png_and_a_jpeg_shows_markers_reconstructions_and_neighbours
         _no_failures(page)
         path = screenshot(page, "upload")
         assert path.stat().st_size > 50_000
+        # Issue 13 item 4 on this page too: a redraw of the map (here the ink choice changes the codes)
+        # keeps a class hidden in the legend.
+        page.locator(".legend .traces").filter(has_text=re.compile(r"^3$")).locator(".legendtoggle").first.click()
+        page.wait_for_function(f"() => ({THREE_VISIBLE})() === 'legendonly'", timeout=10_000)
+        page.evaluate(f"() => {{ {UPLOAD_MAP}.dataset.before = '1'; }}")
+        page.get_by_text("light ink on dark", exact=True).click()
+        page.wait_for_function(f"() => {{ const g = {UPLOAD_MAP}; return g && !g.dataset.before && g._fullLayout; }}",
+                               timeout=60_000)
+        page.wait_for_timeout(1000)
+        assert page.evaluate(THREE_VISIBLE) == "legendonly", "a class hidden in the legend came back after a redraw"
 
 
 def test_a_stroke_on_the_drawing_pad_is_encoded(server):

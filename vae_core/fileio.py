@@ -1,12 +1,17 @@
-"""Atomic file writes and the user cache directory."""
+"""Atomic file writes, the user cache directory, and arrays kept there across processes."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import stat
 import tempfile
+import zipfile
 import zlib
 from pathlib import Path
+
+import numpy as np
 
 
 def cache_dir() -> Path:
@@ -120,3 +125,51 @@ def is_within(path: str | Path, roots) -> bool:
     """Whether the canonical `path` lies inside (or is) one of the canonical `roots`."""
     target = canonical_path(path)
     return any(target == root or root in target.parents for root in (canonical_path(r) for r in roots))
+
+
+# ---- Results worth keeping across processes ------------------------------------------------------
+# Some figures take seconds, depend only on a model and a data set, and are the same for every
+# visitor (the gap statistics' Monte Carlo samples, an OOD reference). They are kept as .npz files
+# under cache_dir()/<kind>/, keyed by a hash of every input, so a restarted server reads them back
+# instead of recomputing. Inputs that change (new weights, other codes) give a new key.
+
+DISK_CACHE_FILES = 64  # per kind; the least recently written go first
+
+
+def array_key(*parts) -> str:
+    """A hex digest of arrays (their dtype, shape and bytes) and plain values (their repr)."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            a = np.ascontiguousarray(part)
+            h.update(f"{a.dtype.str}{a.shape}".encode())
+            h.update(a.tobytes())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"|")
+    return h.hexdigest()[:32]
+
+
+def disk_cached_arrays(kind: str, key: str, compute):
+    """compute() -> dict of numpy arrays, read from cache_dir()/kind/key.npz when present.
+
+    A damaged or unreadable file is recomputed; a cache that cannot be written costs only
+    the next process a recomputation."""
+    folder = cache_dir() / kind
+    path = folder / f"{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            return {name: stored[name] for name in stored.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        pass
+    arrays = compute()
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    try:
+        atomic_write_bytes(path, buffer.getvalue())
+        old = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime)[:-DISK_CACHE_FILES]
+        for stale in old:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return arrays

@@ -73,7 +73,7 @@ function build(parent) {
   const serverNote = el("div", { class: "fps", "data-testid": "server-note" });
   const map = el("canvas", { class: "map", "data-testid": "live-map" });
   const note = el("div", { class: "note", role: "status", "data-testid": "live-note" });
-  const fps = el("div", { class: "fps" });
+  const fps = el("div", { class: "fps", "data-testid": "live-fps" });
   const pair = el("div", { class: "pair" });
   const col = (c, t) => { const d = el("div", { class: "cell" }); d.append(c, el("div", { class: "fps" }, t)); return d; };
   pair.append(col(image, "browser, live"), col(server, "server, PyTorch"));

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from app.common.chart_view import KeptView, keep_chart_views
 from app.common.ui import image_grid
 from app.cvae.cache import decode_all_labels
 from app.latent_map import cache as lmc
@@ -53,6 +54,10 @@ def side_by_side(cvae_name: str, tau: float) -> None:
                f"red: gaps where log q(z) − log p(z) < −τ (τ = {tau:g}); dotted: the prior's 1, 2, 3 σ circles. "
                "The unconditional model must store the class in z, so its codes cluster by digit; the CVAE is "
                "told y, so its classes overlap and z holds style: slant, thickness, width.")
+    # Moving tau redraws both maps: keep each one's hidden classes and zoom.
+    keep_chart_views([KeptView(MAP_META, legend=f"cvae:{cvae_name}:{data_name}", zoom=f"cvae:{cvae_name}:{data_name}"),
+                      KeptView(f"{MAP_META}-baseline", legend=f"cvae-baseline:{data_name}",
+                               zoom=f"cvae-baseline:{BASELINE}:{data_name}")], key="cvae_view_kept")
     click_fragment(cvae_name, data_name)
 
 

@@ -17,6 +17,7 @@ GAP_COLOUR = "rgba(230, 60, 60, 0.35)"
 # Spelled out: unvalidated figures pass names to plotly.js, whose "Blues" runs dark to light.
 DENSITY_SCALE = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
 LATTICE_NAME = "click target"
+STRIP_META = "vae-latent-strip"  # layout.meta of the 1-D strip, for app.common.chart_view
 
 
 def _round(a, digits: int = 4) -> np.ndarray:
@@ -115,4 +116,4 @@ def strip_figure(zs, log_q, log_p, gaps, coords, labels, class_names) -> go.Figu
     return unvalidated({"data": traces + rug + [lattice], "layout": {
         "height": 360, "margin": {"l": 50, "r": 10, "t": 30, "b": 45}, "hovermode": "closest",
         "xaxis": {"title": {"text": "z"}}, "yaxis": {"title": {"text": "density"}}, "dragmode": "pan",
-        "clickmode": "event+select", "legend": {"orientation": "h", "y": 1.1}}})
+        "clickmode": "event+select", "legend": {"orientation": "h", "y": 1.1}, "meta": STRIP_META}})

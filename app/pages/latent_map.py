@@ -4,12 +4,14 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from app.common.chart_view import KeptView, keep_chart_views
 from app.common.data_roots import spec_placeholder, visitor_spec
 from app.common.live_decoder import live_weights
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
 from app.latent_map import cache as lmc
 from app.latent_map import chart as chart
+from app.latent_map.click import MAP_META
 from app.latent_map.panels import (
     click_decode_fragment,
     clicked_panel,
@@ -85,7 +87,6 @@ def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]] | None:
 def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, int], tau: float) -> None:
     data = get_dataset(data_name)
     mu, logvar = lmc.encodings(model_name, data_name)
-    samples = lmc.coverage(model_name, data_name)
     if method == "tsne":
         lmc.tsne_with_progress(model_name, data_name)
     v = lmc.view(model_name, data_name, method, dims)
@@ -93,9 +94,6 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
     labels = None if data.y is None else data.y[shown]
 
     left, right = st.columns([3, 2])
-    with right:
-        gap_stats_panel(samples, tau, mu.shape[1], model_name, data_name)
-        click_decode_fragment(model_name, data_name, method, dims, tau)
     with left:
         opts = st.columns(2)
         show_ellipses = opts[0].checkbox("1σ ellipses of q(z|x) for 200 points", key="map_ellipses",
@@ -125,6 +123,14 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
                                 "scrollZoom": True, "displaylogo": False})
         st.caption(f"{len(v.coords):,} codes shown{' (an even subsample; t-SNE)' if method == 'tsne' else ''}. "
                    "Click a class in the legend to hide it; use the camera icon for a PNG.")
+    with right:  # after the map: on a first visit the map shows while the gap samples are drawn
+        samples = lmc.coverage(model_name, data_name)
+        gap_stats_panel(samples, tau, mu.shape[1], model_name, data_name)
+        click_decode_fragment(model_name, data_name, method, dims, tau)
+        # Redrawing the map (tau, a checkbox) keeps hidden classes and, in the same view, the zoom. Last in
+        # this column, where the empty element's row gap shows nowhere.
+        keep_chart_views([KeptView(MAP_META, legend=f"classes:{data_name}",
+                                   zoom=f"map:{model_name}:{data_name}:{method}:{dims}")], key="map_view_kept")
     export_panel(figure, model_name, data_name, mu, logvar, data)
 
 
@@ -137,6 +143,8 @@ def strip_fragment(model_name: str, data_name: str, tau: float) -> None:
     zs, log_q, log_p = lmc.strip(model_name, data_name)
     figure = chart.strip_figure(zs, log_q, log_p, gap_mask(log_q, log_p, tau), mu, data.y, data.class_names)
     event = st.plotly_chart(figure, key="strip_chart", on_select="rerun", selection_mode="points")
+    keep_chart_views([KeptView(chart.STRIP_META, legend=f"strip:{data_name}", zoom=f"strip:{model_name}:{data_name}")],
+                     key="strip_view_kept")
     points = event.selection.points if event and event.selection else []
     if points:
         st.session_state.map_clicked = (float(points[0]["x"]), 0.0)

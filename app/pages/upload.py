@@ -5,15 +5,17 @@ import logging
 import streamlit as st
 
 from app.common.cache import get_model
+from app.common.chart_view import KeptView, keep_chart_views
 from app.common.draw_pad import draw_pad
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
-from app.upload.cache import analyse, reference
+from app.upload.cache import REFERENCE_SPINNER, analyse, reference, warm_reference
 from app.upload.posterior import upload_posterior
 from app.upload.view import (
     DETAILED,
     FORMULAS,
     LATENT_MAP_PAGE,
+    UPLOAD_MAP_META,
     interpolate_action,
     latent_map,
     result_panel,
@@ -46,6 +48,8 @@ if model.config.conditional:
     st.error(f"{name} is conditional on the class label; pick an unconditional model to encode uploads.")
     st.stop()
 
+warm_reference(name)  # while the visitor picks a file; the first upload then finds it ready
+
 left, right = st.columns([3, 2])
 with left:
     files = st.file_uploader(
@@ -67,7 +71,8 @@ if not items:
     st.stop()
 
 with user_errors():
-    ref = reference(name)
+    with st.spinner(REFERENCE_SPINNER):
+        ref = reference(name)
     results = []
     with st.spinner(f"Encoding {len(items)} image(s)…"):
         for file_name, data in items:
@@ -86,7 +91,8 @@ with user_errors():
             f"the PCA plane of the {model.config.latent_dim}-D codes (q(z|x)'s covariance projected)"
         st.caption(f"{len(ref.codes):,} {ref.data_name} encoder means coloured by class, in {view}; "
                    "stars are your images, rings their 1-σ ellipses.")
-        st.plotly_chart(latent_map(ref, results), key="upload_map", config={"displayModeBar": False})
+        fig = latent_map(ref, results)
+        st.plotly_chart(fig, key="upload_map", config={"displayModeBar": False})
         if st.button("Explore this latent space on the latent map", icon=":material/scatter_plot:", key="to_map"):
             st.session_state["map_model"] = name  # the map opens on this model
             st.switch_page(LATENT_MAP_PAGE)
@@ -116,3 +122,8 @@ with user_errors():
             with st.expander(label, expanded=i < 3 or i >= DETAILED):
                 result_panel(i, r, ref, name)
                 upload_posterior(i, r, ref, name)
+        # Another upload keeps the classes hidden in the map's legend, and the zoom while the frame is the
+        # same. At the end of the page, where the empty element's row gap shows nowhere.
+        frame = ",".join(f"{v:.3f}" for v in (*fig.layout.xaxis.range, *fig.layout.yaxis.range))
+        keep_chart_views([KeptView(UPLOAD_MAP_META, legend=f"upload-classes:{ref.data_name}",
+                                   zoom=f"upload:{name}:{frame}")], key="upload_view_kept")

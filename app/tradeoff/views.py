@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from app.common.chart_view import KeptView, keep_chart_views
 from app.common.ui import image_grid
 from app.latent_map import cache as lmc
 from app.latent_map.chart import class_traces, density_traces, map_figure, prior_circles
@@ -43,6 +44,8 @@ def columns(models: list[str], tau: float) -> None:
     xs, ys, grids = densities(tuple(models))
     data = get_dataset(DATA)
     box = ((float(xs[0]), float(ys[0])), (float(xs[-1]), float(ys[-1])))
+    # Moving tau redraws every map: each keeps its pan/zoom (the maps have no legend).
+    keep_chart_views([KeptView(f"tradeoff-{name}", zoom=f"tradeoff:{name}") for name in models], key="tradeoff_view_kept")
     cols = st.columns(len(models))
     for col, name in zip(cols, models):
         model = get_model(name)

@@ -3,6 +3,8 @@ by the file's bytes, so a rerun (a widget change, a second upload) redoes nothin
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,7 +14,8 @@ from app.common.cache import get_dataset, get_model
 from vae_core.data.imageio import open_image
 from vae_core.errors import DataError, ImageError
 from vae_core.images.preprocess import Step, preprocess
-from vae_core.images.report import encode_images, ood_threshold, percentile_of, reference_log_px
+from vae_core.fileio import array_key, disk_cached_arrays
+from vae_core.images.report import IW_SAMPLES, encode_images, ood_threshold, percentile_of, reference_log_px
 from vae_core.latent.aggregate import encode_dataset
 from vae_core.latent.placement import LatentIndex, Projection
 
@@ -34,8 +37,40 @@ class Reference:
     threshold: float  # its 1st percentile
 
 
-@st.cache_resource(show_spinner="Encoding the training set and its log p(x) reference (once per model)…",
-                   max_entries=8)
+REFERENCE_SPINNER = "Encoding the training set and its log p(x) reference (once per model)…"
+_warming: set[str] = set()
+_warming_lock = threading.Lock()
+
+
+def warm_reference(model_name: str) -> None:
+    """Start building the model's reference in the background as the page opens.
+
+    It costs seconds (IW log p(x) of REFERENCE_SIZE training images) and does not depend on the
+    visitor, so it need not wait for the first upload: by the time a file is chosen it is usually
+    cached. reference()'s own lock makes an upload that arrives earlier wait for this computation
+    instead of starting a second one. Not a daemon: a process that exits meanwhile waits the few
+    seconds for it rather than killing it inside torch (which aborts the interpreter); said
+    explicitly, since a thread started from Streamlit's script thread would inherit its daemon flag."""
+    with _warming_lock:
+        if model_name in _warming:
+            return
+        _warming.add(model_name)
+    threading.Thread(target=_warm, args=(model_name,), name=f"warm-reference-{model_name}",
+                     daemon=False).start()
+
+
+def _warm(model_name: str) -> None:
+    try:
+        reference(model_name)
+    except Exception:  # the upload will raise it again, in the page, with a message
+        logging.getLogger(__name__).info("warming the upload reference of %s failed", model_name, exc_info=True)
+    finally:
+        with _warming_lock:
+            _warming.discard(model_name)
+
+
+# No spinner here: it is also called from the warming thread, which has no page to draw on.
+@st.cache_resource(show_spinner=False, max_entries=8)
 def reference(model_name: str) -> Reference:
     model = get_model(model_name)
     data_name = model.card.get("data", {}).get("name")
@@ -44,11 +79,19 @@ def reference(model_name: str) -> Reference:
     data = get_dataset(data_name)
     codes, _ = encode_dataset(model, data.x)
     projection = Projection.fit(codes)
-    log_px = reference_log_px(model, data.x, n=REFERENCE_SIZE)
+    log_px = _reference_log_px(model, data.x)
     return Reference(data_name=data_name, codes=codes, labels=np.asarray(data.y), class_names=tuple(data.class_names),
                      images=data.x.reshape(len(data.x), *data.image_shape), index=LatentIndex(codes, data.y),
                      projection=projection, points=projection.points(codes), log_px=log_px,
                      threshold=ood_threshold(log_px))
+
+
+def _reference_log_px(model, x: np.ndarray) -> np.ndarray:
+    """Seconds of IW log p(x), the same for every visitor: kept on disk for the next server process
+    too, keyed by the weights and the images, so new weights or other data give a new entry."""
+    weights = [t.detach().cpu().numpy() for t in model.state_dict().values()]
+    key = array_key("reference_log_px-v1", REFERENCE_SIZE, IW_SAMPLES, x, *weights)
+    return disk_cached_arrays("upload", key, lambda: {"log_px": reference_log_px(model, x, n=REFERENCE_SIZE)})["log_px"]
 
 
 @dataclass

@@ -37,6 +37,9 @@ FORMULAS = [
 ]
 
 
+UPLOAD_MAP_META = "vae-upload-map"  # layout.meta: app.common.chart_view finds the chart by it
+
+
 def latent_map(ref: Reference, results: list[Result], selected: int | None = None) -> go.Figure:
     fig = go.Figure()
     for c, cname in enumerate(ref.class_names):
@@ -64,8 +67,13 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
     else:
         ev = ref.projection.explained
         xt, yt = f"PC 1 ({ev[0]:.0%} of variance)", f"PC 2 ({ev[1]:.0%})"
-    fig.update_layout(height=430, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=xt, yaxis_title=yt,
-                      legend=dict(itemsizing="constant", title="class"))
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=xt, yaxis_title=yt,
+                      legend=dict(itemsizing="constant", title=dict(text="class", side="left"), x=0.5, xanchor="center", y=-0.12,
+                                  yanchor="top", orientation="h"), meta=UPLOAD_MAP_META)
+    # Equal scales on a wide page: shrink the plot to the frame ("domain") rather than widen the x range,
+    # which left most of a -8..8 axis empty at 1440 px.
+    fig.update_xaxes(constrain="domain")
+    fig.update_yaxes(constrain="domain")
     fig.update_yaxes(scaleanchor="x", scaleratio=1)
     # Frame the codes (0.5-99.5 percentiles) and every upload, not the few far outliers (-12..12 before).
     both = np.vstack([np.percentile(ref.points, [0.5, 99.5], axis=0)] + ([np.asarray(shown)] if shown else []))

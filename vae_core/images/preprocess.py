@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 from scipy import ndimage
 
 from ..errors import ImageError
@@ -22,6 +22,7 @@ from ..errors import ImageError
 # a large page legible while bounding the cost of a 12-megapixel phone photo.
 WORK_SIZE = 512
 PREVIEW_SIZE = 112
+PREVIEW_FRAME = (150, 150, 150, 255)  # visible on a light or a dark page, and on white or black ink
 MIN_CONTRAST = 0.15  # ink must differ from paper by this much (0..1), else it is blank
 THRESHOLD = 0.35  # after stretching, weaker values are paper texture or noise
 SATURATE = 60  # percentile of ink pixel values that maps to 1
@@ -54,7 +55,10 @@ def _preview(arr: np.ndarray) -> np.ndarray:
     # Small images (the 28 px results) are enlarged with visible pixels, not blurred.
     img = img.resize(size, Image.Resampling.BILINEAR if small else Image.Resampling.NEAREST)
     canvas = Image.new("RGBA", (PREVIEW_SIZE, PREVIEW_SIZE), (0, 0, 0, 0))
-    canvas.paste(img, ((PREVIEW_SIZE - img.width) // 2, (PREVIEW_SIZE - img.height) // 2))
+    x0, y0 = (PREVIEW_SIZE - img.width) // 2, (PREVIEW_SIZE - img.height) // 2
+    canvas.paste(img, (x0, y0))
+    # A thin grey frame on the image's edge: a crop that is all white ink would vanish on a white page.
+    ImageDraw.Draw(canvas).rectangle((x0, y0, x0 + img.width - 1, y0 + img.height - 1), outline=PREVIEW_FRAME)
     return np.asarray(canvas)
 
 

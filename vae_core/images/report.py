@@ -65,15 +65,18 @@ def encode_images(model, pixels: np.ndarray, k: int = IW_SAMPLES, seed: int = 0)
 @torch.no_grad()
 def reference_log_px(model, x: np.ndarray, n: int = 1000, k: int = IW_SAMPLES, seed: int = 0,
                      batch: int = 100) -> np.ndarray:
-    """Sorted IW log p(x) of a random subset of n training images: the OOD reference."""
+    """Sorted IW log p(x) of a random subset of n training images: the OOD reference.
+
+    Its draws come from a generator of its own, so a server may build it in a background thread
+    without changing, or being changed by, what another thread draws from torch's global generator."""
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(x), size=min(n, len(x)), replace=False))
-    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     model.eval()
     out = []
     for start in range(0, len(idx), batch):
         xb = torch.as_tensor(x[idx[start:start + batch]], dtype=torch.float32)
-        out.append(iw_log_px(log_importance_weights(model, xb, k=k)).numpy())
+        out.append(iw_log_px(log_importance_weights(model, xb, k=k, generator=generator)).numpy())
     return np.sort(np.concatenate(out)).astype(np.float64)
 
 

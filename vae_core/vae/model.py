@@ -99,9 +99,11 @@ class VAE(nn.Module):
         return -0.5 * sq / beta2 - 0.5 * self.config.input_dim * (LOG_2PI + math.log(beta2))
 
     @staticmethod
-    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, samples: int = 1) -> torch.Tensor:
-        """z = mu + sigma * eps with eps ~ N(0, I); shape (samples, N, d)."""
-        eps = torch.randn(samples, *mu.shape, dtype=mu.dtype, device=mu.device)
+    def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, samples: int = 1,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+        """z = mu + sigma * eps with eps ~ N(0, I); shape (samples, N, d). A generator of its own keeps a
+        computation's draws apart from other threads' use of torch's global generator."""
+        eps = torch.randn(samples, *mu.shape, dtype=mu.dtype, device=mu.device, generator=generator)
         return mu + torch.exp(0.5 * logvar) * eps
 
     @property

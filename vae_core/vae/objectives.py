@@ -53,17 +53,19 @@ def negative_elbo_loss(model: VAE, x: torch.Tensor, y=None, samples: int = 1) ->
 
 
 @torch.no_grad()
-def log_importance_weights(model: VAE, x: torch.Tensor, y=None, k: int = 100, chunk: int = 100) -> torch.Tensor:
+def log_importance_weights(model: VAE, x: torch.Tensor, y=None, k: int = 100, chunk: int = 100,
+                           generator: torch.Generator | None = None) -> torch.Tensor:
     """log w_k = log p(z_k) + log p(x|z_k) - log q(z_k|x) for z_k ~ q(z|x); shape (K, N).
 
-    Drawn `chunk` samples at a time so K = 1000 over a batch stays in memory.
+    Drawn `chunk` samples at a time so K = 1000 over a batch stays in memory; from `generator`
+    when one is given, else from torch's global generator.
     """
     x = model.flatten(x)
     mu, logvar = model.encode(x, y)
     parts = []
     for start in range(0, k, chunk):
         m = min(chunk, k - start)
-        z = model.reparameterize(mu, logvar, m)
+        z = model.reparameterize(mu, logvar, m, generator)
         log_px_z = model.log_px_given_z(x, model.decoder_output(z, y))
         parts.append(log_standard_normal(z) + log_px_z - log_normal(z, mu, logvar))
     return torch.cat(parts, 0)

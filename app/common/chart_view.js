@@ -1,0 +1,113 @@
+// Keeps the user's view of a Plotly chart when a rerun redraws it: the classes hidden by clicking
+// their legend entries and the pan/zoom.
+//
+// Why this exists: st.plotly_chart derives the chart's element id from the figure itself, so any
+// change to the figure (tau moves, a checkbox toggles) mounts a brand-new Plotly graph. Plotly's
+// layout.uirevision only carries UI state across Plotly.react calls on the same graph, so it has
+// nothing to carry over here. This component remembers what the user did, by the chart's
+// layout.meta, and puts it back on the new graph.
+//
+// The legend and the zoom are remembered under separate keys chosen by Python: hidden classes stay
+// hidden across every redraw of the same data; the zoom stays only while the chart's frame is the same
+// (a zoom key that changes, e.g. with the model or the view, starts from the new default frame).
+
+const POLL_MS = 120;
+const SETTLE_MS = 2500;  // after a new graph appears, re-apply the view if a late redraw undoes it
+const instances = new WeakMap();
+const tracked = new WeakMap();  // graph div -> { spec, born, touched }
+
+function memory() {
+  const m = (window.__vaeChartViews = window.__vaeChartViews || { legend: {}, zoom: {} });
+  return m;
+}
+
+function findGraph(meta) {
+  return [...document.querySelectorAll(".js-plotly-plot")].find((g) => g.layout && g.layout.meta === meta) || null;
+}
+
+function hiddenNames(gd) {
+  return [...new Set((gd.data || []).filter((t) => t.visible === "legendonly").map((t) => t.name))];
+}
+
+function ranges(gd) {
+  const fl = gd._fullLayout;
+  return fl && fl.xaxis && fl.yaxis ? { x: fl.xaxis.range.slice(), y: fl.yaxis.range.slice() } : null;
+}
+
+function near(a, b) {
+  return a.every((v, i) => Math.abs(v - b[i]) <= 1e-9 * Math.max(1, Math.abs(v)));
+}
+
+// What the user did to this graph, stored under the chart's keys.
+function listen(gd) {
+  gd.on("plotly_restyle", (ev) => {
+    const t = tracked.get(gd);
+    const update = ev && ev[0];
+    if (!t || !t.spec.legend || !update || !("visible" in update)) return;
+    // Names this chart does not draw keep their remembered state (another chart under the same key may).
+    const here = new Set((gd.data || []).map((tr) => tr.name));
+    const before = memory().legend[t.spec.legend] || [];
+    memory().legend[t.spec.legend] = [...before.filter((n) => !here.has(n)), ...hiddenNames(gd)];
+  });
+  gd.on("plotly_relayout", (ev) => {
+    const t = tracked.get(gd);
+    if (!t || !t.spec.zoom || !ev) return;
+    const keys = Object.keys(ev);
+    if (keys.some((k) => /^[xy]axis\.autorange$/.test(k))) {
+      delete memory().zoom[t.spec.zoom];  // autoscale: back to the chart's own frame
+    } else if (keys.some((k) => /^[xy]axis\.range/.test(k))) {
+      memory().zoom[t.spec.zoom] = ranges(gd);
+    }
+  });
+  // The user's own hand ends the settling period: never fight a drag or a scroll in progress.
+  const touch = () => { const t = tracked.get(gd); if (t) t.touched = true; };
+  gd.addEventListener("mousedown", touch, true);
+  gd.addEventListener("wheel", touch, { capture: true, passive: true });
+}
+
+function restore(gd, spec) {
+  const P = window.Plotly;
+  if (!P || !gd._fullLayout) return;
+  const mem = memory();
+  const hidden = spec.legend ? mem.legend[spec.legend] : null;
+  if (hidden && hidden.length) {
+    const idx = gd.data.map((t, i) => (hidden.includes(t.name) && t.visible !== "legendonly" ? i : -1)).filter((i) => i >= 0);
+    if (idx.length) P.restyle(gd, { visible: "legendonly" }, idx);
+  }
+  const zoom = spec.zoom ? mem.zoom[spec.zoom] : null;
+  const now = ranges(gd);
+  if (zoom && now && !(near(zoom.x, now.x) && near(zoom.y, now.y))) {
+    P.relayout(gd, { "xaxis.range": zoom.x.slice(), "yaxis.range": zoom.y.slice() });
+  }
+}
+
+function tick(inst) {
+  for (const spec of inst.data.charts || []) {
+    const gd = findGraph(spec.meta);
+    if (!gd) continue;
+    let t = tracked.get(gd);
+    if (!t) {
+      t = { spec, born: performance.now(), touched: false };
+      tracked.set(gd, t);
+      listen(gd);
+    }
+    t.spec = spec;  // the keys may change while the graph stays
+    gd.dataset.viewKept = "1";  // for tests: the keeper has seen this graph
+    if (!t.touched && performance.now() - t.born < SETTLE_MS) restore(gd, spec);
+  }
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let inst = instances.get(parentElement);
+  if (!inst) {
+    inst = { data };
+    instances.set(parentElement, inst);
+    inst.timer = setInterval(() => {
+      if (!parentElement.isConnected) { clearInterval(inst.timer); return; }
+      tick(inst);
+    }, POLL_MS);
+  }
+  inst.data = data;
+  tick(inst);
+}
