@@ -57,8 +57,8 @@ def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
     shown = metrics(at)
     assert shown["Prior-hole mass"] == f"{100 * s.prior_hole_mass:.1f}%"
     assert shown["KL(q(z) ‖ p(z))"] == f"{s.kl_aggregate_prior:.3f} nats"
-    assert shown["Average KL term of the ELBO"] == f"{s.average_kl:.3f} nats"
-    assert shown["Mutual information I(x; z)"] == f"{s.mutual_information:.3f} nats"
+    assert shown["Average KL term"] == f"{s.average_kl:.3f} nats"
+    assert shown["I(x; z)"] == f"{s.mutual_information:.3f} nats"
     latex = " ".join(e.value for e in at.latex)
     assert r"\log q(z) - \log p(z) < -\tau" in latex and "I(x; z)" in latex
     downloads = {b.proto.label: b.proto for b in at.get("download_button")}

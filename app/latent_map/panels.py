@@ -32,9 +32,12 @@ def gap_stats_panel(samples: CoverageSamples, tau: float, latent_dim: int, model
     c2.metric("KL(q(z) ‖ p(z))", f"{s.kl_aggregate_prior:.3f} nats", help="Monte Carlo over z ~ q(z).")
     c2.caption(f"± {s.kl_aggregate_prior_se:.3f} nats (one standard error)")
     c3, c4 = st.columns(2)
-    c3.metric("Average KL term of the ELBO", f"{s.average_kl:.3f} nats")
-    c4.metric("Mutual information I(x; z)", f"{s.mutual_information:.3f} nats",
-              help="Of the empirical q(z), a mixture of N Gaussians, so it can never exceed log N.")
+    # Short labels: the long ones were cut at 1280 px; the tooltips say the rest.
+    c3.metric("Average KL term", f"{s.average_kl:.3f} nats",
+              help="The ELBO's KL(q(z|x) ‖ p(z)), averaged over the N codes' images.")
+    c4.metric("I(x; z)", f"{s.mutual_information:.3f} nats",
+              help="Mutual information of the empirical q(z), a mixture of N Gaussians, so it can never "
+                   "exceed log N.")
     c4.caption(f"≤ log N = {np.log(n_codes):.2f} nats (N = {n_codes:,} codes)")
     with st.expander("Formulas", expanded=False):
         st.latex(r"P_{z\sim p}\big(\log q(z) - \log p(z) < -\tau\big) \approx \frac{1}{S}\sum_{s=1}^{S}"
