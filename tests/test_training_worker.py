@@ -161,3 +161,12 @@ def test_a_killed_training_process_fails_the_run_and_frees_the_slot():
     nxt = mgr.submit("alice", _cfg(), _data())  # the slot is free again
     mgr.join()
     assert nxt.state == "done"
+
+
+def test_a_training_process_uses_one_torch_thread_unless_told(monkeypatch):
+    from app.training.job import training_threads
+
+    assert training_threads(_cfg()) == 1
+    assert training_threads(_cfg(threads=2)) == 2
+    monkeypatch.setenv("VAE_EXPLORER_TRAINING_THREADS", "3")
+    assert training_threads(_cfg()) == 3
