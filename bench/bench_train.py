@@ -107,7 +107,7 @@ def main() -> None:
             e, now = shown_epoch(tr), time.time()
             for k in range(1, e + 1):
                 first_seen.setdefault(k, now)
-            time.sleep(0.05)
+            time.sleep(0.1)
         card = json.loads(next((tmp / "models").glob("*/model.json")).read_text())
         page_rate = steady_images_per_s(card)
         ended = {r["epoch"]: r["ended_at"] for r in card["history"]}
