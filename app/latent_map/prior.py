@@ -10,6 +10,7 @@ import streamlit as st
 from app.common.cache import get_dataset, get_model
 from app.common.ui import image_grid
 from app.latent_map import cache as lmc
+from app.latent_map.em_panel import em_steps_fragment
 from vae_core.latent.aggregate import log_aggregate_density, log_prior
 from vae_core.latent.manifold import decode_latents
 from vae_core.latent.prior import fit_latent_prior
@@ -68,7 +69,7 @@ def prior_panel(model_name: str, data_name: str) -> None:
     st.subheader("A prior fitted by EM to the aggregate posterior")
     st.markdown("Replace $p(z)=\\mathcal{N}(0, I)$ after training by a Gaussian mixture $g(z)$ fitted by EM to "
                 "samples of $q(z)$: sampling from $g$ draws codes where the decoder was trained.")
-    st.latex(r"g(z) = \sum_{k=1}^{K} \pi_k\, \mathcal{N}(z;\ m_k, S_k),\qquad "
+    st.latex(r"g(z) = \sum_{k=1}^{K} \pi_k\, \mathcal{N}(z;\ \mu_k, \Sigma_k),\qquad "
              r"\mathrm{ELBO}_g - \mathrm{ELBO}_p = \mathbb{E}_x\,\mathbb{E}_{q(z\mid x)}\big[\log g(z) - \log p(z)\big]")
     choice = st.radio("Prior", PRIORS, horizontal=True, key="map_prior")
     model = get_model(model_name)
@@ -96,3 +97,5 @@ def prior_panel(model_name: str, data_name: str) -> None:
         st.metric(f"mixture samples in gaps (τ = {tau:g})", f"{c['gap_g']:.1%}")
         image_grid(decode_latents(model, c["z_g"], label), cols=8, scale=3, caption="16 samples of g(z), decoded")
     st.caption(f"Gap for each prior: log q(z) − log prior(z) < −τ, over {N_SAMPLES:,} samples of that prior.")
+    if model.config.latent_dim == 2:
+        em_steps_fragment(model_name, data_name)
