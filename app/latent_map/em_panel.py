@@ -71,11 +71,11 @@ def steps_figure(stepper: MixtureEMStepper):
                    "marker": {"symbol": "x", "size": 10, "color": "black"},
                    "hovertemplate": "μ = (%{x:.2f}, %{y:.2f})<extra></extra>"})
     return unvalidated({"data": traces, "layout": {
-        "height": 460, "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+        "height": 500, "margin": {"l": 40, "r": 10, "t": 40, "b": 90},
         "title": {"text": f"After {stepper.n_m_steps} M-steps (colours: the component with the largest r_ik)",
                   "font": {"size": 13}},
         "xaxis": {"title": {"text": "z₁"}}, "yaxis": {"title": {"text": "z₂"}, "scaleanchor": "x"},
-        "legend": {"orientation": "h", "y": -0.12}, "uirevision": "em"}})
+        "legend": {"orientation": "h", "y": -0.16, "yanchor": "top"}, "uirevision": "em"}})
 
 
 def log_likelihood_figure(lls: list[float]):
@@ -131,7 +131,7 @@ def em_steps_fragment(model_name: str, data_name: str) -> None:
     left, right = st.columns([3, 2])
     left.plotly_chart(steps_figure(stepper), key="map_em_chart", config={"displayModeBar": False})
     right.plotly_chart(log_likelihood_figure(lls), key="map_em_ll", config={"displayModeBar": False})
-    right.dataframe(parameter_table(stepper), key="map_em_params",
+    st.dataframe(parameter_table(stepper), key="map_em_params",
                     column_config={c: st.column_config.NumberColumn(format="%.3f")
                                    for c in ("π_k", "μ_k,1", "μ_k,2", "Σ_k,11", "Σ_k,12", "Σ_k,22")})
     st.caption("Ellipses: each component's 2σ contour, line width ∝ π_k; × marks μ_k. An E-step only recolours "

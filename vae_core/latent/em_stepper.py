@@ -3,12 +3,12 @@ by hand on the latent map.
 
 This is the taught version (the notes' E- and M-steps written out); fit_latent_prior uses scikit-learn's
 GaussianMixture, and a test checks that one E-step + M-step here equals one iteration of it from the same start.
-    E-step:  r_ik = pi_k N(z_i; m_k, S_k) / sum_j pi_j N(z_i; m_j, S_j)
-    M-step:  N_k = sum_i r_ik,  pi_k = N_k / n,  m_k = (1/N_k) sum_i r_ik z_i,
-             S_k = (1/N_k) sum_i r_ik (z_i - m_k)(z_i - m_k)^T
+    E-step:  r_ik = pi_k N(z_i; mu_k, Sigma_k) / sum_j pi_j N(z_i; mu_j, Sigma_j)
+    M-step:  N_k = sum_i r_ik,  pi_k = N_k / n,  mu_k = (1/N_k) sum_i r_ik z_i,
+             Sigma_k = (1/N_k) sum_i r_ik (z_i - mu_k)(z_i - mu_k)^T
 The M-step is the exact maximiser of the expected complete-data log-likelihood (no covariance regulariser
-added), so the mean log-likelihood (1/n) sum_i log sum_k pi_k N(z_i; m_k, S_k) never decreases. Only a
-degenerate component (an eigenvalue of S_k below EIGEN_FLOOR, which needs a handful of codes on a line) is
+added), so the mean log-likelihood (1/n) sum_i log sum_k pi_k N(z_i; mu_k, Sigma_k) never decreases. Only a
+degenerate component (an eigenvalue of Sigma_k below EIGEN_FLOOR, which needs a handful of codes on a line) is
 floored, so the stepper cannot crash on a collapsing component.
 """
 
@@ -39,11 +39,11 @@ class MixtureParams:
 
 
 def log_component_densities(z: np.ndarray, params: MixtureParams) -> np.ndarray:
-    """log pi_k + log N(z_i; m_k, S_k), shape (n, K)."""
+    """log pi_k + log N(z_i; mu_k, Sigma_k), shape (n, K)."""
     n, d = z.shape
-    chol = np.linalg.cholesky(params.covariances)  # S_k = L_k L_k^T
+    chol = np.linalg.cholesky(params.covariances)  # Sigma_k = L_k L_k^T
     diff = z[None, :, :] - params.means[:, None, :]  # (K, n, d)
-    solved = np.linalg.solve(chol, diff.transpose(0, 2, 1))  # L_k^{-1} (z_i - m_k), (K, d, n)
+    solved = np.linalg.solve(chol, diff.transpose(0, 2, 1))  # L_k^{-1} (z_i - mu_k), (K, d, n)
     maha = (solved ** 2).sum(1)  # (K, n)
     log_det = 2 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(1)  # (K,)
     log_n = -0.5 * (d * np.log(2 * np.pi) + log_det[:, None] + maha)
@@ -113,7 +113,7 @@ class MixtureEMStepper:
         params = initial_params(z, int(k), seed)
         resp, ll = e_step(z, params)
         return cls(z, params, resp, True, [params], [ll],
-                   f"initialised: {k} codes picked at random as means, the codes' covariance for every S_k, "
+                   f"initialised: {k} codes picked at random as means, the codes' covariance for every Σ_k, "
                    "equal weights; responsibilities computed (E-step)")
 
     @property
@@ -131,7 +131,7 @@ class MixtureEMStepper:
     def e_step(self) -> None:
         self.resp, _ = e_step(self.z, self.params)
         self.responsibilities_fresh = True
-        self.last_action = "E-step: responsibilities r_ik recomputed from the current π_k, m_k, S_k"
+        self.last_action = "E-step: responsibilities r_ik recomputed from the current π_k, μ_k, Σ_k"
 
     def m_step(self) -> None:
         """An M-step needs the responsibilities of the current parameters, so a second M-step in a row runs
@@ -148,7 +148,7 @@ class MixtureEMStepper:
         self.log_likelihoods.append(mean_log_likelihood(self.z, self.params))
         del self.history[:-MAX_M_STEPS - 1]
         self.responsibilities_fresh = False
-        self.last_action = "M-step: π_k, m_k, S_k re-estimated from the responsibilities" + note
+        self.last_action = "M-step: π_k, μ_k, Σ_k re-estimated from the responsibilities" + note
 
     def steps(self, n: int) -> None:
         """n full EM iterations (E-step then M-step), within the cap."""
