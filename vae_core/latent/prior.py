@@ -8,7 +8,8 @@ whose ceiling is KL(q(z) || N(0, I)) for the *true* aggregate posterior.
 
 EM is scikit-learn's GaussianMixture (a maintained implementation); the 1-D page's hand-written EM and the
 latent map's EM stepper stay the teaching versions. K, then the covariance regulariser reg_covar, then the
-covariance type are chosen by the held-out log-likelihood of codes of images left out of the fit: the test-set
+covariance type are chosen by the held-out log-likelihood of codes of images left out of the fit (a regulariser
+or covariance type other than the default only when its gain is significant): the test-set
 ELBO gain above is exactly E_x E_q(z|x)[log g(z)] on new images minus a constant, so this is the figure to
 maximise, and a smoother g (a larger reg_covar) generalises better in many dimensions, where 5,000 images
 make q(z) spiky.
@@ -30,6 +31,7 @@ CANDIDATE_REG = (1e-5, 1e-3, 1e-2, 3e-2, 1e-1)  # added to each covariance's dia
 CANDIDATE_COVARIANCE = ("full", "diag")
 SEARCH_FIT_ROWS, SEARCH_VAL_ROWS = 40_000, 20_000  # the search compares candidates on a random subset of rows
 K_PATIENCE = 2  # the K search stops after this many candidates in a row that do not beat the best
+SIGNIFICANT_SE = 2.0  # leave the default (full, the smallest regulariser) only for a held-out gain this many SEs
 MIN_SAMPLES_PER_PARAMETER = 4  # a K whose mixture has more free parameters than samples/4 is refused
 
 
@@ -132,7 +134,8 @@ def fit_latent_prior(model: VAE, data, k: int | None = None, samples_per_image: 
     """Fit g(z) to samples of q(z|x) over `data` (images, or a Dataset). What is not given (k, reg_covar,
     covariance_type) is chosen by the mean log g(z) of codes of a held-out share of the images, one after the
     other: K among `candidates` (full covariances, the smallest regulariser), then reg_covar at that K, then the
-    covariance type; then g is refitted on all images. All three given: one fit, no held-out split.
+    covariance type, each moving off that default only when the held-out gain exceeds SIGNIFICANT_SE standard
+    errors of the paired per-image difference (a tie is noise); then g is refitted on all images. All three given: one fit, no held-out split.
     A conditional model needs `label`: the prior is fitted to that class's images, encoded with it."""
     model.eval()
     x, y = _images_and_labels(data)
@@ -166,24 +169,37 @@ def fit_latent_prior(model: VAE, data, k: int | None = None, samples_per_image: 
         rng = np.random.default_rng(seed)
         order = rng.permutation(len(codes))
         n_val = max(1, int(round(held_out_fraction * len(codes))))
-        fit_codes, val_codes = codes[order[n_val:]].reshape(-1, d), codes[order[:n_val]].reshape(-1, d)
+        fit_codes = codes[order[n_val:]].reshape(-1, d)
         fit_codes = fit_codes[rng.permutation(len(fit_codes))[:SEARCH_FIT_ROWS]]
-        val_codes = val_codes[rng.permutation(len(val_codes))[:SEARCH_VAL_ROWS]]
+        val_codes = codes[order[:n_val]][:max(1, SEARCH_VAL_ROWS // samples_per_image)]  # (images, samples, d)
+        per_image: dict = {}  # each candidate's mean log g(z) per held-out image, for paired comparisons
 
         def held_out(kk: int, cov: str, reg: float) -> float:
             key = _label(kk, cov, reg)
             if key not in scores:
-                scores[key] = float(_mixture(kk, seed, cov, reg).fit(fit_codes).score(val_codes))
+                g = _mixture(kk, seed, cov, reg).fit(fit_codes)
+                per_image[key] = g.score_samples(val_codes.reshape(-1, d)).reshape(len(val_codes), -1).mean(1)
+                scores[key] = float(per_image[key].mean())
             return scores[key]
+
+        def better(new: tuple, old: tuple) -> bool:
+            """new beats old on the held-out images by more than SIGNIFICANT_SE standard errors of the paired
+            per-image difference: a tie (noise) keeps the default."""
+            held_out(*new), held_out(*old)
+            diff = per_image[_label(*new)] - per_image[_label(*old)]
+            se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+            return diff.mean() > SIGNIFICANT_SE * se
 
         cov, reg = covariance_type or "full", min(reg_candidates) if reg_covar is None else reg_covar
         if k is None:
             fit_max = max(1, len(fit_codes) // (MIN_SAMPLES_PER_PARAMETER * free_parameters(1, d)))
             k = _search_k([c for c in candidates if c <= fit_max] or [1], lambda c: held_out(c, cov, reg))
         if reg_covar is None:
-            reg = max(reg_candidates, key=lambda r: held_out(k, cov, r))
+            for r in sorted(reg_candidates):
+                reg = r if better((k, cov, r), (k, cov, reg)) else reg
         if covariance_type is None:
-            cov = max(covariance_candidates, key=lambda c: held_out(k, c, reg))
+            for c in covariance_candidates:
+                cov = c if better((k, c, reg), (k, cov, reg)) else cov
         covariance_type, reg_covar = cov, reg
     gmm = _mixture(k, seed, covariance_type, reg_covar).fit(codes.reshape(-1, d))
     return LatentPrior(weights=gmm.weights_, means=gmm.means_, covariances=full_covariances(gmm), label=label,
