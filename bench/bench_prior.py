@@ -1,20 +1,25 @@
 """A prior fitted by EM to the aggregate posterior, against N(0, I) and the quick baseline, in one run.
 
-    python bench/bench_prior.py [--models mnist-2d mnist-16d] [--limit 2000] [--k-iw 100]
+    python bench/bench_prior.py [--models mnist-2d mnist-16d] [--limit 2000] [--k-iw 100] [--write]
 
-For each model: ours = vae_core.fit_latent_prior (K chosen by held-out log-likelihood, 8 samples of q(z|x) per
-training image); baseline = GaussianMixture(30, full covariances) on 4 samples of q(z|x) per training image.
-Figures on the first --limit MNIST test images (../shared/data/mnist): average ELBO (16 draws) and IW log p(x)
-(K = --k-iw) with p(z) replaced by each prior; for 2-D the fraction of 10,000 samples of each prior that land
-in its gaps (log q(z) - log prior(z) < -2, q(z) the training set's aggregate posterior); and the mean confidence and
-class balance of a logistic-regression classifier (trained on mnist-5k pixels, independent of the VAE) on 2,000
-decoded samples of each prior.
+For each model: ours = vae_core.fit_latent_prior (its defaults: K, covariance type and regulariser chosen by the
+held-out log-likelihood of codes of training images left out of the fit); baseline = GaussianMixture(30, full
+covariances) on 4 samples of q(z|x) per training image, the quick fit a user would try first.
+Figures on the first --limit MNIST test images (../shared/data/mnist, never seen in training): average ELBO
+(16 draws of q(z|x) per image) and IW log p(x) (K = --k-iw) with p(z) replaced by each prior, each with its standard
+error over images (the gains: of the paired per-image differences); for 2-D latents the fraction of 10,000 samples of
+each prior that land in its gaps (log q(z) - log prior(z) < -2, q(z) the training set's aggregate posterior), with
+its binomial standard error; and the mean confidence and class balance of a logistic-regression classifier
+(trained on mnist-5k pixels, independent of the VAE) on 2,000 decoded samples of each prior.
+--write stores the figures as pretrained/<model>/prior_bench.json, which the latent map shows.
 Goals: mnist-16d ELBO gain > baseline's; mnist-2d gap fraction <= 1%; confidence above N(0, I)'s, no class missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import math
 import sys
 import time
@@ -29,11 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vae_core import load_dataset, load_model  # noqa: E402
+from vae_core.fileio import atomic_write_text  # noqa: E402
 from vae_core.latent.aggregate import encode_dataset, log_aggregate_density  # noqa: E402
 from vae_core.latent.prior import LatentPrior, code_samples, elbo_with_prior, fit_latent_prior  # noqa: E402
 from vae_core.vae.model import log_normal, log_standard_normal  # noqa: E402
 
 TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
+N_GAP_SAMPLES, N_DECODED = 10_000, 2000
 
 
 def baseline(model, x) -> LatentPrior:
@@ -43,24 +50,81 @@ def baseline(model, x) -> LatentPrior:
 
 
 class Standard:
+    def __init__(self, d):
+        self.d = d
+
     def sample(self, n, seed=0):
         return np.random.default_rng(seed).standard_normal((n, self.d))
 
     def log_prob(self, z):
         return log_standard_normal(torch.as_tensor(z)).numpy()
 
-    def __init__(self, d):
-        self.d = d
-
 
 @torch.no_grad()
-def iw_with_prior(model, x, prior, k):
+def iw_with_prior(model, x, prior, k) -> np.ndarray:
+    """Per-image IW estimate of log p(x) with p(z) replaced by prior (None: N(0, I))."""
     mu, logvar = model.encode(x)
     torch.manual_seed(0)
     z = model.reparameterize(mu, logvar, k)
     log_g = log_standard_normal(z).double() if prior is None else prior.log_prob_torch(z)
     log_w = log_g + model.log_px_given_z(x, model.decoder_output(z)).double() - log_normal(z, mu, logvar).double()
-    return float((torch.logsumexp(log_w, 0) - math.log(k)).mean())
+    return (torch.logsumexp(log_w, 0) - math.log(k)).numpy()
+
+
+def mean_se(a) -> dict:
+    a = np.asarray(a, dtype=np.float64)
+    return {"mean": float(a.mean()), "se": float(a.std(ddof=1) / math.sqrt(len(a)))}
+
+
+def measure(model, prior, x_test, mu, logvar, clf, k_iw) -> dict:
+    d = model.config.latent_dim
+    elbo = np.concatenate([elbo_with_prior(model, c, prior, samples=16)["elbo"] for c in x_test.split(500)])
+    iw = np.concatenate([iw_with_prior(model, c, prior, k_iw) for c in x_test.split(250)])
+    sampler = Standard(d) if prior is None else prior
+    z = sampler.sample(N_GAP_SAMPLES, seed=1)
+    out = {"elbo": elbo, "iw": iw}
+    if d == 2:
+        frac = float(np.mean(log_aggregate_density(z, mu, logvar) - sampler.log_prob(z) < -2.0))
+        out["gap_fraction"] = {"mean": frac, "se": math.sqrt(frac * (1 - frac) / len(z)), "n": len(z)}
+    with torch.no_grad():
+        images = model.decode(torch.as_tensor(z[:N_DECODED], dtype=torch.float32)).numpy()
+    proba = clf.predict_proba(images)
+    out["confidence"] = {**mean_se(proba.max(1)), "n": len(proba)}
+    out["class_shares"] = (np.bincount(proba.argmax(1), minlength=10) / len(proba)).tolist()
+    return out
+
+
+def report(name, d, rows, x_test, k_iw, fit_s, ours) -> dict:
+    ref = rows["N(0, I)"]
+    result = {"model": name, "latent_dim": d, "date": datetime.date.today().isoformat(),
+              "split": f"test: the first {len(x_test):,} images of the MNIST test set (t10k), never used in training "
+                       "or in fitting the priors; the priors are fitted to codes of the 5,000 mnist-5k training images",
+              "kind": "estimates: ELBO by 16 draws of q(z|x) per image, IW log p(x) with K = "
+                      f"{k_iw}" + (f", gap fraction over {N_GAP_SAMPLES:,} prior samples" if d == 2 else "")
+                      + "; ± one standard error",
+              "ours": {"k": ours.k, "covariance_type": ours.covariance_type, "reg_covar": ours.reg_covar,
+                       "samples_per_image": ours.samples_per_image, "fit_seconds": round(fit_s, 1)},
+              "priors": {}}
+    for label, r in rows.items():
+        entry = {"elbo": mean_se(r["elbo"]), "iw": mean_se(r["iw"]), "elbo_gain": mean_se(r["elbo"] - ref["elbo"]),
+                 "iw_gain": mean_se(r["iw"] - ref["iw"]), "confidence": r["confidence"],
+                 "class_shares": r["class_shares"]}
+        if "gap_fraction" in r:
+            entry["gap_fraction"] = r["gap_fraction"]
+        result["priors"][label] = entry
+        gaps = "" if "gap_fraction" not in r else \
+            f"  in gaps (tau=2) {r['gap_fraction']['mean']:6.2%} ± {r['gap_fraction']['se']:.2%}"
+        shares = r["class_shares"]
+        print(f"  {label:<9} test ELBO {entry['elbo']['mean']:8.2f} (gain {entry['elbo_gain']['mean']:+.3f} ± "
+              f"{entry['elbo_gain']['se']:.3f})  IW(K={k_iw}) {entry['iw']['mean']:8.2f} (gain "
+              f"{entry['iw_gain']['mean']:+.3f} ± {entry['iw_gain']['se']:.3f}){gaps}  classifier confidence "
+              f"{r['confidence']['mean']:.3f} ± {r['confidence']['se']:.3f}, class shares {min(shares):.1%}.."
+              f"{max(shares):.1%}{'' if min(shares) > 0 else ' (a class missing)'}", flush=True)
+    base = rows["baseline"]
+    diff = mean_se(rows["ours"]["elbo"] - base["elbo"])
+    result["ours_minus_baseline_elbo"] = diff
+    print(f"  ours - baseline: test ELBO {diff['mean']:+.3f} ± {diff['se']:.3f} nats (paired over images)")
+    return result
 
 
 def main() -> None:
@@ -68,44 +132,34 @@ def main() -> None:
     ap.add_argument("--models", nargs="+", default=["mnist-2d", "mnist-16d"])
     ap.add_argument("--limit", type=int, default=2000)
     ap.add_argument("--k-iw", type=int, default=100)
+    ap.add_argument("--write", action="store_true", help="store pretrained/<model>/prior_bench.json")
     args = ap.parse_args()
     train = load_dataset("mnist-5k")
     x_train = torch.from_numpy(train.x).float()
-    x_test = torch.from_numpy(load_dataset(f"idx:{TEST_SET}").x[: args.limit]).float()
+    test = load_dataset(f"idx:{TEST_SET}")
+    x_test = torch.from_numpy(test.x[: args.limit]).float()
     clf = LogisticRegression(max_iter=300).fit(train.x.reshape(len(train.x), -1), train.y)
     print(f"classifier: logistic regression on mnist-5k pixels; test accuracy "
-          f"{clf.score(x_test.numpy().reshape(len(x_test), -1), load_dataset(f'idx:{TEST_SET}').y[:args.limit]):.3f}")
+          f"{clf.score(x_test.numpy().reshape(len(x_test), -1), test.y[:args.limit]):.3f}")
     for name in args.models:
         model = load_model(name).eval()
         d = model.config.latent_dim
         t = time.perf_counter()
         ours = fit_latent_prior(model, x_train)
-        t_ours = time.perf_counter() - t
+        fit_s = time.perf_counter() - t
         base = baseline(model, x_train)
         mu, logvar = encode_dataset(model, train.x)
-        priors = {"N(0, I)": None, f"ours (K = {ours.k})": ours, "baseline (K = 30)": base}
-        print(f"{name} ({d}-D), first {len(x_test)} test images; our fit {t_ours:.0f} s, "
-              f"held-out log g by K: {', '.join(f'{k}: {v:.2f}' for k, v in ours.held_out_log_lik.items())}")
-        ref = None
-        for label, prior in priors.items():
-            elbo = float(np.mean(np.concatenate([elbo_with_prior(model, c, prior, samples=16)["elbo"]
-                                                 for c in x_test.split(500)])))
-            iw = np.mean([iw_with_prior(model, c, prior, args.k_iw) for c in x_test.split(250)])
-            ref = elbo if ref is None else ref
-            sampler = Standard(d) if prior is None else prior
-            z = sampler.sample(10_000, seed=1)
-            gaps = ""
-            if d == 2:
-                frac = np.mean(log_aggregate_density(z, mu, logvar) - sampler.log_prob(z) < -2.0)
-                gaps = f"  in gaps (tau=2) {frac:6.2%}"
-            with torch.no_grad():
-                images = model.decode(torch.as_tensor(z[:2000], dtype=torch.float32)).numpy()
-            proba = clf.predict_proba(images)
-            counts = np.bincount(proba.argmax(1), minlength=10) / len(proba)
-            print(f"  {label:<18} test ELBO {elbo:8.2f} (gain {elbo - ref:+.2f})  IW(K={args.k_iw}) {iw:8.2f}"
-                  f"{gaps}  classifier confidence {proba.max(1).mean():.3f}, class shares "
-                  f"{min(counts):.1%}..{max(counts):.1%}{'' if counts.min() > 0 else ' (a class missing)'}",
-                  flush=True)
+        print(f"{name} ({d}-D), first {len(x_test)} test images; ours: K = {ours.k}, {ours.covariance_type} "
+              f"covariances, reg_covar {ours.reg_covar:g}, {ours.samples_per_image} samples of q(z|x) per image, "
+              f"fit in {fit_s:.0f} s; baseline: K = 30, full, 4 samples per image")
+        print("  held-out log g by candidate: " + ", ".join(f"{c}: {v:.3f}" for c, v in ours.held_out_log_lik.items()))
+        rows = {label: measure(model, prior, x_test, mu, logvar, clf, args.k_iw)
+                for label, prior in {"N(0, I)": None, "ours": ours, "baseline": base}.items()}
+        result = report(name, d, rows, x_test, args.k_iw, fit_s, ours)
+        if args.write:
+            path = ROOT / "pretrained" / name / "prior_bench.json"
+            atomic_write_text(path, json.dumps(result, indent=1) + "\n")
+            print(f"  wrote {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -116,3 +116,19 @@ def test_larger_latent_points_to_iw():
     cfg = VAEConfig(image_shape=(4, 4), latent_dim=3, hidden=(8,), labels=("a",))
     with pytest.raises(ConfigError, match="importance-weighted"):
         exact_log_px(VAE(cfg), images(1))
+
+
+def test_the_fast_bernoulli_likelihood_equals_the_models():
+    """exact.py's matrix-vector form of log p(x|z) for one image equals VAE.log_px_given_z (elementwise BCE)."""
+    from vae_core.latent.exact import _Joint
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(image_shape=(4, 4), latent_dim=2, hidden=(8,), labels=("a",))).eval()
+    x = torch.rand(1, 16)
+    z = np.random.default_rng(0).standard_normal((50, 2)) * 3
+    with torch.no_grad():
+        zt = torch.as_tensor(z, dtype=torch.float32)
+        expected = (model.log_px_given_z(x, model.decoder_output(zt)) + log_standard_normal(zt)).double().numpy()
+    joint = _Joint(model, x, None)
+    assert joint.bernoulli
+    np.testing.assert_allclose(joint(z), expected, rtol=0, atol=1e-4)

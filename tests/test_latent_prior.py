@@ -96,3 +96,50 @@ def test_elbo_identity_with_the_new_prior(tiny_model, tiny_batch):
         gain = (prior.log_prob_torch(z) - log_standard_normal(z).double()).mean(0).numpy()
     np.testing.assert_allclose(direct["elbo"], elbo_n + gain, atol=0.05)
     assert np.all(gain > 0.5)  # a prior fitted to q(z) raises the bound
+
+
+class SpreadCodes(FixedCodes):
+    """Codes with a given spread of q(z|x): log-variance `logvar` in every dimension."""
+
+    def __init__(self, codes, logvar):
+        super().__init__(codes)
+        self.logvar = logvar
+
+    def encode(self, x, y=None):
+        mu, _ = super().encode(x, y)
+        return mu, torch.full_like(mu, self.logvar)
+
+
+def test_a_spiky_q_gets_a_regulariser_chosen_on_held_out_images():
+    """Few images in many dimensions, each q(z|x) narrow: the 16-D mnist case in miniature. A near-unregularised
+    mixture fits the fitted images' spikes and scores far worse on new images' codes, so the held-out choice
+    regularises; the figures it chose by are kept."""
+    rng = np.random.default_rng(2)
+    model = SpreadCodes(rng.standard_normal((80, 8)), logvar=-9.0)
+    prior = fit_latent_prior(model, np.arange(80, dtype=np.float32)[:, None], samples_per_image=20,
+                             candidates=(1, 2, 4, 8))
+    unregularised = prior.held_out_log_lik[f"K={prior.k}, full, reg 1e-05"]
+    chosen = prior.held_out_log_lik[f"K={prior.k}, {prior.covariance_type}, reg {prior.reg_covar:g}"]
+    assert prior.reg_covar > 1e-5 and chosen > unregularised + 0.5, prior.held_out_log_lik
+    # the images' codes are N(0, I): full covariances' off-diagonal terms, fitted on 64 images, only overfit
+    assert prior.covariance_type == "diag"
+    assert prior.covariances.shape == (prior.k, 8, 8)  # full matrices whatever the type, for sample() and ellipses
+
+
+def test_a_tie_on_held_out_images_keeps_the_default_covariance():
+    """One broad Gaussian, plenty of codes: no regulariser or covariance type is significantly better than full
+    covariances with the smallest regulariser, so those stay."""
+    z = np.random.default_rng(3).standard_normal((3000, 2)) @ np.array([[1.0, 0.5], [0.0, 0.8]])
+    prior = fit_latent_prior(FixedCodes(z), np.arange(len(z), dtype=np.float32)[:, None], samples_per_image=1,
+                             candidates=(1, 2, 3))
+    assert (prior.covariance_type, prior.reg_covar) == ("full", 1e-5), prior.held_out_log_lik
+    assert len(prior.held_out_log_lik) >= 3 + 4 + 1  # every K tried (or stopped), every regulariser, diag
+
+
+def test_all_three_given_is_one_fit_without_a_held_out_split():
+    z, *_ = known_mixture(n=600)
+    prior = fit_latent_prior(FixedCodes(z), np.arange(len(z), dtype=np.float32)[:, None], k=3, reg_covar=1e-3,
+                             covariance_type="full", samples_per_image=1)
+    assert prior.held_out_log_lik == {} and (prior.k, prior.reg_covar, prior.covariance_type) == (3, 1e-3, "full")
+    with pytest.raises(ConfigError, match="covariance_type"):
+        fit_latent_prior(FixedCodes(z), np.arange(10, dtype=np.float32)[:, None], covariance_type="round")

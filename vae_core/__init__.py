@@ -10,6 +10,7 @@ Public API:
     exact_log_px / exact_posterior    log p(x) and p(z|x) by adaptive quadrature, 1-D and 2-D latents
     iw_estimate                   the importance-weighted log p(x) with its standard error and ESS
     fit_latent_prior              a Gaussian mixture fitted by EM to the aggregate posterior q(z)
+    MixtureEMStepper              EM on 2-D codes one E-/M-step at a time (the taught version, on the map)
     forward_trace / gradient_estimates   one image through the computation; reparameterisation vs score function
 """
 
@@ -18,6 +19,7 @@ from .data.datasets import Dataset, list_datasets, load_dataset
 from .errors import CheckpointError, ConfigError, DataError, ImageError, TrainingDivergedError, VAECoreError
 from .latent.exact import ExactPosterior, exact_log_px, exact_posterior
 from .latent.prior import LatentPrior, elbo_with_prior, fit_latent_prior
+from .latent.em_stepper import MixtureEMStepper
 from .vae.archive import ArchiveError, export_archive, import_archive
 from .vae.config import VAEConfig
 from .vae.forward_trace import forward_trace
@@ -38,6 +40,6 @@ __all__ = [
     "UserModelsFullError", "list_user_models", "user_models_dir", "ArchiveError", "export_archive", "import_archive",
     "classify", "Classification", "style_transfer", "generation_grid",
     "exact_log_px", "exact_posterior", "ExactPosterior", "iw_estimate", "IWEstimate", "LOW_ESS",
-    "fit_latent_prior", "LatentPrior", "elbo_with_prior",
+    "fit_latent_prior", "LatentPrior", "elbo_with_prior", "MixtureEMStepper",
     "forward_trace", "gradient_estimates",
 ]

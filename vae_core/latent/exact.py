@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..errors import ConfigError
 from ..vae.model import VAE, log_standard_normal
@@ -98,13 +99,21 @@ class _Joint:
     def __init__(self, model: VAE, x: torch.Tensor, y):
         self.model, self.x, self.y, self.calls = model, x, y, 0
         self.device = next(model.parameters()).device
+        self.bernoulli = model.config.likelihood == "bernoulli"
+
+    def _log_px_given_z(self, logits: torch.Tensor) -> torch.Tensor:
+        """For one image under a Bernoulli decoder, sum_j x_j l_j - softplus(l_j) (= -BCE with logits) as a
+        matrix-vector product: a third of the time of the elementwise BCE, which was a third of the whole."""
+        if self.bernoulli:
+            return logits @ self.x.reshape(-1).to(logits.dtype) - F.softplus(logits).sum(-1)
+        return self.model.log_px_given_z(self.x, logits)
 
     @torch.no_grad()
     def __call__(self, z: np.ndarray, prior: bool = True) -> np.ndarray:
         out = []
         for s in range(0, len(z), CHUNK):
             zt = torch.as_tensor(z[s:s + CHUNK], dtype=torch.float32, device=self.device)
-            v = self.model.log_px_given_z(self.x, self.model.decoder_output(zt, self.y))
+            v = self._log_px_given_z(self.model.decoder_output(zt, self.y))
             if prior:
                 v = v + log_standard_normal(zt)
             out.append(v.double().cpu().numpy())
