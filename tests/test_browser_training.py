@@ -4,7 +4,7 @@ import pickle
 import re
 
 import pytest
-from browser import chromium_page, require_chromium, screenshot, streamlit_server
+from browser import NO_BUSY, chromium_page, require_chromium, screenshot, streamlit_server
 
 from vae_core.vae.archive import export_archive
 from vae_core.vae.registry import resolve
@@ -25,11 +25,17 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         page.goto(f"{url}/training", wait_until="domcontentloaded")
         epochs = page.get_by_label("Epochs", exact=True)
         epochs.wait_for(timeout=90_000)
-        epochs.fill("300")
+        # mnist-5k and 500 epochs: minutes of work, so the run is still going when the test stops it (in its own
+        # process, 300 epochs of digits ended before the screenshots were done).
+        page.locator('[data-testid="stSelectbox"]', has_text="Data set").click()
+        page.get_by_role("option", name="mnist-5k", exact=True).click()
+        page.wait_for_function(NO_BUSY, timeout=60_000)
+        epochs.fill("500")
         epochs.press("Enter")
         page.get_by_role("button", name="Start training").click()
         page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+        assert "(mnist-5k-2d)" in page.locator('[data-testid="stProgress"]').inner_text()
         first_epoch = epoch_shown(page)
         map_title = page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content()
         page.wait_for_timeout(2500)

@@ -98,7 +98,7 @@ def _remember_click(key: str) -> None:
 def server_decode(model_name: str, data_name: str, view, mu, point, tau: float, image_slot=None) -> None:
     z, index = view.to_latent(point, mu)
     model = get_model(model_name)
-    image = decode_latents(model, z[None])[0]
+    image = decode_latents(model, z[None], decode_label(model))[0]
     scale = max(1, DISPLAY_PX // image.shape[0])
     pil = Image.fromarray(np.round(image * 255).astype(np.uint8), mode="L").resize(
         (image.shape[1] * scale, image.shape[0] * scale), Image.NEAREST)
@@ -114,6 +114,11 @@ def server_decode(model_name: str, data_name: str, view, mu, point, tau: float, 
         st.caption("The other latent directions are set to 0, the prior's mean.")
 
 
+def decode_label(model) -> int | None:
+    """The class y every decode on this page uses for a conditional model (the sidebar's choice), else None."""
+    return int(st.session_state.get("map_decode_label", 0)) if model.config.conditional else None
+
+
 @st.fragment
 def prior_split_panel(model_name: str, data_name: str, tau: float) -> None:
     st.subheader(f"Prior samples: in gaps (τ = {tau:g}) and where q(z) is highest")
@@ -127,12 +132,12 @@ def prior_split_panel(model_name: str, data_name: str, tau: float) -> None:
     left, right = st.columns(2)
     with left:
         if len(gap_z):
-            image_grid(decode_latents(model, gap_z), cols=8, scale=3,
+            image_grid(decode_latents(model, gap_z, decode_label(model)), cols=8, scale=3,
                        caption=f"{len(gap_z)} prior samples in gaps: log q(z) − log p(z) < −{tau:g}")
         else:
             st.info(f"None of 4,000 prior samples fell in a gap at τ = {tau:g}.")
     with right:
-        image_grid(decode_latents(model, dense_z), cols=8, scale=3,
+        image_grid(decode_latents(model, dense_z, decode_label(model)), cols=8, scale=3,
                    caption="the 16 of 4,000 prior samples with the highest q(z)")
 
 
@@ -155,7 +160,8 @@ def manifold_panel(model_name: str, data_name: str, method: str, dims) -> None:
     if spacing == "inverse-cdf":
         st.latex(r"z_k = \Phi^{-1}(p_k),\quad p_k \text{ evenly spaced in } [\Phi(%.1f), \Phi(%.1f)]" % (lo, hi))
     xs = grid_coordinates(lo, hi, g, spacing)
-    images = decode_latents(get_model(model_name), plane_latents(xs, xs, view.basis))
+    model = get_model(model_name)
+    images = decode_latents(model, plane_latents(xs, xs, view.basis), decode_label(model))
     image_grid(images, cols=g, scale=2 if g > 15 else 3,
                caption=f"{view.axis_titles[0]} left to right, {view.axis_titles[1]} bottom to top")
 

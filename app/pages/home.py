@@ -26,8 +26,16 @@ def prior_sample_grid(name: str) -> None:
     if st.button("New samples", key="resample"):
         st.session_state.sample_seed = st.session_state.get("sample_seed", 0) + 1
     seed = st.session_state.get("sample_seed", 0)
-    _, images = prior_samples(model, 64, seed=seed)
-    image_grid(images, cols=8, caption=f"64 decoded prior samples (seed {seed})", scale=_scale(model))
+    if model.config.conditional:  # p(x | z, y): each row of 8 keeps one label, the rows run through the labels
+        n_labels = len(model.config.labels)
+        labels = np.repeat(np.arange(8) % n_labels, 8)
+        _, images = prior_samples(model, 64, seed=seed, label=labels)
+        caption = (f"64 decoded prior samples (seed {seed}) of a conditional model: rows 1 to 8 are decoded with "
+                   f"labels y = {', '.join(str(model.config.labels[i % n_labels]) for i in range(8))}")
+    else:
+        _, images = prior_samples(model, 64, seed=seed)
+        caption = f"64 decoded prior samples (seed {seed})"
+    image_grid(images, cols=8, caption=caption, scale=_scale(model))
 
 
 @st.fragment

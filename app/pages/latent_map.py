@@ -174,6 +174,12 @@ if model_name:
                 tau = st.sidebar.slider("Gap threshold τ (nats)", 0.0, 40.0, 2.0, 0.5, key="map_tau",
                                         help="A point z is in a gap when log q(z) - log p(z) < -τ. In many dimensions "
                                         "q(z) is far more concentrated than the prior, so larger τ are informative.")
+                if model.config.conditional:
+                    labels = list(model.config.labels)
+                    st.sidebar.selectbox("Decode as class y", range(len(labels)), format_func=lambda i: str(labels[i]),
+                                         key="map_decode_label",
+                                         help="A conditional VAE decodes p(x | z, y): every image decoded on this "
+                                              "page (clicks, prior samples, the manifold grid) uses this label.")
                 if st.session_state.get("map_key") != (model_name, data_name):
                     st.session_state.map_key = (model_name, data_name)
                     st.session_state.pop("map_clicked", None)
