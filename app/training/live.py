@@ -78,7 +78,7 @@ def latent_map(views: dict, epoch: int) -> go.Figure:
     fig = go.Figure()
     for label in sorted(set(labels.tolist()), key=str):
         pts = mu[labels == label]
-        fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(label), marker={"size": 5}))
+        fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(label), marker={"size": 5}))
     fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       title=f"μ(x) of {len(mu)} fixed validation images, epoch {epoch}",
                       xaxis_title="z1", yaxis_title="z2", yaxis_scaleanchor="x")
