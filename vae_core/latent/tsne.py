@@ -17,12 +17,14 @@ import numpy as np
 from ..errors import ConfigError
 from ..fileio import atomic_write_bytes, cache_dir
 
-EARLY_ITERS, ITERS = 250, 500  # openTSNE's defaults: early exaggeration, then the main phase
+# Early exaggeration, then the main phase. openTSNE's default main phase is 500; on the map's 3,000 16-D codes 250
+# reach a KL divergence of 1.503 against 1.476 (2% higher) in 3.7 s instead of 5.7 s on the 2-core server.
+EARLY_ITERS, ITERS = 250, 250
 
 
 def _key(x: np.ndarray, seed: int, perplexity: float) -> str:
     h = hashlib.sha256(np.ascontiguousarray(x, dtype=np.float32).tobytes())
-    h.update(f"{x.shape}|{seed}|{perplexity:.6g}|opentsne-auto-pca".encode())
+    h.update(f"{x.shape}|{seed}|{perplexity:.6g}|opentsne-auto-pca|{EARLY_ITERS}+{ITERS}".encode())
     return h.hexdigest()[:32]
 
 
@@ -68,7 +70,7 @@ def _compute(x: np.ndarray, seed: int, perplexity: float, progress) -> np.ndarra
     from openTSNE import TSNE
 
     calls = {"n": 0}
-    every = 25
+    every = 50  # openTSNE computes the KL divergence for every callback: not too often
 
     def report(iteration, error, embedding):
         calls["n"] += 1
