@@ -65,8 +65,8 @@ def settings_form(disabled: bool = False) -> dict:
     c1.number_input("Learning rate", min_value=1e-6, max_value=1.0, step=1e-4, format="%.5f", key="tr_lr",
                     disabled=disabled)
     c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="tr_seed", disabled=disabled)
-    c3.toggle("Conditional (a CVAE: the label is fed to encoder and decoder)", key="tr_conditional",
-              disabled=disabled)
+    c3.toggle("Conditional (CVAE)", key="tr_conditional", disabled=disabled,
+              help="A conditional VAE: the class label y is fed to the encoder q(z|x, y) and the decoder p(x|z, y).")
     return {k: S[f"tr_{k}"] for k in DEFAULTS}
 
 
