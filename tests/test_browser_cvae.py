@@ -71,3 +71,30 @@ def test_trade_off_page_shows_three_models(server):
         page.get_by_text("prior samples μ_D(z)").nth(2).wait_for(timeout=60_000)
         _no_failures(page)
         screenshot(page, "tradeoff")
+
+
+def test_moving_tau_keeps_a_class_hidden_on_the_cvae_map(server):
+    """The view keeper works from the sidebar, where it sits so that it adds no empty row to the page."""
+    import re
+
+    gd = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && g.layout.meta === 'vae-latent-map')"
+    state = f"() => {{ const gd = {gd}; const t = gd && gd._fullData.find(t => t.name === '3'); return t ? t.visible : null; }}"
+    with chromium_page(viewport=(1280, 1000)) as page:
+        page.goto(f"{server}/cvae")
+        page.wait_for_function(f"() => ({state})() !== null", timeout=180_000)
+        # mounted in the sidebar, not in the page's column
+        page.locator('[data-testid="stSidebar"] .st-key-cvae_view_kept').wait_for(state="attached", timeout=60_000)
+        assert page.locator('[data-testid="stMain"] .st-key-cvae_view_kept').count() == 0
+        page.locator(".js-plotly-plot").filter(has=page.locator(".legend")).first.locator(".legend .traces").filter(
+            has_text=re.compile(r"^3$")).locator(".legendtoggle").first.click()
+        page.wait_for_function(f"() => ({state})() === 'legendonly'", timeout=10_000)
+        slider = page.locator('[data-testid="stSlider"]', has_text="Gap threshold").locator("input[type=range]")
+        page.evaluate(f"() => {{ {gd}.dataset.old = '1'; }}")  # marks the graph that tau will replace
+        slider.focus()
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Tab")  # leave the slider: the value is sent
+        page.wait_for_function(f"() => {{ const g = {gd}; return g && !g.dataset.old; }}", timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert page.evaluate(state) == "legendonly", "a class hidden in the CVAE map's legend came back when tau moved"
+        _no_failures(page)

@@ -54,10 +54,12 @@ def side_by_side(cvae_name: str, tau: float) -> None:
                f"red: gaps where log q(z) − log p(z) < −τ (τ = {tau:g}); dotted: the prior's 1, 2, 3 σ circles. "
                "The unconditional model must store the class in z, so its codes cluster by digit; the CVAE is "
                "told y, so its classes overlap and z holds style: slant, thickness, width.")
-    # Moving tau redraws both maps: keep each one's hidden classes and zoom.
-    keep_chart_views([KeptView(MAP_META, legend=f"cvae:{cvae_name}:{data_name}", zoom=f"cvae:{cvae_name}:{data_name}"),
-                      KeptView(f"{MAP_META}-baseline", legend=f"cvae-baseline:{data_name}",
-                               zoom=f"cvae-baseline:{BASELINE}:{data_name}")], key="cvae_view_kept")
+    # Moving tau redraws both maps: keep each one's hidden classes and zoom. Mounted in the sidebar, whose last
+    # row gap shows nowhere (in the main column it added an empty 16 px row); it finds the charts page-wide.
+    with st.sidebar:
+        keep_chart_views([KeptView(MAP_META, legend=f"cvae:{cvae_name}:{data_name}", zoom=f"cvae:{cvae_name}:{data_name}"),
+                          KeptView(f"{MAP_META}-baseline", legend=f"cvae-baseline:{data_name}",
+                                   zoom=f"cvae-baseline:{BASELINE}:{data_name}")], key="cvae_view_kept")
     click_fragment(cvae_name, data_name)
 
 
