@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from browser import NO_BUSY
+
 from app.upload.view import DETAILED
 
 RESULTS_READY = """(n) => {
@@ -31,8 +33,7 @@ def pick_model(page, name: str) -> None:
     page.get_by_role("option", name=name, exact=True).click()
     page.get_by_role("option", name=name, exact=True).wait_for(state="detached", timeout=30_000)
     time.sleep(0.5)  # the rerun starts shortly after the choice
-    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState"
-                           " === 'notRunning'", timeout=120_000)
+    page.wait_for_function(NO_BUSY, timeout=120_000)
     page.get_by_text("Upload an image or draw a digit").wait_for(timeout=60_000)
 
 
