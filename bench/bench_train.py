@@ -8,8 +8,8 @@
    the saved model cards, so neither counts process start-up. Goal: page >= 0.9x CLI.
 2. The latent map's click -> server image median (second tab, same server) while a page training runs
    vs idle. Goal: <= 1.5x. The training is checked to be still running when the last click lands.
-3. End of every epoch (its `ended_at` stamp) -> the first moment the page shows that epoch or a later one,
-   during run 1. Goal: at most 1 s, for every epoch.
+3. End of every epoch (its `ended_at` stamp) -> the first moment the curves chart shows that epoch or a
+   later one, during run 1. Goal: at most 1 s, for every epoch.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -66,9 +65,32 @@ def clicks(page, n: int, rng) -> list[float]:
     return times[1:]
 
 
-def shown_epoch(page) -> int:
-    m = re.search(r"epoch (\d+) of", page.locator('[data-testid="stProgress"]').inner_text())
-    return int(m.group(1)) if m else 0
+# In the page: the moment the curves chart first shows each epoch (its data-live-revision, set by
+# app/common/live_figure.js when it applies an update). An observer, not polling from Python: the bench
+# adds no load of its own to the browser it measures, and the time is the DOM's, not the poll's.
+WATCH_CHART = """() => {
+  const shown = (window.__epochShown = {});
+  new MutationObserver((records) => {
+    const now = Date.now();
+    for (const r of records) {
+      if (!r.target.layout || r.target.layout.meta !== 'vae-train-curves') continue;
+      const e = Number(r.target.dataset.liveRevision || 0);
+      for (let k = 1; k <= e; k++) if (!(k in shown)) shown[k] = now;
+    }
+  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-live-revision']});
+}"""
+
+
+def renice_browser(niceness: int) -> None:
+    """Lower the priority of every Chromium process (they inherit it from their parent otherwise)."""
+    if not niceness:
+        return
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if "chrom" in Path(f"/proc/{pid}/comm").read_text():
+                os.setpriority(os.PRIO_PROCESS, int(pid), niceness)
+        except OSError:
+            pass
 
 
 def start_run(page, epochs: int) -> None:
@@ -85,6 +107,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--clicks", type=int, default=10)
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="niceness of Chromium's processes; a visitor's browser is not on the server in a "
+                             "deployment, and here it shares the server's two cores (default 0: no allowance)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_train_"))
     os.environ["VAE_EXPLORER_MODELS"] = str(tmp / "models")
@@ -97,21 +122,23 @@ def main() -> None:
         lm.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=180_000)
         lm.wait_for_selector("[data-testid=map-click-caption]", timeout=60_000)
         lm.wait_for_timeout(1500)
+        renice_browser(args.browser_nice)
         idle = clicks(lm, args.clicks, rng)
 
         tr = lm.context.browser.new_page(viewport={"width": 1400, "height": 1000})
         tr.goto(f"{url}/training")
+        renice_browser(args.browser_nice)
         start_run(tr, args.epochs)
-        first_seen: dict[int, float] = {}
-        while not tr.get_by_text("Saved as ★").count():
-            e, now = shown_epoch(tr), time.time()
-            for k in range(1, e + 1):
-                first_seen.setdefault(k, now)
-            time.sleep(0.1)
+        tr.evaluate(WATCH_CHART)
+        tr.get_by_text("Saved as ★").wait_for(timeout=600_000)
+        tr.wait_for_function(f"() => Object.keys(window.__epochShown).length >= {args.epochs}", timeout=10_000)
+        first_seen = {int(k): v / 1000 for k, v in tr.evaluate("() => window.__epochShown").items()}
         card = json.loads(next((tmp / "models").glob("*/model.json")).read_text())
         page_rate = steady_images_per_s(card)
         ended = {r["epoch"]: r["ended_at"] for r in card["history"]}
-        lags = [first_seen[e] - ended[e] for e in first_seen if e in ended]
+        lag_of = {e: first_seen[e] - ended[e] for e in first_seen if e in ended}
+        lags = list(lag_of.values())
+        worst = sorted(lag_of, key=lag_of.get)[-3:]
 
         tr.wait_for_timeout(1500)  # the page re-enables the form once the run is over
         start_run(tr, 500)
@@ -123,6 +150,8 @@ def main() -> None:
         tr.get_by_role("button", name="Stop and save").click()
 
     ratio = page_rate / cli
+    if args.browser_nice:
+        print(f"Chromium ran at niceness {args.browser_nice}, standing in for browsers on the visitors' machines.")
     print(f"1. throughput, {args.epochs} epochs of {SETTINGS}: page {page_rate:.0f} images/s, "
           f"CLI {cli:.0f} images/s, ratio {ratio:.2f}x  {'PASS' if ratio >= 0.9 else 'FAIL'} (goal >= 0.9x)")
     mi, mb = statistics.median(idle), statistics.median(busy)
@@ -130,7 +159,8 @@ def main() -> None:
           f"while training {mb * 1000:.0f} ms (training still running at the last click: {still_training}), "
           f"ratio {mb / mi:.2f}x  {'PASS' if mb / mi <= 1.5 and still_training else 'FAIL'} (goal <= 1.5x)")
     print(f"3. end of epoch -> shown on the page: median {statistics.median(lags) * 1000:.0f} ms, max "
-          f"{max(lags) * 1000:.0f} ms over {len(lags)} epochs  {'PASS' if max(lags) <= 1.0 else 'FAIL'} "
+          f"{max(lags) * 1000:.0f} ms over {len(lags)} epochs (slowest: "
+          + ", ".join(f"epoch {e} {lag_of[e] * 1000:.0f} ms" for e in reversed(worst)) + f")  {'PASS' if max(lags) <= 1.0 else 'FAIL'} "
           "(goal <= 1 s)")
 
 

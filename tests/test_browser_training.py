@@ -38,9 +38,16 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         assert "(mnist-5k-2d)" in page.locator('[data-testid="stProgress"]').inner_text()
         first_epoch = epoch_shown(page)
         map_title = page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content()
+        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot[data-live-revision]').length === 3")
+        page.evaluate("() => { window.__graphs = [...document.querySelectorAll('.js-plotly-plot')]; }")
+        revisions = page.evaluate("() => window.__graphs.map(g => Number(g.dataset.liveRevision))")
         page.wait_for_timeout(2500)
         assert epoch_shown(page) > first_epoch  # the progress advances without a reload
         assert page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content() != map_title
+        # The charts were updated in place, each to a later epoch: no graph was replaced by a new one.
+        assert page.evaluate("() => window.__graphs.every(g => g.isConnected)")
+        later = page.evaluate("() => window.__graphs.map(g => Number(g.dataset.liveRevision))")
+        assert all(b > a for a, b in zip(revisions, later, strict=True)), (revisions, later)
         screenshot(page, "training_running_1280")
         page.set_viewport_size({"width": 1440, "height": 1000})
         page.wait_for_timeout(1200)

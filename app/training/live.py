@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
+from app.common.live_figure import live_chart, live_updates
 from app.common.ui import image_grid
 
+from .figures import curves, kl_bars, latent_map
+from .views import map_labels
 from .worker import Run, TrainingManager
 
 STATE_TEXT = {"queued": "waiting in the queue", "running": "training", "paused": "paused", "done": "finished",
@@ -47,42 +48,13 @@ def status_line(mgr: TrainingManager, run: Run) -> None:
         st.success(f"Saved as ★ {run.model_name[5:]}: pick it in the Model menu of any page.")
 
 
-def curves(history: list[dict]) -> go.Figure:
-    ep = [r["epoch"] for r in history]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("ELBO (nats/image)", "Reconstruction E_q[log p(x|z)]",
-                                                        "KL(q(z|x) ‖ p(z))"))
-    for col, term in enumerate(("elbo", "reconstruction", "kl"), start=1):
-        for split, dash in (("train", "solid"), ("val", "dot")):
-            fig.add_trace(go.Scatter(x=ep, y=[r[f"{split}_{term}"] for r in history], mode="lines+markers",
-                                     name=f"{'training' if split == 'train' else 'validation'}",
-                                     line={"dash": dash, "color": "#1f77b4" if split == "train" else "#d62728"},
-                                     showlegend=col == 1, legendgroup=split), row=1, col=col)
-    fig.update_xaxes(title_text="epoch")
-    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.3})
-    return fig
-
-
-def kl_bars(record: dict) -> go.Figure:
-    kl = record["val_kl_per_dim"]
-    fig = go.Figure(go.Bar(x=[f"z{i + 1}" for i in range(len(kl))], y=kl,
-                           marker_color=["#1f77b4" if v > 0.01 else "#bbbbbb" for v in kl]))
-    fig.add_hline(y=0.01, line_dash="dot", annotation_text="0.01 nats: active")
-    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title="average KL (nats)",
-                      yaxis_type="log" if max(kl, default=0) > 0 else "linear",
-                      title="Validation KL per latent dimension")
-    return fig
-
-
-def latent_map(views: dict, epoch: int) -> go.Figure:
-    mu, labels = views["map_mu"], np.asarray(views["map_labels"])
-    fig = go.Figure()
-    for label in sorted(set(labels.tolist()), key=str):
-        pts = mu[labels == label]
-        fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(label), marker={"size": 5}))
-    fig.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      title=f"μ(x) of {len(mu)} fixed validation images, epoch {epoch}",
-                      xaxis_title="z1", yaxis_title="z2", yaxis_scaleanchor="x")
-    return fig
+def _metrics(last: dict) -> None:
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Validation ELBO", f"{last['val_elbo']:.2f} nats")
+    m2.metric("Reconstruction", f"{last['val_reconstruction']:.2f}")
+    m3.metric("KL", f"{last['val_kl']:.2f}")
+    m4.metric("Active units", f"{last['val_active_units']} of {len(last['val_kl_per_dim'])}",
+              help="Latent dimensions whose average KL over the validation images exceeds 0.01 nats.")
 
 
 def _figures(run: Run) -> dict:
@@ -91,35 +63,40 @@ def _figures(run: Run) -> dict:
     key = (run.id, len(history))
     memo = st.session_state.get("tr_figures")
     if memo is None or memo[0] != key:
-        figures = {"curves": curves(history), "kl": kl_bars(history[-1])}
+        figures = {"curves": curves(history), "kl": kl_bars(history[-1]["val_kl_per_dim"])}
         if "map_mu" in views:
-            figures["map"] = latent_map(views, history[-1]["epoch"])
+            figures["map"] = latent_map(views["map_mu"], views["map_labels"], history[-1]["epoch"])
         memo = st.session_state["tr_figures"] = (key, figures)
     return memo[1]
 
 
 def live_views(run: Run) -> None:
     history, views = run.history, run.views
-    if not history:
-        st.caption("The charts appear when the first epoch ends.")
-        return
-    last = history[-1]
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Validation ELBO", f"{last['val_elbo']:.2f} nats")
-    m2.metric("Reconstruction", f"{last['val_reconstruction']:.2f}")
-    m3.metric("KL", f"{last['val_kl']:.2f}")
-    m4.metric("Active units", f"{last['val_active_units']} of {len(last['val_kl_per_dim'])}",
-              help="Latent dimensions whose average KL over the validation images exceeds 0.01 nats.")
-    figures = _figures(run)
-    st.plotly_chart(figures["curves"], key="tr_curves")
+    # The same elements in the same places before and after the first epoch, so that the browser mounts
+    # each chart once and only updates it after that (see app/common/live_figure.py): a new Plotly graph
+    # twice a second kept it too busy to show the epochs on time. Empty frames before the first epoch also
+    # get Plotly loaded and drawn while the training process starts, not as the first points arrive.
+    if history:
+        _metrics(history[-1])
+        figures = _figures(run)
+    else:
+        st.caption("The charts fill in when the first epoch ends.")
+        figures = {"curves": curves([]), "kl": kl_bars([0.0] * run.cfg.latent_dim)}
+        if run.cfg.latent_dim == 2:
+            labels = map_labels(run.data, run.cfg)
+            figures["map"] = latent_map(np.zeros((len(labels), 2)), labels, 0)
+    live_chart(figures["curves"], key="tr_curves")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(figures["kl"], key="tr_kl")
+        live_chart(figures["kl"], key="tr_kl")
     with right:
         if "map" in figures:
-            st.plotly_chart(figures["map"], key="tr_map")
+            live_chart(figures["map"], key="tr_map")
         else:
             st.caption("The latent map is drawn for a 2-D latent (d = 2).")
+    if not history:
+        return
+    live_updates(list(figures.values()), revision=history[-1]["epoch"], key="tr_live")
     if views:
         image_grid(np.concatenate([views["originals"], views["reconstructions"]]), cols=8, scale=3,
                    caption="Validation images (top) and their reconstructions μ_D(μ(x)) (bottom)")

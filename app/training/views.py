@@ -18,12 +18,21 @@ MAP_POINTS = 600
 ROW = 8
 
 
+def map_images(data: Dataset, cfg: TrainConfig) -> np.ndarray:
+    """Indices of the fixed validation images on the map (and, the first ROW, in the image rows)."""
+    _, val_idx = split_indices(len(data), cfg.val_fraction, cfg.seed)
+    return val_idx[np.linspace(0, len(val_idx) - 1, min(MAP_POINTS, len(val_idx))).astype(int)]
+
+
+def map_labels(data: Dataset, cfg: TrainConfig) -> list[str]:
+    return [data.class_names[int(c)] for c in data.y[map_images(data, cfg)]]
+
+
 @torch.no_grad()
 def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
     was_training = model.training
     model.eval()
-    _, val_idx = split_indices(len(data), cfg.val_fraction, cfg.seed)
-    pick = val_idx[np.linspace(0, len(val_idx) - 1, min(MAP_POINTS, len(val_idx))).astype(int)]
+    pick = map_images(data, cfg)
     x = torch.from_numpy(data.x[pick])
     y = torch.from_numpy(data.y[pick]) if cfg.conditional else None
     mu, _ = model.encode(x, y)
@@ -42,7 +51,7 @@ def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
     }
     if cfg.latent_dim == 2:
         views["map_mu"] = mu.numpy()
-        views["map_labels"] = [data.class_names[int(c)] for c in data.y[pick]]
+        views["map_labels"] = map_labels(data, cfg)
     if was_training:
         model.train()
     return views
