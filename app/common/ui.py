@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from contextlib import contextmanager
 
 import streamlit as st
@@ -23,6 +24,13 @@ def user_errors():
 def image_grid(images, cols: int, caption: str | None = None, scale: int = 3) -> None:
     grid = tile_images(images, cols=cols, scale=scale)
     st.image(Image.fromarray(grid, mode="L"), caption=caption)
+
+
+def grid_png(images, cols: int, scale: int = 3) -> bytes:
+    """The image_grid picture as PNG bytes: for a cache to keep, so a later visitor's page sends it as is."""
+    out = io.BytesIO()
+    Image.fromarray(tile_images(images, cols=cols, scale=scale), mode="L").save(out, format="PNG")
+    return out.getvalue()
 
 
 def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:

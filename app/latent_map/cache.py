@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from app.common.ui import grid_png
 from vae_core.fileio import array_key, disk_cached_arrays
 from vae_core.latent.aggregate import (
     auto_box,
@@ -23,6 +24,7 @@ from vae_core.latent.aggregate import (
     plane_log_ratio,
 )
 from vae_core.latent.gaps import CoverageSamples, coverage_samples, gap_stats_by_size, split_prior_samples
+from vae_core.latent.manifold import decode_latents, plane_latents
 from vae_core.latent.tsne import tsne_embedding, tsne_path
 from vae_core.latent.views import LatentView, make_view
 
@@ -147,6 +149,27 @@ def strip(model_name: str, data_name: str, n: int = 400):
 def prior_split(model_name: str, data_name: str, tau: float, seed: int):
     mu, logvar = encodings(model_name, data_name)
     return split_prior_samples(mu, logvar, tau, n=16, seed=seed)
+
+
+# Decoded pictures, shared by every visitor: decoding and PNG-encoding them was about a quarter of the
+# server's work for each new visitor to the map (py-spy). Keyed by everything they depend on.
+@st.cache_data(show_spinner=False, max_entries=32)
+def prior_split_pictures(model_name: str, data_name: str, tau: float, seed: int,
+                         label: int | None) -> tuple[int, bytes | None, bytes]:
+    """(number in gaps, PNG of the gap samples or None, PNG of the densest samples)."""
+    gap_z, dense_z, _, _ = prior_split(model_name, data_name, tau, seed)
+    model = get_model(model_name)
+    gaps = grid_png(decode_latents(model, gap_z, label), cols=8) if len(gap_z) else None
+    return len(gap_z), gaps, grid_png(decode_latents(model, dense_z, label), cols=8)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def manifold_picture(model_name: str, basis: tuple, xs: tuple, label: int | None, scale: int) -> bytes:
+    """PNG of the decoded G x G grid of the plane spanned by `basis` at coordinates `xs`."""
+    model = get_model(model_name)
+    xs = np.asarray(xs)
+    return grid_png(decode_latents(model, plane_latents(xs, xs, np.asarray(basis)), label), cols=len(xs),
+                    scale=scale)
 
 
 def full_space_log_ratio(model_name: str, data_name: str, z: np.ndarray) -> float:

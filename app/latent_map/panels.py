@@ -11,12 +11,11 @@ import streamlit as st
 from PIL import Image
 
 from app.common.cache import get_model
-from app.common.ui import image_grid
 from app.latent_map import cache as lmc
 from app.latent_map.click import clicked_point, map_click
 from vae_core.latent.codes import codes_csv
 from vae_core.latent.gaps import CoverageSamples, stats_from_samples
-from vae_core.latent.manifold import SPACINGS, decode_latents, grid_coordinates, plane_latents
+from vae_core.latent.manifold import SPACINGS, decode_latents, grid_coordinates
 
 DISPLAY_PX = 168
 
@@ -127,21 +126,18 @@ def prior_split_panel(model_name: str, data_name: str, tau: float) -> None:
     seed = st.session_state.get("split_seed", 0)
     if st.button("Draw again", key="split_redraw", help="Uses the current τ from the sidebar."):
         seed = st.session_state.split_seed = seed + 1
-    gap_z, dense_z, _, _ = lmc.prior_split(model_name, data_name, tau, seed)
     model = get_model(model_name)
+    n_gaps, gaps, dense = lmc.prior_split_pictures(model_name, data_name, tau, seed, decode_label(model))
     left, right = st.columns(2)
     with left:
-        if len(gap_z):
-            image_grid(decode_latents(model, gap_z, decode_label(model)), cols=8, scale=3,
-                       caption=f"{len(gap_z)} prior samples in gaps: log q(z) − log p(z) < −{tau:g}")
+        if gaps is not None:
+            st.image(gaps, caption=f"{n_gaps} prior samples in gaps: log q(z) − log p(z) < −{tau:g}")
         else:
             st.info(f"None of 4,000 prior samples fell in a gap at τ = {tau:g}.")
     with right:
-        image_grid(decode_latents(model, dense_z, decode_label(model)), cols=8, scale=3,
-                   caption="the 16 of 4,000 prior samples with the highest q(z)")
+        st.image(dense, caption="the 16 of 4,000 prior samples with the highest q(z)")
 
 
-@st.fragment
 def manifold_panel(model_name: str, data_name: str, method: str, dims) -> None:
     st.subheader("Manifold grid")
     st.markdown("Decode a $G \\times G$ grid of latents over a box, as in Kingma & Welling's 2-D MNIST manifold.")
@@ -160,10 +156,10 @@ def manifold_panel(model_name: str, data_name: str, method: str, dims) -> None:
     if spacing == "inverse-cdf":
         st.latex(r"z_k = \Phi^{-1}(p_k),\quad p_k \text{ evenly spaced in } [\Phi(%.1f), \Phi(%.1f)]" % (lo, hi))
     xs = grid_coordinates(lo, hi, g, spacing)
-    model = get_model(model_name)
-    images = decode_latents(model, plane_latents(xs, xs, view.basis), decode_label(model))
-    image_grid(images, cols=g, scale=2 if g > 15 else 3,
-               caption=f"{view.axis_titles[0]} left to right, {view.axis_titles[1]} bottom to top")
+    basis = tuple(map(tuple, np.asarray(view.basis, dtype=np.float64)))
+    picture = lmc.manifold_picture(model_name, basis, tuple(xs.tolist()), decode_label(get_model(model_name)),
+                                   scale=2 if g > 15 else 3)
+    st.image(picture, caption=f"{view.axis_titles[0]} left to right, {view.axis_titles[1]} bottom to top")
 
 
 def export_panel(figure, model_name: str, data_name: str, mu, logvar, data) -> None:

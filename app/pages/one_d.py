@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.common.shared_figure import content_key, shared_figure
 from app.common.what_to_try import what_to_try
 from app.one_d import charts as charts
 from app.one_d import state as one_d_state
@@ -237,26 +238,33 @@ def main():
     for warning in vae.warnings:
         st.warning(warning)
     density = curves["density"]
+    # Every figure below is drawn from the cached fits alone: built once for all visitors (shared_figure),
+    # keyed by the fits' own numbers, so a fit recomputed after its cache entry went can never meet an old figure.
+    fits = content_key(train, grid, truth, density, curves["elbo"], np.asarray(vae.elbo_history),
+                       gmm_model.weights_, gmm_model.means_, gmm_model.variances_, config, opts["k"])
     c1, c2 = st.columns(2)
-    c1.plotly_chart(charts.vae_figure(train, grid, truth, density, vae.component_densities(grid),
-                                      "Infinite mixture: a few decoded components"))
-    c2.plotly_chart(charts.gap_figure(grid, curves["log_density"], curves["elbo"], curves["gap"], train))
+    c1.plotly_chart(shared_figure("vae", fits, lambda: charts.vae_figure(
+        train, grid, truth, density, vae.component_densities(grid), "Infinite mixture: a few decoded components")))
+    c2.plotly_chart(shared_figure("gap", fits, lambda: charts.gap_figure(
+        grid, curves["log_density"], curves["elbo"], curves["gap"], train)))
     c3, c4 = st.columns(2)
     x0 = c3.slider("x for the posterior", float(grid[0]), float(grid[-1]), float(np.median(train)), key="x0")
-    c3.plotly_chart(charts.posterior_figure(vae.posteriors(x0), x0))
+    c3.plotly_chart(shared_figure("posterior", content_key(fits, x0),
+                                  lambda: charts.posterior_figure(vae.posteriors(x0), x0)))
     if config.latent_dim == 1:
         z = np.linspace(-3, 3, 201)
-        c4.plotly_chart(charts.decoder_figure(z, *vae.decoder_curve(z)))
-    c4.plotly_chart(charts.training_figure(vae.elbo_history))
+        c4.plotly_chart(shared_figure("decoder", fits, lambda: charts.decoder_figure(z, *vae.decoder_curve(z))))
+    c4.plotly_chart(shared_figure("training", fits, lambda: charts.training_figure(vae.elbo_history)))
     c4.caption("Training ELBO: the one-sample reparameterised estimate, averaged over the minibatches since the "
                "previous point; the quadrature ELBO(x) above has no sampling noise.")
 
     st.header("Side by side")
     left, right = st.columns(2)
-    left.plotly_chart(charts.gmm_figure(train, grid, truth,
-                                        gmm1d.weighted_component_densities(grid, gmm_model.params_),
-                                        f"GMM, K = {opts['k']}"), key="side_gmm")
-    right.plotly_chart(charts.vae_figure(train, grid, truth, density, None, "VAE"), key="side_vae")
+    left.plotly_chart(shared_figure("side_gmm", fits, lambda: charts.gmm_figure(
+        train, grid, truth, gmm1d.weighted_component_densities(grid, gmm_model.params_), f"GMM, K = {opts['k']}")),
+        key="side_gmm")
+    right.plotly_chart(shared_figure("side_vae", fits, lambda: charts.vae_figure(
+        train, grid, truth, density, None, "VAE")), key="side_vae")
     st.latex(r"\text{mean log-lik} = \frac{1}{|S|}\sum_{x\in S}\log p_{\text{fit}}(x),\quad "
              r"S = \text{train or test set}")
     st.latex(r"\mathrm{KL}(p_{\text{true}}\,\|\,p_{\text{fit}}) = \int p_{\text{true}}(x)\,"

@@ -1,0 +1,40 @@
+"""Figures that depend only on shared results (a cached fit, a model), built once for every visitor.
+
+Building a Plotly figure in Python is a real part of what a page costs the server: on the 1-D page its
+nine figures were about a third of the work for each new visitor (py-spy). A figure that depends only on
+cached results is the same for every session, so it is built once and handed to st.plotly_chart, which
+copies it and never changes it. The cache is bounded like every other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+
+def content_key(*parts) -> str:
+    """A short key for arrays and plain values (settings, names), by their contents."""
+    h = hashlib.sha1()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            h.update(np.ascontiguousarray(part).tobytes())
+            h.update(repr((part.dtype.str, part.shape)).encode())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _shared(name: str, key: str, _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
+
+
+def shared_figure(name: str, key: str, build: Callable[[], go.Figure]) -> go.Figure:
+    """`build()`'s figure, built by the first visitor with this (name, key): the key must name everything
+    the figure is drawn from."""
+    return _shared(name, key, build)

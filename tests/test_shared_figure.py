@@ -1,0 +1,59 @@
+"""Figures and pictures shared by every visitor: keyed by their contents, built once, and the same as
+building them afresh."""
+
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from app.common.shared_figure import content_key, shared_figure
+from app.common.ui import grid_png
+from vae_core.images.gallery import tile_images
+
+
+def test_content_key_follows_contents_not_identity():
+    a = np.arange(6, dtype=np.float64)
+    assert content_key(a, {"k": 3}) == content_key(a.copy(), {"k": 3})
+    assert content_key(a, {"k": 3}) != content_key(a, {"k": 4})
+    b = a.copy()
+    b[5] += 1e-12
+    assert content_key(a) != content_key(b)
+    assert content_key(a) != content_key(a.astype(np.float32))  # same values, other dtype
+    assert content_key(a) != content_key(a.reshape(2, 3))
+    assert content_key(None) != content_key(np.zeros(0))
+
+
+def test_a_shared_figure_is_built_once_per_key():
+    calls = []
+
+    def build(n):
+        calls.append(n)
+        return go.Figure(go.Scatter(x=[0, n], y=[0, n]))
+
+    first = shared_figure("test-shared", content_key("one", np.random.default_rng().random(3)), lambda: build(1))
+    key = content_key("two", np.random.default_rng().random(3))
+    second = shared_figure("test-shared", key, lambda: build(2))
+    again = shared_figure("test-shared", key, lambda: build(3))
+    assert calls == [1, 2]
+    assert again is second and first is not second
+
+
+def test_grid_png_is_the_tiled_grid_losslessly():
+    rng = np.random.default_rng(0)
+    images = rng.random((6, 8, 8)).astype(np.float32)
+    picture = np.asarray(Image.open(io.BytesIO(grid_png(images, cols=3, scale=2))))
+    assert np.array_equal(picture, tile_images(images, cols=3, scale=2))
+
+
+def test_the_cached_manifold_picture_is_the_decoded_grid():
+    from app.common.cache import get_model
+    from app.latent_map import cache as lmc
+    from vae_core.latent.manifold import decode_latents, grid_coordinates, plane_latents
+
+    xs = grid_coordinates(-2.0, 2.0, 5, "linear")
+    basis = ((1.0, 0.0), (0.0, 1.0))
+    png = lmc.manifold_picture("digits-2d", basis, tuple(xs.tolist()), None, scale=3)
+    model = get_model("digits-2d")
+    expected = grid_png(decode_latents(model, plane_latents(xs, xs, np.asarray(basis))), cols=5, scale=3)
+    assert png == expected
