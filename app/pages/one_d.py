@@ -143,9 +143,12 @@ def em_stepper(train, grid, truth, opts):
     # One order everywhere (chart, legend, this table, the cross-check): components numbered by increasing mu_k.
     order = np.argsort(stepper.params.means, kind="stable")
     components = gmm1d.weighted_component_densities(grid, stepper.params)[order]
-    left.plotly_chart(charts.gmm_figure(train, grid, truth, components,
-                                        f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"))
-    right.plotly_chart(charts.log_likelihood_figure(lls))
+    title = f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"
+    # Keyed by what they draw: every new visitor starts at the same step, so this is built once for a class.
+    left.plotly_chart(shared_figure("em_gmm", content_key(train, grid, truth, components, title),
+                                    lambda: charts.gmm_figure(train, grid, truth, components, title)))
+    right.plotly_chart(shared_figure("em_loglik", content_key(np.asarray(lls)),
+                                     lambda: charts.log_likelihood_figure(lls)))
     bound_section(stepper)
     params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": np.asarray(values)[order]
               for name, values in stepper.params.to_dict().items()}
