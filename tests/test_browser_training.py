@@ -48,6 +48,18 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         assert page.evaluate("() => window.__graphs.every(g => g.isConnected)")
         later = page.evaluate("() => window.__graphs.map(g => Number(g.dataset.liveRevision))")
         assert all(b > a for a, b in zip(revisions, later, strict=True)), (revisions, later)
+        # A class hidden from the map's legend stays hidden, and a zoom stays, while the updates keep coming.
+        live_map = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="fixed validation images"))
+        live_map.locator(".legend .traces").filter(has_text=re.compile(r"^0$")).locator(".legendtoggle").first.click()
+        hidden = "g => g.data.find(t => t.name === '0').visible === 'legendonly'"
+        live_map.evaluate(f"g => new Promise(ok => {{ const t = setInterval(() => ({hidden})(g) && (clearInterval(t), ok()), 50); }})")
+        live_map.evaluate("g => window.Plotly.relayout(g, {'xaxis.range': [-1.5, 1.5], 'yaxis.range': [-1.5, 1.5]})")
+        zoomed = live_map.evaluate("g => [g.layout.xaxis.range, g.layout.yaxis.range]")
+        seen = live_map.evaluate("g => Number(g.dataset.liveRevision)")
+        page.wait_for_timeout(2000)
+        assert live_map.evaluate("g => Number(g.dataset.liveRevision)") > seen
+        assert live_map.evaluate("g => g.data.find(t => t.name === '0').visible") == "legendonly"
+        assert live_map.evaluate("g => [g.layout.xaxis.range, g.layout.yaxis.range]") == zoomed
         screenshot(page, "training_running_1280")
         page.set_viewport_size({"width": 1440, "height": 1000})
         page.wait_for_timeout(1200)

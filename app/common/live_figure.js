@@ -26,7 +26,7 @@ function mergedLayout(gd, layout) {
     merged[k] = base && typeof base === "object" && !Array.isArray(base) && v && typeof v === "object" && !Array.isArray(v)
       ? { ...base, ...v } : v;
   }
-  merged.uirevision = layout.meta;  // a user's zoom or hidden legend entries survive the updates
+  merged.uirevision = layout.meta;  // a user's pan or zoom survives the updates
   return merged;
 }
 
@@ -39,8 +39,13 @@ function apply(inst) {
     if (!gd || !gd._fullLayout) { pending = true; continue; }
     // Already showing this update? A rerun that redrew the skeleton replaced gd.data, so this also
     // catches that and puts the current figure back.
-    if (gd.data === chart.figure.data) continue;
-    P.react(gd, chart.figure.data, mergedLayout(gd, chart.figure.layout));
+    if (gd.__liveSource === chart.figure.data && gd.data === gd.__liveApplied) continue;
+    // Classes the user hid in the legend stay hidden (Plotly's uirevision did not carry them over here).
+    const hidden = new Set((gd.data || []).filter((t) => t.visible === "legendonly").map((t) => t.name));
+    const data = chart.figure.data.map((t) => (hidden.has(t.name) ? { ...t, visible: "legendonly" } : t));
+    P.react(gd, data, mergedLayout(gd, chart.figure.layout));
+    gd.__liveSource = chart.figure.data;
+    gd.__liveApplied = data;
     gd.dataset.liveRevision = String(chart.revision);  // for tests: which update the graph shows
   }
   return pending || false;
