@@ -17,8 +17,9 @@ function findGraph(meta) {
 }
 
 // Streamlit themed the skeleton's layout (template, fonts, colours); the update keeps that and takes the
-// rest (titles, axis types, annotations, shapes) from the new figure.
-function mergedLayout(gd, layout) {
+// rest (titles, axis types, annotations, shapes) from the new figure. Within one view (a run) the user's
+// pan or zoom stays; a new view starts from autoscaled axes.
+function mergedLayout(gd, layout, sameView) {
   const merged = { ...gd.layout };
   for (const [k, v] of Object.entries(layout)) {
     if (k === "template") continue;
@@ -26,29 +27,38 @@ function mergedLayout(gd, layout) {
     merged[k] = base && typeof base === "object" && !Array.isArray(base) && v && typeof v === "object" && !Array.isArray(v)
       ? { ...base, ...v } : v;
   }
-  merged.uirevision = layout.meta;  // a user's pan or zoom survives the updates
+  if (!sameView) {
+    for (const k of Object.keys(merged)) {
+      if (/^[xy]axis\d*$/.test(k) && merged[k] && typeof merged[k] === "object") {
+        const { range, ...axis } = merged[k];
+        merged[k] = { ...axis, autorange: true };
+      }
+    }
+  }
+  merged.uirevision = layout.meta;
   return merged;
 }
 
 function apply(inst) {
   const P = window.Plotly;
-  if (!P) return false;
-  let pending = false;
+  if (!P) return;
   for (const chart of inst.data.charts || []) {
     const gd = findGraph(chart.meta);
-    if (!gd || !gd._fullLayout) { pending = true; continue; }
+    if (!gd || !gd._fullLayout) continue;  // not mounted yet: the next tick tries again
     // Already showing this update? A rerun that redrew the skeleton replaced gd.data, so this also
     // catches that and puts the current figure back.
     if (gd.__liveSource === chart.figure.data && gd.data === gd.__liveApplied) continue;
-    // Classes the user hid in the legend stay hidden (Plotly's uirevision did not carry them over here).
-    const hidden = new Set((gd.data || []).filter((t) => t.visible === "legendonly").map((t) => t.name));
+    const sameView = gd.__liveView === chart.view;
+    // Classes the user hid in the legend stay hidden within a view (Plotly's uirevision did not carry
+    // them over here).
+    const hidden = new Set(sameView ? (gd.data || []).filter((t) => t.visible === "legendonly").map((t) => t.name) : []);
     const data = chart.figure.data.map((t) => (hidden.has(t.name) ? { ...t, visible: "legendonly" } : t));
-    P.react(gd, data, mergedLayout(gd, chart.figure.layout));
+    P.react(gd, data, mergedLayout(gd, chart.figure.layout, sameView));
     gd.__liveSource = chart.figure.data;
     gd.__liveApplied = data;
+    gd.__liveView = chart.view;
     gd.dataset.liveRevision = String(chart.revision);  // for tests: which update the graph shows
   }
-  return pending || false;
 }
 
 export default function (component) {

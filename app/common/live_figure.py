@@ -60,8 +60,10 @@ def live_chart(spec: dict, key: str) -> None:
     st.plotly_chart(_validated(json.dumps(skeleton(spec), sort_keys=True)), key=key)
 
 
-def live_updates(specs: list[dict], revision: int, key: str) -> None:
+def live_updates(specs: list[dict], view: str, revision: int, key: str) -> None:
     """Hand the current figures (Plotly specs as JSON-ready dicts) to the browser, which applies each to
-    its skeleton in place. `revision` names this update (an epoch, say); each graph shows it for tests."""
-    charts = [{"meta": spec["layout"]["meta"], "revision": revision, "figure": spec} for spec in specs]
+    its skeleton in place. Within one `view` (a run, say) the user's zoom and hidden legend entries stay;
+    a new view starts afresh. `revision` names this update (an epoch); each graph shows it for tests."""
+    charts = [{"meta": spec["layout"]["meta"], "view": view, "revision": revision, "figure": spec}
+              for spec in specs]
     _component(key=key, data={"charts": charts}, height=0)

@@ -96,7 +96,7 @@ def live_views(run: Run) -> None:
             st.caption("The latent map is drawn for a 2-D latent (d = 2).")
     if not history:
         return
-    live_updates(list(figures.values()), revision=history[-1]["epoch"], key="tr_live")
+    live_updates(list(figures.values()), view=f"run {run.id}", revision=history[-1]["epoch"], key="tr_live")
     if views:
         image_grid(np.concatenate([views["originals"], views["reconstructions"]]), cols=8, scale=3,
                    caption="Validation images (top) and their reconstructions μ_D(μ(x)) (bottom)")
