@@ -89,15 +89,31 @@ def screenshot(page, name: str) -> Path:
 NO_BUSY = "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
 
 
+def settled_box(page, locator, timeout_s: float = 20.0) -> dict:
+    """The element's bounding box once the page is idle and the box has stopped moving: a press aimed at a
+    box read while formulas or images above it were still laying out lands somewhere else (a drag on the
+    traversal page saw no change at all on a loaded CI machine)."""
+    page.wait_for_function(NO_BUSY, timeout=120_000)
+    locator.scroll_into_view_if_needed()
+    deadline = time.monotonic() + timeout_s
+    box = locator.bounding_box()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        again = locator.bounding_box()
+        if again == box and box is not None:
+            return box
+        box = again
+    raise AssertionError(f"the element kept moving for {timeout_s} s: {box}")
+
+
 def draw_a_one(page) -> None:
     """A vertical stroke on the drawing pad. Waits until the pad's script has run (it marks the canvas
     `data-ready`) and the page is idle: a stroke made before the handlers are attached is lost, which is
     what a loaded CI machine showed."""
     canvas = page.locator("canvas[data-ready]").first
     canvas.wait_for(timeout=60_000)
-    page.wait_for_function(NO_BUSY, timeout=120_000)
-    box = canvas.bounding_box()
-    assert box and box["width"] > 200
+    box = settled_box(page, canvas)
+    assert box["width"] > 200
     x, y = box["x"] + box["width"] / 2, box["y"] + 0.15 * box["height"]
     page.mouse.move(x, y)
     page.mouse.down()

@@ -6,7 +6,7 @@ import io
 import numpy as np
 import pytest
 import torch
-from browser import chromium_page, require_chromium, screenshot, streamlit_server
+from browser import chromium_page, require_chromium, screenshot, settled_box, streamlit_server
 from PIL import Image
 
 from vae_core import load_model
@@ -34,7 +34,7 @@ def drag_top_slider(page, steps=8, hold=None):
     """
     slider = page.locator(".controls > .row[data-dim] input[type=range]").first
     canvas = page.locator('[data-testid="live-image"]')
-    box = slider.bounding_box()
+    box = settled_box(page, slider)
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
