@@ -138,6 +138,7 @@ def prior_split_panel(model_name: str, data_name: str, tau: float) -> None:
         st.image(dense, caption="the 16 of 4,000 prior samples with the highest q(z)")
 
 
+@st.fragment
 def manifold_panel(model_name: str, data_name: str, method: str, dims) -> None:
     st.subheader("Manifold grid")
     st.markdown("Decode a $G \\times G$ grid of latents over a box, as in Kingma & Welling's 2-D MNIST manifold.")
