@@ -3,14 +3,13 @@ estimate (its SE and ESS): shared by the upload page and the latent map."""
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 from app.common.cache import get_model
+from app.common.shared_figure import content_key, shared_figure
 from vae_core.latent.exact import ExactPosterior, exact_posterior
 from vae_core.vae.iw_stats import LOW_ESS, iw_estimate
 
@@ -73,16 +72,6 @@ def posterior_figure(post: ExactPosterior, backdrop: np.ndarray | None = None) -
     return fig
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def shared_posterior_figure(model_name: str, pixels: bytes, label: int | None, backdrop_key: str | None,
-                            _backdrop: np.ndarray | None) -> go.Figure:
-    """One figure for every visitor looking at the same image (st.plotly_chart copies it, never changes it):
-    building it was about a fifth of the server's work for a new visitor to the latent map (py-spy).
-    `backdrop_key` names the backdrop's contents, which the cache does not hash itself."""
-    post, _ = exact_and_iw(model_name, pixels, label)
-    return posterior_figure(post, _backdrop)
-
-
 def posterior_section(model_name: str, pixels: np.ndarray, key: str, label: int | None = None,
                       backdrop: np.ndarray | None = None) -> None:
     """The whole section for one image; a model with a latent above 2-D gets the IW figures only."""
@@ -98,9 +87,11 @@ def posterior_section(model_name: str, pixels: np.ndarray, key: str, label: int 
     left, right = st.columns([3, 2])
     with left:
         if model.config.latent_dim == 2:
-            backdrop_key = None if backdrop is None else hashlib.md5(np.ascontiguousarray(backdrop).tobytes()).hexdigest()
-            st.plotly_chart(shared_posterior_figure(model_name, x.tobytes(), label, backdrop_key, backdrop),
-                            key=f"{key}_posterior", config={"displayModeBar": False})
+            # One figure for every visitor looking at the same image: building it was about a fifth of the
+            # server's work for a new visitor to the latent map (py-spy).
+            figure = shared_figure("exact_posterior", content_key(model_name, x, label, backdrop),
+                                   lambda: posterior_figure(post, backdrop))
+            st.plotly_chart(figure, key=f"{key}_posterior", config={"displayModeBar": False})
         else:
             fig = go.Figure(go.Scatter(x=post.axes[0], y=np.exp(post.log_density), name="p(z|x)"))
             fig.update_layout(height=300, xaxis_title="z", margin=dict(l=10, r=10, t=30, b=10))

@@ -30,11 +30,7 @@ def content_key(*parts) -> str:
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _shared(name: str, key: str, _build: Callable[[], go.Figure]) -> go.Figure:
+def shared_figure(name: str, key: str, _build: Callable[[], go.Figure]) -> go.Figure:
+    """`_build()`'s figure, built by the first visitor with this (name, key): the key must name everything
+    the figure is drawn from (the cache does not look at `_build`)."""
     return _build()
-
-
-def shared_figure(name: str, key: str, build: Callable[[], go.Figure]) -> go.Figure:
-    """`build()`'s figure, built by the first visitor with this (name, key): the key must name everything
-    the figure is drawn from."""
-    return _shared(name, key, build)

@@ -24,8 +24,10 @@ def map_images(data: Dataset, cfg: TrainConfig) -> np.ndarray:
     return val_idx[np.linspace(0, len(val_idx) - 1, min(MAP_POINTS, len(val_idx))).astype(int)]
 
 
-def map_labels(data: Dataset, cfg: TrainConfig) -> list[str]:
-    return [data.class_names[int(c)] for c in data.y[map_images(data, cfg)]]
+def map_labels(data: Dataset, cfg: TrainConfig, pick: np.ndarray | None = None) -> list[str]:
+    """Class names of the map's images (`pick`, when the caller has them already)."""
+    pick = map_images(data, cfg) if pick is None else pick
+    return [data.class_names[int(c)] for c in data.y[pick]]
 
 
 @torch.no_grad()
@@ -51,7 +53,7 @@ def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
     }
     if cfg.latent_dim == 2:
         views["map_mu"] = mu.numpy()
-        views["map_labels"] = map_labels(data, cfg)
+        views["map_labels"] = map_labels(data, cfg, pick)
     if was_training:
         model.train()
     return views
