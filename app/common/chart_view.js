@@ -98,16 +98,5 @@ function tick(inst) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
-  let inst = instances.get(parentElement);
-  if (!inst) {
-    inst = { data };
-    instances.set(parentElement, inst);
-    inst.timer = setInterval(() => {
-      if (!parentElement.isConnected) { clearInterval(inst.timer); return; }
-      tick(inst);
-    }, POLL_MS);
-  }
-  inst.data = data;
-  tick(inst);
+  mountPolling(component, instances, POLL_MS, tick);
 }

@@ -62,18 +62,5 @@ function apply(inst) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
-  let inst = instances.get(parentElement);
-  if (!inst) {
-    inst = { data };
-    instances.set(parentElement, inst);
-    // A graph can appear after this component ran (Streamlit mounts it lazily) or be redrawn from its
-    // skeleton by a rerun: keep checking, cheaply, while the component is on the page.
-    inst.timer = setInterval(() => {
-      if (!parentElement.isConnected) { clearInterval(inst.timer); return; }
-      apply(inst);
-    }, POLL_MS);
-  }
-  inst.data = data;
-  apply(inst);
+  mountPolling(component, instances, POLL_MS, apply);
 }

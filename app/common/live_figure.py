@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from app.common.poll_mount import read_component_js
+
 _component = st.components.v2.component(
     "vae_live_figure",
-    js=(Path(__file__).resolve().parent / "live_figure.js").read_text(),
+    js=read_component_js("live_figure.js"),
 )
 
 # What changes from one update to the next, left out of the skeleton so that its element id stays.
