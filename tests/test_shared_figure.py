@@ -57,3 +57,21 @@ def test_the_cached_manifold_picture_is_the_decoded_grid():
     model = get_model("digits-2d")
     expected = grid_png(decode_latents(model, plane_latents(xs, xs, np.asarray(basis))), cols=5, scale=3)
     assert png == expected
+
+
+def test_a_figure_of_a_big_data_set_is_not_kept():
+    from app.common.shared_figure import MAX_SHARED_VALUES
+
+    calls = []
+
+    def build():
+        calls.append(1)
+        return go.Figure()
+
+    key = content_key("big", np.random.default_rng().random(3))
+    first = shared_figure("test-big", key, build, values=MAX_SHARED_VALUES + 1)
+    second = shared_figure("test-big", key, build, values=MAX_SHARED_VALUES + 1)
+    assert len(calls) == 2 and first is not second  # built for each page, held by no cache
+    shared_figure("test-big", key, build, values=MAX_SHARED_VALUES)
+    shared_figure("test-big", key, build, values=MAX_SHARED_VALUES)
+    assert len(calls) == 3

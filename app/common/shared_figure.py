@@ -3,7 +3,7 @@
 Building a Plotly figure in Python is a real part of what a page costs the server: on the 1-D page its
 nine figures were about a third of the work for each new visitor (py-spy). A figure that depends only on
 cached results is the same for every session, so it is built once and handed to st.plotly_chart, which
-copies it and never changes it. The cache is bounded like every other.
+copies it and never changes it. The cache is bounded in entries and in the size of each entry.
 """
 
 from __future__ import annotations
@@ -29,8 +29,20 @@ def content_key(*parts) -> str:
     return h.hexdigest()
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def shared_figure(name: str, key: str, _build: Callable[[], go.Figure]) -> go.Figure:
-    """`_build()`'s figure, built by the first visitor with this (name, key): the key must name everything
-    the figure is drawn from (the cache does not look at `_build`)."""
+# The cache's memory bound: at most MAX_SHARED figures of at most MAX_SHARED_VALUES data values each (about
+# 100 MB of float64 in all). A figure of a larger data set (a visitor's big CSV) is built for its page alone.
+MAX_SHARED = 128
+MAX_SHARED_VALUES = 100_000
+
+
+@st.cache_resource(max_entries=MAX_SHARED, show_spinner=False)
+def _shared(name: str, key: str, _build: Callable[[], go.Figure]) -> go.Figure:
     return _build()
+
+
+def shared_figure(name: str, key: str, build: Callable[[], go.Figure], values: int = 0) -> go.Figure:
+    """`build()`'s figure, built by the first visitor with this (name, key): the key must name everything
+    the figure is drawn from. `values`: how many data values the figure holds (its largest array)."""
+    if values > MAX_SHARED_VALUES:
+        return build()
+    return _shared(name, key, build)

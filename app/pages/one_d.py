@@ -144,9 +144,11 @@ def em_stepper(train, grid, truth, opts):
     order = np.argsort(stepper.params.means, kind="stable")
     components = gmm1d.weighted_component_densities(grid, stepper.params)[order]
     title = f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"
+    drawn = train.size + grid.size  # a big data set's figures are not kept (shared_figure's memory bound)
     # Keyed by what they draw: every new visitor starts at the same step, so this is built once for a class.
     left.plotly_chart(shared_figure("em_gmm", content_key(train, grid, truth, components, title),
-                                    lambda: charts.gmm_figure(train, grid, truth, components, title)))
+                                    lambda: charts.gmm_figure(train, grid, truth, components, title),
+                                    values=drawn))
     right.plotly_chart(shared_figure("em_loglik", content_key(np.asarray(lls)),
                                      lambda: charts.log_likelihood_figure(lls)))
     bound_section(stepper)
@@ -245,11 +247,13 @@ def main():
     # keyed by the fits' own numbers, so a fit recomputed after its cache entry went can never meet an old figure.
     fits = content_key(train, grid, truth, density, curves["elbo"], np.asarray(vae.elbo_history),
                        gmm_model.weights_, gmm_model.means_, gmm_model.variances_, config, opts["k"])
+    drawn = train.size + grid.size  # a big data set's figures are not kept (shared_figure's memory bound)
     c1, c2 = st.columns(2)
     c1.plotly_chart(shared_figure("vae", fits, lambda: charts.vae_figure(
-        train, grid, truth, density, vae.component_densities(grid), "Infinite mixture: a few decoded components")))
+        train, grid, truth, density, vae.component_densities(grid), "Infinite mixture: a few decoded components"),
+        values=drawn))
     c2.plotly_chart(shared_figure("gap", fits, lambda: charts.gap_figure(
-        grid, curves["log_density"], curves["elbo"], curves["gap"], train)))
+        grid, curves["log_density"], curves["elbo"], curves["gap"], train), values=drawn))
     c3, c4 = st.columns(2)
     x0 = c3.slider("x for the posterior", float(grid[0]), float(grid[-1]), float(np.median(train)), key="x0")
     c3.plotly_chart(shared_figure("posterior", content_key(fits, x0),
@@ -264,10 +268,10 @@ def main():
     st.header("Side by side")
     left, right = st.columns(2)
     left.plotly_chart(shared_figure("side_gmm", fits, lambda: charts.gmm_figure(
-        train, grid, truth, gmm1d.weighted_component_densities(grid, gmm_model.params_), f"GMM, K = {opts['k']}")),
-        key="side_gmm")
+        train, grid, truth, gmm1d.weighted_component_densities(grid, gmm_model.params_), f"GMM, K = {opts['k']}"),
+        values=drawn), key="side_gmm")
     right.plotly_chart(shared_figure("side_vae", fits, lambda: charts.vae_figure(
-        train, grid, truth, density, None, "VAE")), key="side_vae")
+        train, grid, truth, density, None, "VAE"), values=drawn), key="side_vae")
     st.latex(r"\text{mean log-lik} = \frac{1}{|S|}\sum_{x\in S}\log p_{\text{fit}}(x),\quad "
              r"S = \text{train or test set}")
     st.latex(r"\mathrm{KL}(p_{\text{true}}\,\|\,p_{\text{fit}}) = \int p_{\text{true}}(x)\,"
