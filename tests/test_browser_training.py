@@ -38,9 +38,14 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         assert "(mnist-5k-2d)" in page.locator('[data-testid="stProgress"]').inner_text()
         first_epoch = epoch_shown(page)
         map_title = page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content()
+        page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="fixed validation images")).evaluate(
+            "g => g.scrollIntoView({block: 'end'})")  # the three charts in sight: out of sight they wait
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot[data-live-revision]').length === 3")
+        page.locator(".grids canvas").first.wait_for()  # the image rows (in the component's shadow root)
         page.evaluate("() => { window.__graphs = [...document.querySelectorAll('.js-plotly-plot')]; }")
+        page.locator(".grids canvas").first.evaluate("c => { window.__canvas = c; }")
         revisions = page.evaluate("() => window.__graphs.map(g => Number(g.dataset.liveRevision))")
+        pictures = page.locator(".grids").get_attribute("data-revision")
         page.wait_for_timeout(2500)
         assert epoch_shown(page) > first_epoch  # the progress advances without a reload
         assert page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content() != map_title
@@ -48,8 +53,24 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         assert page.evaluate("() => window.__graphs.every(g => g.isConnected)")
         later = page.evaluate("() => window.__graphs.map(g => Number(g.dataset.liveRevision))")
         assert all(b > a for a, b in zip(revisions, later, strict=True)), (revisions, later)
+        # So were the image rows: the same canvas, repainted with a later epoch's pictures, not blank.
+        assert page.locator(".grids").get_attribute("data-revision") != pictures
+        assert page.evaluate("() => window.__canvas.isConnected")
+        assert page.evaluate("() => { const c = window.__canvas; return c.getContext('2d')"
+                             ".getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 < 3 && v > 128); }")
+        # A chart out of sight is left alone while the run goes on, and catches up once it is back in view.
+        curves = page.locator(".js-plotly-plot", has=page.locator(".annotation-text", has_text="ELBO"))
+        page.locator(".grids").evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(400)
+        away, epoch_away = curves.evaluate("g => Number(g.dataset.liveRevision)"), epoch_shown(page)
+        page.wait_for_timeout(1500)
+        assert curves.evaluate("g => Number(g.dataset.liveRevision)") == away and epoch_shown(page) > epoch_away
+        curves.evaluate("g => g.scrollIntoView({block: 'start'})")
+        page.wait_for_function(f"g => Number(g.dataset.liveRevision) > {away}", arg=curves.element_handle(),
+                               timeout=2000)
         # A class hidden from the map's legend stays hidden, and a zoom stays, while the updates keep coming.
         live_map = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="fixed validation images"))
+        live_map.evaluate("g => g.scrollIntoView({block: 'end'})")
         live_map.locator(".legend .traces").filter(has_text=re.compile(r"^0$")).locator(".legendtoggle").first.click()
         hidden = "g => g.data.find(t => t.name === '0').visible === 'legendonly'"
         live_map.evaluate(f"g => new Promise(ok => {{ const t = setInterval(() => ({hidden})(g) && (clearInterval(t), ok()), 50); }})")

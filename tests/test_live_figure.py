@@ -51,6 +51,9 @@ def test_kl_bars_mark_active_units_and_keep_one_skeleton():
     assert list(fig.data[0].marker.color) == ["#1f77b4", "#bbbbbb", "#1f77b4"]  # > 0.01 nats: active
     assert fig.layout.yaxis.type == "log"
     assert fig.layout.shapes[0].y0 == 0.01
+    # its label sits on the line: on a log axis Plotly reads an annotation's y as log10 of the value
+    assert fig.layout.annotations[0].y == -2.0
+    assert go.Figure(kl_bars([0.0, 0.0])).layout.annotations[0].y == 0.01  # all zero: a linear axis
     assert same(skeleton(spec), skeleton(kl_bars([0.0, 0.0, 0.0])))
 
 

@@ -39,24 +39,40 @@ function mergedLayout(gd, layout, sameView) {
   return merged;
 }
 
+// A graph scrolled out of sight, or in a hidden tab, waits: the timer applies the latest figure within
+// POLL_MS of its coming back into view. A student reading the images below the charts, or another tab,
+// costs the browser nothing while the run trains.
+function inView(gd) {
+  if (document.hidden) return false;
+  if (!gd.__liveObserver) {
+    gd.__liveInView = true;
+    gd.__liveObserver = new IntersectionObserver((entries) => {
+      gd.__liveInView = entries[entries.length - 1].isIntersecting;
+    });
+    gd.__liveObserver.observe(gd);
+  }
+  return gd.__liveInView;
+}
+
 function apply(inst) {
   const P = window.Plotly;
   if (!P) return;
   for (const chart of inst.data.charts || []) {
     const gd = findGraph(chart.meta);
     if (!gd || !gd._fullLayout) continue;  // not mounted yet: the next tick tries again
-    // Already showing this update? A rerun that redrew the skeleton replaced gd.data, so this also
-    // catches that and puts the current figure back.
-    if (gd.__liveSource === chart.figure.data && gd.data === gd.__liveApplied) continue;
+    // Already showing this update? Every poll hands over the figure again, most often the same epoch's.
+    // A rerun that redrew the skeleton replaced gd.data, so the second test puts the figure back then.
     const sameView = gd.__liveView === chart.view;
+    if (sameView && gd.__liveRevision === chart.revision && gd.data === gd.__liveApplied) continue;
+    if (!inView(gd)) continue;
     // Classes the user hid in the legend stay hidden within a view (Plotly's uirevision did not carry
     // them over here).
     const hidden = new Set(sameView ? (gd.data || []).filter((t) => t.visible === "legendonly").map((t) => t.name) : []);
     const data = chart.figure.data.map((t) => (hidden.has(t.name) ? { ...t, visible: "legendonly" } : t));
     P.react(gd, data, mergedLayout(gd, chart.figure.layout, sameView));
-    gd.__liveSource = chart.figure.data;
     gd.__liveApplied = data;
     gd.__liveView = chart.view;
+    gd.__liveRevision = chart.revision;
     gd.dataset.liveRevision = String(chart.revision);  // for tests: which update the graph shows
   }
 }

@@ -48,11 +48,14 @@ def kl_bars(kl_per_dim: list[float]) -> dict:
            "marker": {"color": ["#1f77b4" if v > ACTIVE_NATS else "#bbbbbb" for v in kl]}}
     threshold = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": ACTIVE_NATS,
                  "y1": ACTIVE_NATS, "line": {"dash": "dot"}}
+    log = max(kl, default=0) > 0
+    # On a log axis Plotly places an annotation at log10 of its value (a shape at the value itself).
     label = {"text": f"{ACTIVE_NATS} nats: active", "xref": "x domain", "x": 1, "xanchor": "right",
-             "yref": "y", "y": ACTIVE_NATS, "yanchor": "bottom", "showarrow": False}
+             "yref": "y", "y": float(np.log10(ACTIVE_NATS)) if log else ACTIVE_NATS, "yanchor": "bottom",
+             "showarrow": False}
     layout = {"meta": KL_META, "height": 260, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
               "title": {"text": "Validation KL per latent dimension"},
-              "yaxis": {"title": {"text": "average KL (nats)"}, "type": "log" if max(kl, default=0) > 0 else "linear"},
+              "yaxis": {"title": {"text": "average KL (nats)"}, "type": "log" if log else "linear"},
               "shapes": [threshold], "annotations": [label]}
     return {"data": [bar], "layout": layout}
 

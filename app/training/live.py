@@ -1,4 +1,9 @@
-"""The live part of the page: status, controls, progress with ETA, curves, KL per dimension, the 2-D map."""
+"""The live part of the page: status, controls, progress with ETA, curves, KL per dimension, the 2-D map.
+
+What changes while a run trains (the status line, the numbers, the image rows, the charts' data) is drawn by
+a fragment that polls; what changes only when the run changes state (the buttons, the charts' empty
+frames) is drawn by the page's full run. A poll then re-renders a handful of elements, not the whole view.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from app.common.live_figure import live_chart, live_updates
-from app.common.ui import image_grid
+from app.common.live_images import ImageRow, live_image_rows
 
 from .figures import curves, kl_bars, latent_map
 from .views import map_labels
@@ -48,7 +53,11 @@ def status_line(mgr: TrainingManager, run: Run) -> None:
         st.success(f"Saved as ★ {run.model_name[5:]}: pick it in the Model menu of any page.")
 
 
-def _metrics(last: dict) -> None:
+def numbers(run: Run) -> None:
+    if not run.history:
+        st.caption("The charts fill in when the first epoch ends.")
+        return
+    last = run.history[-1]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Validation ELBO", f"{last['val_elbo']:.2f} nats")
     m2.metric("Reconstruction", f"{last['val_reconstruction']:.2f}")
@@ -57,48 +66,75 @@ def _metrics(last: dict) -> None:
               help="Latent dimensions whose average KL over the validation images exceeds 0.01 nats.")
 
 
-def _figures(run: Run) -> dict:
+def charts(run: Run) -> None:
+    """The run's charts, drawn once by the page's full run as empty frames (skeletons, see
+    app/common/live_figure.py) and filled in the browser by `chart_updates`. Outside the polling fragment,
+    so a poll does not re-render them; the empty frames also get Plotly loaded and drawn while the
+    training process starts, not as the first points arrive."""
+    live_chart(curves([]), key="tr_curves")
+    left, right = st.columns(2)
+    with left:
+        live_chart(kl_bars([0.0] * run.cfg.latent_dim), key="tr_kl")
+    with right:
+        if run.cfg.latent_dim == 2:
+            labels = map_labels(run.data, run.cfg)
+            live_chart(latent_map(np.zeros((len(labels), 2)), labels, 0), key="tr_map")
+        else:
+            st.caption("The latent map is drawn for a 2-D latent (d = 2).")
+
+
+def _figures(run: Run) -> list[dict]:
     """This epoch's figures, built once: the page polls twice a second and most polls see the same epoch."""
     history, views = run.history, run.views
     key = (run.id, len(history))
     memo = st.session_state.get("tr_figures")
     if memo is None or memo[0] != key:
-        figures = {"curves": curves(history), "kl": kl_bars(history[-1]["val_kl_per_dim"])}
+        figures = [curves(history), kl_bars(history[-1]["val_kl_per_dim"])]
         if "map_mu" in views:
-            figures["map"] = latent_map(views["map_mu"], views["map_labels"], history[-1]["epoch"])
+            figures.append(latent_map(views["map_mu"], views["map_labels"], history[-1]["epoch"]))
         memo = st.session_state["tr_figures"] = (key, figures)
     return memo[1]
 
 
-def live_views(run: Run) -> None:
-    history, views = run.history, run.views
-    # The same elements in the same places before and after the first epoch, so that the browser mounts
-    # each chart once and only updates it after that (see app/common/live_figure.py): a new Plotly graph
-    # twice a second kept it too busy to show the epochs on time. Empty frames before the first epoch also
-    # get Plotly loaded and drawn while the training process starts, not as the first points arrive.
-    if history:
-        _metrics(history[-1])
-        figures = _figures(run)
-    else:
-        st.caption("The charts fill in when the first epoch ends.")
-        figures = {"curves": curves([]), "kl": kl_bars([0.0] * run.cfg.latent_dim)}
-        if run.cfg.latent_dim == 2:
-            labels = map_labels(run.data, run.cfg)
-            figures["map"] = latent_map(np.zeros((len(labels), 2)), labels, 0)
-    live_chart(figures["curves"], key="tr_curves")
-    left, right = st.columns(2)
-    with left:
-        live_chart(figures["kl"], key="tr_kl")
-    with right:
-        if "map" in figures:
-            live_chart(figures["map"], key="tr_map")
-        else:
-            st.caption("The latent map is drawn for a 2-D latent (d = 2).")
-    if not history:
+def chart_updates(run: Run) -> None:
+    """Hand this epoch's figures to the charts already on the page, which update in place."""
+    if run.history:
+        live_updates(_figures(run), view=f"run {run.id}", revision=run.history[-1]["epoch"], key="tr_live")
+
+
+def images(run: Run) -> None:
+    views = run.views
+    if not views:
         return
-    live_updates(list(figures.values()), view=f"run {run.id}", revision=history[-1]["epoch"], key="tr_live")
-    if views:
-        image_grid(np.concatenate([views["originals"], views["reconstructions"]]), cols=8, scale=3,
-                   caption="Validation images (top) and their reconstructions μ_D(μ(x)) (bottom)")
-        image_grid(views["samples"], cols=8, scale=3, caption="Prior samples μ_D(z), z ~ N(0, I), fixed draws"
-                   + (f"; labels {', '.join(views['sample_labels'])}" if views.get("sample_labels") else ""))
+    labels = f"; labels {', '.join(views['sample_labels'])}" if views.get("sample_labels") else ""
+    rows = [ImageRow(np.concatenate([views["originals"], views["reconstructions"]]),
+                     "Validation images (top) and their reconstructions μ_D(μ(x)) (bottom)"),
+            ImageRow(views["samples"], "Prior samples μ_D(z), z ~ N(0, I), fixed draws" + labels)]
+    live_image_rows(rows, revision=f"run {run.id}, epoch {run.history[-1]['epoch']}", key="tr_images")
+
+
+def live_view(mgr: TrainingManager, owner: str, current: Run) -> None:
+    """The visitor's latest run. The full run draws the buttons and the charts' empty frames; a fragment
+    fills the places (containers) left for the status and the numbers, the charts and, below them, the
+    image rows, and fills them again twice a second while the run is active."""
+    status_box = st.container()
+    controls(mgr, owner, current)
+    numbers_box = st.container()
+    charts(current)
+    drawn = (current.id, current.state)
+
+    def live() -> None:
+        runs = mgr.runs_of(owner)
+        run = runs[-1].snapshot() if runs else None  # the bar, the numbers and the charts show one epoch
+        if run is None or (run.id, run.state) != drawn:
+            st.rerun()  # paused, resumed, finished: redraw the buttons and unlock the settings form
+        with status_box:
+            status_line(mgr, run)
+        with numbers_box:
+            numbers(run)
+        images(run)
+        chart_updates(run)
+
+    # Polls twice a second only while the run is queued, running or paused (an epoch's points reach the
+    # chart within a second of its end); a finished run's page costs the server nothing.
+    st.fragment(live, run_every=0.5 if current.active else None)()
