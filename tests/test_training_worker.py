@@ -138,6 +138,8 @@ def test_a_run_trains_in_a_separate_lower_priority_process():
     wait_for(lambda: len(run.history) >= 1 and run.pid is not None, timeout=60)
     assert run.pid != os.getpid()
     assert os.getpriority(os.PRIO_PROCESS, run.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    if hasattr(os, "SCHED_IDLE"):  # Linux: it runs only on CPU time the visitors leave (the default policy)
+        assert os.sched_getscheduler(run.pid) == os.SCHED_IDLE
     mgr.stop("alice", run.id)
     mgr.join()
     assert run.state == "stopped" and run.model_name in vae_core.list_models()
@@ -170,3 +172,15 @@ def test_a_training_process_uses_one_torch_thread_unless_told(monkeypatch):
     assert training_threads(_cfg(threads=2)) == 2
     monkeypatch.setenv("VAE_EXPLORER_TRAINING_THREADS", "3")
     assert training_threads(_cfg()) == 3
+
+
+def test_the_normal_policy_keeps_only_the_niceness(monkeypatch):
+    monkeypatch.setenv("VAE_EXPLORER_TRAINING_SCHED", "normal")
+    mgr = TrainingManager(niceness=3)
+    run = mgr.submit("alice", _cfg(epochs=500), _data())
+    wait_for(lambda: len(run.history) >= 1 and run.pid is not None, timeout=60)
+    assert os.getpriority(os.PRIO_PROCESS, run.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 3
+    if hasattr(os, "SCHED_OTHER"):
+        assert os.sched_getscheduler(run.pid) == os.SCHED_OTHER
+    mgr.stop("alice", run.id)
+    mgr.join()

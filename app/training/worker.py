@@ -5,9 +5,10 @@ the whole server (the page keeps it in st.cache_resource): at most
 `max_running` trainings at once (VAE_EXPLORER_MAX_TRAININGS, default 1),
 the rest wait in order and can see their place. Each run belongs to the
 visitor (session id) that started it; only that owner can list or control it.
-A run trains in a process of its own (spawned, and at a lower priority:
-VAE_EXPLORER_TRAINING_NICE, default 10), so neither Python's GIL nor the
-CPU it needs slows the pages other visitors are using; a thread of the server
+A run trains in a process of its own (from a fork server, behind the visitors:
+SCHED_IDLE on Linux and VAE_EXPLORER_TRAINING_NICE, default 10; see
+job.lower_priority), so neither Python's GIL nor the CPU it needs slows the
+pages other visitors are using; a thread of the server
 copies the process's reports (job.py) onto the Run. The page reads the run's
 history and views, which are replaced whole (never mutated in place), so a
 reader always sees one consistent epoch. `processes=False` trains in that
