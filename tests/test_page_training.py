@@ -55,3 +55,30 @@ def test_invalid_settings_are_refused_before_anything_starts():
     at.button(key="tr_start").click().run()
     assert any("batch_size (--batch-size) 4000 is larger" in e.value for e in at.error)
     assert get_manager().runs_of(at.session_state["tr_visitor"]) == []
+
+
+def test_a_reload_finds_the_visitors_run_through_the_address_and_a_made_up_id_finds_nothing():
+    from app.training.session import get_manager
+
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at.session_state["tr_epochs"] = 1
+    at.session_state["tr_hidden"] = "16"
+    at.button(key="tr_start").click().run()
+    ok(at)
+    visitor = at.session_state["tr_visitor"]
+    assert at.query_params["visitor"] == visitor  # in the address from the first run on
+    get_manager().join(timeout=60)
+
+    reloaded = AppTest.from_file(PAGE, default_timeout=60)
+    reloaded.query_params["visitor"] = visitor
+    reloaded.run()
+    ok(reloaded)
+    assert reloaded.session_state["tr_visitor"] == visitor
+    assert any("Saved as" in s.value for s in reloaded.success)
+
+    for forged in ("../../etc", "0" * 31, visitor.upper(), visitor + "0"):
+        stranger = AppTest.from_file(PAGE, default_timeout=60)
+        stranger.query_params["visitor"] = forged
+        stranger.run()
+        ok(stranger)
+        assert stranger.session_state["tr_visitor"] != forged and not stranger.success

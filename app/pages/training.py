@@ -7,7 +7,7 @@ from app.common.ui import user_errors
 from app.common.what_to_try import what_to_try
 from app.training.archives import archives_panel
 from app.training.live import live_view
-from app.training.session import get_manager, visitor_id
+from app.training.session import get_manager, remember_visitor, visitor_id
 from app.training.settings import build_config, formulas, settings_form
 
 st.title("Train a VAE")
@@ -35,6 +35,7 @@ with st.expander("Settings", expanded=not busy):
 if current is None:
     st.caption("No run yet: pick a preset or set the knobs, then Start training.")
 else:
+    remember_visitor()
     live_view(mgr, owner, current)
 
 st.divider()
