@@ -38,7 +38,9 @@ def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
     x = torch.from_numpy(data.x[pick])
     y = torch.from_numpy(data.y[pick]) if cfg.conditional else None
     mu, _ = model.encode(x, y)
-    row = slice(0, ROW)
+    # Spread over the map's images, not its first few: a data set stored in class order (mnist-5k is)
+    # would otherwise show one digit eight times.
+    row = torch.from_numpy(np.linspace(0, len(pick) - 1, min(ROW, len(pick))).astype(np.int64))
     recon = model.decode(mu[row], None if y is None else y[row])
     g = torch.Generator().manual_seed(cfg.seed)
     z = torch.randn(ROW, cfg.latent_dim, generator=g)
