@@ -45,7 +45,7 @@ def grid_payload(row: ImageRow) -> dict:
             "caption": row.caption}
 
 
-def live_image_rows(rows: list[ImageRow], revision: str, key: str) -> None:
-    """Show the grids; a later call with the same key repaints them in place. `revision` names the
-    pictures (an epoch): the browser repaints only when it changes."""
-    _component(key=key, data={"revision": revision, "grids": [grid_payload(r) for r in rows]})
+def live_image_rows(grids: list[dict], revision: str, key: str) -> None:
+    """Show the grids (`grid_payload`s); a later call with the same key repaints them in place. `revision`
+    names the pictures (an epoch): the browser repaints only when it changes."""
+    _component(key=key, data={"revision": revision, "grids": grids})

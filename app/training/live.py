@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from app.common.live_figure import live_chart, live_updates
-from app.common.live_images import ImageRow, live_image_rows
+from app.common.live_images import ImageRow, grid_payload, live_image_rows
 
 from .figures import curves, kl_bars, latent_map
 from .views import map_labels
@@ -83,34 +83,43 @@ def charts(run: Run) -> None:
             st.caption("The latent map is drawn for a 2-D latent (d = 2).")
 
 
+def _this_epoch(run: Run, name: str, build):
+    """`build()` once per epoch shown: the page polls twice a second, and with epochs longer than that most
+    polls see the same epoch."""
+    key = (run.id, len(run.history))
+    memo = st.session_state.setdefault("tr_epoch_memo", {})
+    if name not in memo or memo[name][0] != key:
+        memo[name] = (key, build())
+    return memo[name][1]
+
+
 def _figures(run: Run) -> list[dict]:
-    """This epoch's figures, built once: the page polls twice a second and most polls see the same epoch."""
     history, views = run.history, run.views
-    key = (run.id, len(history))
-    memo = st.session_state.get("tr_figures")
-    if memo is None or memo[0] != key:
-        figures = [curves(history), kl_bars(history[-1]["val_kl_per_dim"])]
-        if "map_mu" in views:
-            figures.append(latent_map(views["map_mu"], views["map_labels"], history[-1]["epoch"]))
-        memo = st.session_state["tr_figures"] = (key, figures)
-    return memo[1]
+    figures = [curves(history), kl_bars(history[-1]["val_kl_per_dim"])]
+    if "map_mu" in views:
+        figures.append(latent_map(views["map_mu"], views["map_labels"], history[-1]["epoch"]))
+    return figures
 
 
 def chart_updates(run: Run) -> None:
     """Hand this epoch's figures to the charts already on the page, which update in place."""
     if run.history:
-        live_updates(_figures(run), view=f"run {run.id}", revision=run.history[-1]["epoch"], key="tr_live")
+        live_updates(_this_epoch(run, "charts", lambda: _figures(run)), view=f"run {run.id}",
+                     revision=run.history[-1]["epoch"], key="tr_live")
 
 
-def images(run: Run) -> None:
-    views = run.views
-    if not views:
-        return
+def _image_grids(views: dict) -> list[dict]:
     labels = f"; labels {', '.join(views['sample_labels'])}" if views.get("sample_labels") else ""
     rows = [ImageRow(np.concatenate([views["originals"], views["reconstructions"]]),
                      "Validation images (top) and their reconstructions μ_D(μ(x)) (bottom)"),
             ImageRow(views["samples"], "Prior samples μ_D(z), z ~ N(0, I), fixed draws" + labels)]
-    live_image_rows(rows, revision=f"run {run.id}, epoch {run.history[-1]['epoch']}", key="tr_images")
+    return [grid_payload(r) for r in rows]
+
+
+def images(run: Run) -> None:
+    if run.views:
+        live_image_rows(_this_epoch(run, "images", lambda: _image_grids(run.views)),
+                        revision=f"run {run.id}, epoch {run.history[-1]['epoch']}", key="tr_images")
 
 
 def live_view(mgr: TrainingManager, owner: str, current: Run) -> None:
