@@ -237,19 +237,22 @@ def train_and_save(cfg: TrainConfig, out: str | Path, command: str = "", progres
                    data: Dataset | None = None, device: str = "auto") -> TrainResult:
     """Train and write the checkpoint; under torchrun only rank 0 checks, locks and writes `out`."""
     where = setup(device)
+    finished = False
     try:
         if not where.is_main:
             data = data if data is not None else load_dataset(cfg.data)
-            return train(cfg, data, progress=False, placement=where)
-        check_writable(out)
-        with checkpoint_writer(out):
-            data = data if data is not None else load_dataset(cfg.data)
-            result = train(cfg, data, progress=progress, placement=where)
-            result.model.cpu()
-            save_trained(result, cfg, data, out, command=command, locked=True)
+            result = train(cfg, data, progress=False, placement=where)
+        else:
+            check_writable(out)
+            with checkpoint_writer(out):
+                data = data if data is not None else load_dataset(cfg.data)
+                result = train(cfg, data, progress=progress, placement=where)
+                result.model.cpu()
+                save_trained(result, cfg, data, out, command=command, locked=True)
+        finished = True
         return result
     finally:
-        teardown(where)
+        teardown(where, finished)
 
 
 def save_trained(result: TrainResult, cfg: TrainConfig, data: Dataset, out: str | Path, command: str = "",
