@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -68,26 +69,36 @@ def clicks(page, n: int, rng) -> list[float]:
 
 
 # In the page: the moment the curves chart first shows each epoch (its data-live-revision, set by
-# app/common/live_figure.js when it applies an update). An observer, not polling from Python: the bench
-# adds no load of its own to the browser it measures, and the time is the DOM's, not the poll's.
+# app/common/live_plots.js when it draws an update). An observer, not polling from Python: the bench adds no
+# load of its own to the browser it measures, and the time is the DOM's, not the poll's. The charts live in
+# the component's shadow root, which the observer watches.
 WATCH_CHART = """() => {
   const shown = (window.__epochShown = {});
+  const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot?.querySelector('[data-chart=curves-elbo]'));
+  // Epochs the chart showed before the watch began were shown no later than now.
+  const already = Number(host.shadowRoot.querySelector('[data-chart=curves-elbo]').dataset.liveRevision || 0);
+  for (let k = 1; k <= already; k++) shown[k] = Date.now();
   new MutationObserver((records) => {
     const now = Date.now();
     for (const r of records) {
-      if (!r.target.layout || r.target.layout.meta !== 'vae-train-curves') continue;
+      if (r.target.dataset.chart !== 'curves-elbo') continue;
       const e = Number(r.target.dataset.liveRevision || 0);
       for (let k = 1; k <= e; k++) if (!(k in shown)) shown[k] = now;
     }
-  }).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-live-revision']});
+  }).observe(host.shadowRoot, {subtree: true, attributes: true, attributeFilter: ['data-live-revision']});
 }"""
 
 
-# Scrolls so that the three live charts are in sight together and returns how many are.
+DRAWN = ("[...document.querySelectorAll('*')].find(e => e.shadowRoot?.querySelector('[data-chart]'))"
+         ".shadowRoot.querySelectorAll('[data-chart][data-live-revision]').length")
+
+
+# Scrolls so that the five live charts are in sight together and returns how many are.
 IN_SIGHT = """() => {
-  const graphs = [...document.querySelectorAll('.js-plotly-plot')].filter(g => (g.layout || {}).meta?.startsWith('vae-train'));
-  graphs[graphs.length - 1].scrollIntoView({block: 'end'});
-  return graphs.filter(g => { const r = g.getBoundingClientRect(); return r.top >= -1 && r.bottom <= innerHeight + 1; }).length;
+  const host = [...document.querySelectorAll('*')].find(e => e.shadowRoot?.querySelector('[data-chart=map]'));
+  const charts = [...host.shadowRoot.querySelectorAll('[data-chart]')];
+  charts[charts.length - 1].scrollIntoView({block: 'end'});
+  return charts.filter(c => { const r = c.getBoundingClientRect(); return r.top >= -1 && r.bottom <= innerHeight + 1; }).length;
 }"""
 
 
@@ -118,11 +129,12 @@ def watch_run(tr, epochs: int, models: Path) -> tuple[float, dict[int, float]]:
     before = set(models.glob("*/model.json"))
     start_run(tr, epochs)
     # Watched as a student watches: every chart in sight (the page leaves charts out of sight for later).
-    tr.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')]"
-                         ".filter(g => (g.layout || {}).meta?.startsWith('vae-train')).length === 3", timeout=60_000)
+    run = re.search(r"Run (\d+)", tr.locator('[data-testid="stProgress"]').inner_text()).group(1)
+    tr.locator(f'[data-chart=map][data-view="run {run}"]').wait_for(timeout=60_000)  # not the last run's
     in_sight = tr.evaluate(IN_SIGHT)
-    if in_sight != 3:
-        raise SystemExit(f"only {in_sight} of the 3 charts are in sight: a taller viewport is needed")
+    tr.wait_for_function(f"() => {DRAWN} === 5", timeout=30_000)
+    if in_sight != 5:
+        raise SystemExit(f"only {in_sight} of the 5 charts are in sight: a taller viewport is needed")
     tr.evaluate(WATCH_CHART)
     tr.get_by_text("Saved as ★").wait_for(timeout=600_000)
     tr.wait_for_function(f"() => Object.keys(window.__epochShown).length >= {epochs}", timeout=10_000)
