@@ -32,6 +32,9 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         page.wait_for_function(NO_BUSY, timeout=60_000)
         epochs.fill("500")
         epochs.press("Enter")
+        # Every update drawn is also announced on the document (bench/bench_train.py times epochs with it).
+        page.evaluate("() => { window.__shown = []; document.addEventListener('live-plots:shown', "
+                      "(e) => window.__shown.push(e.detail)); }")
         page.get_by_role("button", name="Start training").click()
         page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
         live_map = page.locator("[data-chart=map]")  # the charts (uPlot) are in the component's shadow root
@@ -55,6 +58,11 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         assert page.evaluate("() => [...window.__charts, ...window.__plots].every(e => e.isConnected)")
         later = charts.evaluate_all("els => els.map(e => Number(e.dataset.liveRevision))")
         assert all(b > a for a, b in zip(revisions, later, strict=True)), (revisions, later)
+        run_view = live_map.get_attribute("data-view")
+        announced = page.evaluate("() => window.__shown.filter(d => d.chart === 'curves-elbo')")
+        assert run_view.startswith("run ") and announced[-1]["view"] == run_view
+        assert announced[-1]["revision"] >= later[0]  # (one more may have been drawn since)
+        assert len(announced) >= 2 and all(a["revision"] < b["revision"] for a, b in zip(announced, announced[1:]))
         # The map's canvas has points of several classes' colours on it, not a blank plot.
         coloured = live_map.locator("canvas").evaluate(
             "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const seen = new Set();"

@@ -230,6 +230,9 @@ function apply(inst, chart) {
   }
   chart.cell.dataset.view = view;  // for tests and the bench: which run and which update it shows
   chart.cell.dataset.liveRevision = String(revision);
+  // The same, as an event on the document: a listener there outlives the element's host, which Streamlit
+  // may replace between reruns (bench/bench_train.py times each epoch's arrival with it).
+  document.dispatchEvent(new CustomEvent("live-plots:shown", { detail: { chart: spec.id, view, revision } }));
 }
 
 function chartFor(inst, spec, row) {
