@@ -32,55 +32,78 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         page.wait_for_function(NO_BUSY, timeout=60_000)
         epochs.fill("500")
         epochs.press("Enter")
+        # Every update drawn is also announced on the document (bench/bench_train.py times epochs with it).
+        page.evaluate("() => { window.__shown = []; document.addEventListener('live-plots:shown', "
+                      "(e) => window.__shown.push(e.detail)); }")
         page.get_by_role("button", name="Start training").click()
         page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+        live_map = page.locator("[data-chart=map]")  # the charts (uPlot) are in the component's shadow root
+        live_map.wait_for(timeout=60_000)
         assert "(mnist-5k-2d)" in page.locator('[data-testid="stProgress"]').inner_text()
         first_epoch = epoch_shown(page)
-        map_title = page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content()
-        page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="fixed validation images")).evaluate(
-            "g => g.scrollIntoView({block: 'end'})")  # the three charts in sight: out of sight they wait
-        page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot[data-live-revision]').length === 3")
+        map_title = live_map.locator(".u-title").text_content()
+        live_map.evaluate("e => e.scrollIntoView({block: 'end'})")  # every chart in sight: out of sight they wait
+        charts = page.locator("[data-chart]")
+        assert charts.evaluate_all("els => els.map(e => e.dataset.chart)") == [
+            "curves-elbo", "curves-reconstruction", "curves-kl", "kl", "map"]
         page.locator(".grids canvas").first.wait_for()  # the image rows (in the component's shadow root)
-        page.evaluate("() => { window.__graphs = [...document.querySelectorAll('.js-plotly-plot')]; }")
+        charts.evaluate_all("els => { window.__charts = els; window.__plots = els.map(e => e.querySelector('canvas')); }")
         page.locator(".grids canvas").first.evaluate("c => { window.__canvas = c; }")
-        revisions = page.evaluate("() => window.__graphs.map(g => Number(g.dataset.liveRevision))")
+        revisions = charts.evaluate_all("els => els.map(e => Number(e.dataset.liveRevision))")
         pictures = page.locator(".grids").get_attribute("data-revision")
         page.wait_for_timeout(2500)
         assert epoch_shown(page) > first_epoch  # the progress advances without a reload
-        assert page.locator(".js-plotly-plot .gtitle", has_text="fixed validation images, epoch").text_content() != map_title
-        # The charts were updated in place, each to a later epoch: no graph was replaced by a new one.
-        assert page.evaluate("() => window.__graphs.every(g => g.isConnected)")
-        later = page.evaluate("() => window.__graphs.map(g => Number(g.dataset.liveRevision))")
+        assert live_map.locator(".u-title").text_content() != map_title
+        # The charts were updated in place, each to a later epoch: no chart or canvas was replaced by a new one.
+        assert page.evaluate("() => [...window.__charts, ...window.__plots].every(e => e.isConnected)")
+        later = charts.evaluate_all("els => els.map(e => Number(e.dataset.liveRevision))")
         assert all(b > a for a, b in zip(revisions, later, strict=True)), (revisions, later)
+        run_view = live_map.get_attribute("data-view")
+        announced = page.evaluate("() => window.__shown.filter(d => d.chart === 'curves-elbo')")
+        assert run_view.startswith("run ") and announced[-1]["view"] == run_view
+        assert announced[-1]["revision"] >= later[0]  # (one more may have been drawn since)
+        assert len(announced) >= 2 and all(a["revision"] < b["revision"] for a, b in zip(announced, announced[1:]))
+        # The map's canvas has points of several classes' colours on it, not a blank plot.
+        coloured = live_map.locator("canvas").evaluate(
+            "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; const seen = new Set();"
+            " for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.max(d[i], d[i + 1], d[i + 2]) -"
+            " Math.min(d[i], d[i + 1], d[i + 2]) > 60) seen.add(d[i] >> 5 << 6 | d[i + 1] >> 5 << 3 | d[i + 2] >> 5);"
+            " return seen.size; }")
+        assert coloured >= 5, coloured
         # So were the image rows: the same canvas, repainted with a later epoch's pictures, not blank.
         assert page.locator(".grids").get_attribute("data-revision") != pictures
         assert page.evaluate("() => window.__canvas.isConnected")
         assert page.evaluate("() => { const c = window.__canvas; return c.getContext('2d')"
                              ".getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 < 3 && v > 128); }")
         # A chart out of sight is left alone while the run goes on, and catches up once it is back in view.
-        curves = page.locator(".js-plotly-plot", has=page.locator(".annotation-text", has_text="ELBO"))
+        curves = page.locator("[data-chart=curves-elbo]")
         page.locator(".grids").evaluate("e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(400)
-        away, epoch_away = curves.evaluate("g => Number(g.dataset.liveRevision)"), epoch_shown(page)
+        away, epoch_away = int(curves.get_attribute("data-live-revision")), epoch_shown(page)
         page.wait_for_timeout(1500)
-        assert curves.evaluate("g => Number(g.dataset.liveRevision)") == away and epoch_shown(page) > epoch_away
-        curves.evaluate("g => g.scrollIntoView({block: 'start'})")
-        page.wait_for_function(f"g => Number(g.dataset.liveRevision) > {away}", arg=curves.element_handle(),
+        assert int(curves.get_attribute("data-live-revision")) == away and epoch_shown(page) > epoch_away
+        curves.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_function(f"e => Number(e.dataset.liveRevision) > {away}", arg=curves.element_handle(),
                                timeout=2000)
         # A class hidden from the map's legend stays hidden, and a zoom stays, while the updates keep coming.
-        live_map = page.locator(".js-plotly-plot", has=page.locator(".gtitle", has_text="fixed validation images"))
-        live_map.evaluate("g => g.scrollIntoView({block: 'end'})")
-        live_map.locator(".legend .traces").filter(has_text=re.compile(r"^0$")).locator(".legendtoggle").first.click()
-        hidden = "g => g.data.find(t => t.name === '0').visible === 'legendonly'"
-        live_map.evaluate(f"g => new Promise(ok => {{ const t = setInterval(() => ({hidden})(g) && (clearInterval(t), ok()), 50); }})")
-        live_map.evaluate("g => window.Plotly.relayout(g, {'xaxis.range': [-1.5, 1.5], 'yaxis.range': [-1.5, 1.5]})")
-        zoomed = live_map.evaluate("g => [g.layout.xaxis.range, g.layout.yaxis.range]")
-        seen = live_map.evaluate("g => Number(g.dataset.liveRevision)")
+        live_map.evaluate("e => e.scrollIntoView({block: 'end'})")
+        zero = live_map.locator(".u-legend .u-series").filter(has_text=re.compile(r"^\s*0\s*$"))
+        zero.click()
+        scales = "e => [e.__uplot.scales.x.min, e.__uplot.scales.x.max, e.__uplot.scales.y.min]"
+        before = live_map.evaluate(scales)
+        box = live_map.locator(".u-over").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=5)
+        page.mouse.up()
+        zoomed = live_map.evaluate(scales)
+        assert zoomed[1] - zoomed[0] < 0.5 * (before[1] - before[0])  # the drag zoomed in
+        seen = int(live_map.get_attribute("data-live-revision"))
         page.wait_for_timeout(2000)
-        assert live_map.evaluate("g => Number(g.dataset.liveRevision)") > seen
-        assert live_map.evaluate("g => g.data.find(t => t.name === '0').visible") == "legendonly"
-        assert live_map.evaluate("g => [g.layout.xaxis.range, g.layout.yaxis.range]") == zoomed
+        assert int(live_map.get_attribute("data-live-revision")) > seen
+        assert "u-off" in zero.get_attribute("class")
+        assert live_map.evaluate("e => e.__uplot.series.find(s => s.label === '0').show") is False
+        assert live_map.evaluate(scales) == pytest.approx(zoomed)
         screenshot(page, "training_running_1280")
         page.set_viewport_size({"width": 1440, "height": 1000})
         page.wait_for_timeout(1200)

@@ -1,5 +1,6 @@
 """The training page, driven by AppTest: a 1-epoch run on digits ends with a saved, loadable model."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,15 @@ def test_a_one_epoch_run_on_digits_saves_a_loadable_model():
     model = vae_core.load_model(saved[0])
     assert model.config.latent_dim == 2 and model.config.hidden == (16,) and len(model.card["history"]) == 1
     assert any("Saved as" in s.value for s in at.success)
-    assert len(at.get("plotly_chart")) == 3  # curves, KL per dimension, the 2-D map
+    # The live charts (uPlot, in the browser) got this run's epoch: the curves, KL per dimension, the 2-D map.
+    charts = [e.proto for e in at.get("bidi_component") if e.proto.component_name == "vae_live_plots"]
+    assert len(charts) == 1
+    data = json.loads(charts[0].json)
+    assert [[c["id"] for c in row] for row in data["rows"]] == [["curves-elbo", "curves-reconstruction",
+                                                                  "curves-kl"], ["kl", "map"]]
+    elbo = data["rows"][0][0]["series"][1]["y"]
+    assert data["revision"] == 1 and elbo == [pytest.approx(model.card["history"][0]["val_elbo"])]
+    assert sum(len(g["x"]) for g in data["rows"][1][1]["groups"]) > 0
 
 
 def test_invalid_settings_are_refused_before_anything_starts():

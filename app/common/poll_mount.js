@@ -1,6 +1,5 @@
-// Mounting for the invisible components that watch Plotly graphs on the page (chart_view.js,
-// live_figure.js). Python prepends this file to each of them: an inline components-v2 script cannot
-// import a module of its own.
+// Mounting for the invisible components that watch Plotly graphs on the page (chart_view.js). Python
+// prepends this file to each of them: an inline components-v2 script cannot import a module of its own.
 //
 // One instance per mount point keeps the latest data and calls tick(inst) now and every pollMs, because
 // the graphs it looks for can appear, or be redrawn, after the component ran; the timer stops once the

@@ -1,74 +1,64 @@
-"""The training page's live charts as plain Plotly specs (dicts).
+"""The training page's live charts as specs for app/common/live_plots (uPlot on canvases).
 
-Built as dicts, not plotly.graph_objects: the page rebuilds them for every epoch it shows, twice a
-second during a run, and graph objects' validation took about 60% of the server's time per update
-(py-spy). The specs are those graph objects would produce; tests draw them with plotly to check.
+Plain dicts of numbers and labels: the page builds them once per epoch it shows, and the browser updates
+the charts already on the page with them. `rows(...)` lays them out: the three curves side by side, then
+the KL per dimension beside the 2-D map.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-CURVES_META, KL_META, MAP_META = "vae-train-curves", "vae-train-kl", "vae-train-map"
 ACTIVE_NATS = 0.01
 _TERMS = (("elbo", "ELBO (nats/image)"), ("reconstruction", "Reconstruction E_q[log p(x|z)]"),
           ("kl", "KL(q(z|x) ‖ p(z))"))
-_SPLITS = (("train", "training", "solid", "#1f77b4"), ("val", "validation", "dot", "#d62728"))
-_GAP = 0.2 / 3  # make_subplots' default horizontal spacing for three columns
+_SPLITS = (("train", "training", False, "#1f77b4"), ("val", "validation", True, "#d62728"))
+# Streamlit's categorical colours, which the other pages' Plotly maps use too: a class keeps its colour.
+CLASS_COLORS = ("#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a",
+                "#6d3fc0", "#d5dae5")
+# A marker per epoch while they can be told apart; beyond that, lines alone.
+MARKERS_UP_TO = 40
 
 
-def curves(history: list[dict]) -> dict:
-    """ELBO, reconstruction and KL per epoch, training (solid) and validation (dotted), side by side."""
+def curves(history: list[dict]) -> list[dict]:
+    """ELBO, reconstruction and KL per epoch, training (solid) and validation (dashed): three charts."""
     ep = [r["epoch"] for r in history]
-    # A marker per epoch while they can be told apart; beyond that, lines alone (a long run's hundreds of
-    # markers made every update of the chart several times slower in the browser).
-    mode = "lines+markers" if len(ep) <= 40 else "lines"
-    width = (1 - 2 * _GAP) / 3
-    data, layout, titles = [], {}, []
-    for col, (term, title) in enumerate(_TERMS):
-        axis = "" if col == 0 else str(col + 1)
-        left = col * (width + _GAP)
-        layout[f"xaxis{axis}"] = {"domain": [left, left + width], "anchor": f"y{axis}", "title": {"text": "epoch"}}
-        layout[f"yaxis{axis}"] = {"domain": [0.0, 1.0], "anchor": f"x{axis}"}
-        titles.append({"text": title, "x": left + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
-                       "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 16}})
-        for split, name, dash, color in _SPLITS:
-            data.append({"type": "scatter", "x": ep, "y": [r[f"{split}_{term}"] for r in history], "mode": mode,
-                         "name": name, "line": {"dash": dash, "color": color}, "showlegend": col == 0,
-                         "legendgroup": split, "xaxis": f"x{axis}", "yaxis": f"y{axis}"})
-    layout.update(meta=CURVES_META, height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                  legend={"orientation": "h", "y": -0.3}, annotations=titles)
-    return {"data": data, "layout": layout}
+    return [{"id": f"curves-{term}", "kind": "lines", "title": title, "height": 260, "x": ep, "xlabel": "epoch",
+             "points": len(ep) <= MARKERS_UP_TO, "legend": term == "elbo",  # one legend for the three
+             "series": [{"label": name, "y": [float(r[f"{split}_{term}"]) for r in history], "color": color,
+                         "dash": dash} for split, name, dash, color in _SPLITS]}
+            for term, title in _TERMS]
 
 
 def kl_bars(kl_per_dim: list[float]) -> dict:
-    """Average validation KL per latent dimension; grey below the active-unit threshold."""
+    """Average validation KL per latent dimension; grey at or below the active-unit threshold; a log axis
+    once any dimension has KL (the bars span orders of magnitude)."""
     kl = [float(v) for v in kl_per_dim]
-    bar = {"type": "bar", "x": [f"z{i + 1}" for i in range(len(kl))], "y": kl,
-           "marker": {"color": ["#1f77b4" if v > ACTIVE_NATS else "#bbbbbb" for v in kl]}}
-    threshold = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": ACTIVE_NATS,
-                 "y1": ACTIVE_NATS, "line": {"dash": "dot"}}
-    log = max(kl, default=0) > 0
-    # On a log axis Plotly places an annotation at log10 of its value (a shape at the value itself).
-    label = {"text": f"{ACTIVE_NATS} nats: active", "xref": "x domain", "x": 1, "xanchor": "right",
-             "yref": "y", "y": float(np.log10(ACTIVE_NATS)) if log else ACTIVE_NATS, "yanchor": "bottom",
-             "showarrow": False}
-    layout = {"meta": KL_META, "height": 260, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-              "title": {"text": "Validation KL per latent dimension"},
-              "yaxis": {"title": {"text": "average KL (nats)"}, "type": "log" if log else "linear"},
-              "shapes": [threshold], "annotations": [label]}
-    return {"data": [bar], "layout": layout}
+    return {"id": "kl", "kind": "bars", "title": "Validation KL per latent dimension", "height": 300,
+            "categories": [f"z{i + 1}" for i in range(len(kl))], "y": kl,
+            "colors": ["#1f77b4" if v > ACTIVE_NATS else "#bbbbbb" for v in kl],
+            "log": max(kl, default=0) > 0, "ylabel": "average KL (nats)", "legend": False,
+            "threshold": {"y": ACTIVE_NATS, "label": f"{ACTIVE_NATS} nats: active"}}
 
 
 def latent_map(map_mu: np.ndarray, map_labels: list, epoch: int) -> dict:
-    """Encoder means mu(x) of the fixed validation images, one trace per class."""
+    """Encoder means mu(x) of the fixed validation images, one group (and colour) per class."""
     labels = np.asarray(map_labels)
-    data = []
-    for label in sorted(set(labels.tolist()), key=str):
-        pts = np.asarray(map_mu)[labels == label]
-        data.append({"type": "scatter", "x": pts[:, 0].tolist(), "y": pts[:, 1].tolist(), "mode": "markers",
-                     "name": str(label), "marker": {"size": 5}})
-    layout = {"meta": MAP_META, "height": 380, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-              "title": {"text": f"μ(x) of {len(labels)} fixed validation images, epoch {epoch}"},
-              "xaxis": {"title": {"text": "z1"}}, "yaxis": {"title": {"text": "z2"}, "scaleanchor": "x"}}
-    return {"data": data, "layout": layout}
+    mu = np.asarray(map_mu, dtype=float)
+    groups = []
+    for i, label in enumerate(sorted(set(labels.tolist()), key=str)):
+        pts = mu[labels == label]
+        groups.append({"label": str(label), "x": pts[:, 0].tolist(), "y": pts[:, 1].tolist(),
+                       "color": CLASS_COLORS[i % len(CLASS_COLORS)]})
+    return {"id": "map", "kind": "scatter", "title": f"μ(x) of {len(labels)} fixed validation images, epoch {epoch}",
+            "height": 340, "xlabel": "z1", "ylabel": "z2", "groups": groups}
+
+
+def rows(history: list[dict], views: dict, latent_dim: int) -> tuple[list[list[dict]], list[int]]:
+    """The page's charts in rows, and each row's number of columns: the curves, then KL and, for a 2-D
+    latent, the map. Before the first epoch the curves and the bars, empty: on the page, ready, while the
+    training process starts (the map needs its first points)."""
+    second = [kl_bars(history[-1]["val_kl_per_dim"] if history else [0.0] * latent_dim)]
+    if "map_mu" in views:
+        second.append(latent_map(views["map_mu"], views["map_labels"], history[-1]["epoch"]))
+    return [curves(history), second], [3, 2]

@@ -1,8 +1,9 @@
 """The live part of the page: status, controls, progress with ETA, curves, KL per dimension, the 2-D map.
 
-What changes while a run trains (the status line, the numbers, the image rows, the charts' data) is drawn by
-a fragment that polls; what changes only when the run changes state (the buttons, the charts' empty
-frames) is drawn by the page's full run. A poll then re-renders a handful of elements, not the whole view.
+What changes while a run trains (the status line, the numbers, the charts, the image rows) is drawn by a
+fragment that polls; what changes only when the run changes state (the buttons) is drawn by the page's full
+run. A poll then re-renders a handful of elements, not the whole view; the charts and the image rows are
+components that stay mounted and redraw in place.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.common.live_figure import live_chart, live_updates
 from app.common.live_images import ImageRow, grid_payload, live_image_rows
+from app.common.live_plots import live_plots, load_uplot
 
-from .figures import curves, kl_bars, latent_map
-from .views import map_labels
+from . import figures
 from .worker import Run, TrainingManager
 
 STATE_TEXT = {"queued": "waiting in the queue", "running": "training", "paused": "paused", "done": "finished",
@@ -67,20 +67,14 @@ def numbers(run: Run) -> None:
 
 
 def charts(run: Run) -> None:
-    """The run's charts, drawn once by the page's full run as empty frames (skeletons, see
-    app/common/live_figure.py) and filled in the browser by `chart_updates`. Outside the polling fragment,
-    so a poll does not re-render them; the empty frames also get Plotly loaded and drawn while the
-    training process starts, not as the first points arrive."""
-    live_chart(curves([]), key="tr_curves")
-    left, right = st.columns(2)
-    with left:
-        live_chart(kl_bars([0.0] * run.cfg.latent_dim), key="tr_kl")
-    with right:
-        if run.cfg.latent_dim == 2:
-            labels = map_labels(run.data, run.cfg)
-            live_chart(latent_map(np.zeros((len(labels), 2)), labels, 0), key="tr_map")
-        else:
-            st.caption("The latent map is drawn for a 2-D latent (d = 2).")
+    """The curves, the KL per dimension and, for d = 2, the map, updated in place in the browser (uPlot on
+    canvases, app/common/live_plots), empty until the first epoch ends. Built once per epoch shown; every
+    poll hands them over again, and the browser redraws only when the epoch changed."""
+    specs, columns = _this_epoch(run, "charts", lambda: figures.rows(run.history, run.views, run.cfg.latent_dim))
+    revision = run.history[-1]["epoch"] if run.history else 0
+    live_plots(specs, view=f"run {run.id}", revision=revision, key="tr_charts", columns=columns)
+    if run.cfg.latent_dim != 2:
+        st.caption("The latent map is drawn for a 2-D latent (d = 2).")
 
 
 def _this_epoch(run: Run, name: str, build):
@@ -91,21 +85,6 @@ def _this_epoch(run: Run, name: str, build):
     if name not in memo or memo[name][0] != key:
         memo[name] = (key, build())
     return memo[name][1]
-
-
-def _figures(run: Run) -> list[dict]:
-    history, views = run.history, run.views
-    figures = [curves(history), kl_bars(history[-1]["val_kl_per_dim"])]
-    if "map_mu" in views:
-        figures.append(latent_map(views["map_mu"], views["map_labels"], history[-1]["epoch"]))
-    return figures
-
-
-def chart_updates(run: Run) -> None:
-    """Hand this epoch's figures to the charts already on the page, which update in place."""
-    if run.history:
-        live_updates(_this_epoch(run, "charts", lambda: _figures(run)), view=f"run {run.id}",
-                     revision=run.history[-1]["epoch"], key="tr_live")
 
 
 def _image_grids(views: dict) -> list[dict]:
@@ -123,13 +102,13 @@ def images(run: Run) -> None:
 
 
 def live_view(mgr: TrainingManager, owner: str, current: Run) -> None:
-    """The visitor's latest run. The full run draws the buttons and the charts' empty frames; a fragment
-    fills the places (containers) left for the status and the numbers, the charts and, below them, the
-    image rows, and fills them again twice a second while the run is active."""
+    """The visitor's latest run. The full run draws the buttons; a fragment fills the places (containers)
+    left for the status and the numbers, then draws the charts and, below them, the image rows, and does
+    it again twice a second while the run is active."""
     status_box = st.container()
     controls(mgr, owner, current)
     numbers_box = st.container()
-    charts(current)
+    load_uplot()
     drawn = (current.id, current.state)
 
     def live() -> None:
@@ -141,8 +120,8 @@ def live_view(mgr: TrainingManager, owner: str, current: Run) -> None:
             status_line(mgr, run)
         with numbers_box:
             numbers(run)
+        charts(run)
         images(run)
-        chart_updates(run)
 
     # Polls twice a second only while the run is queued, running or paused (an epoch's points reach the
     # chart within a second of its end); a finished run's page costs the server nothing.
