@@ -46,6 +46,8 @@ def test_uploading_a_png_and_a_jpeg_shows_markers_reconstructions_and_neighbours
         for name in ("one.png", "zero.jpg"):
             page.locator(".js-plotly-plot .annotation", has_text=name).wait_for(timeout=30_000)
         for what in ("reconstruction μ_D(μ(x))", "model input x"):
+            # each result's images arrive in their own deltas, after the map's markers: wait for the second
+            page.get_by_text(what, exact=True).nth(1).wait_for(timeout=30_000)
             assert page.get_by_text(what, exact=True).count() == 2
         neighbours = page.get_by_text("8 nearest training images")
         assert neighbours.count() == 2
