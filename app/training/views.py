@@ -24,9 +24,8 @@ def map_images(data: Dataset, cfg: TrainConfig) -> np.ndarray:
     return val_idx[np.linspace(0, len(val_idx) - 1, min(MAP_POINTS, len(val_idx))).astype(int)]
 
 
-def map_labels(data: Dataset, cfg: TrainConfig, pick: np.ndarray | None = None) -> list[str]:
-    """Class names of the map's images (`pick`, when the caller has them already)."""
-    pick = map_images(data, cfg) if pick is None else pick
+def map_labels(data: Dataset, pick: np.ndarray) -> list[str]:
+    """Class names of the map's images (`pick`, from map_images)."""
     return [data.class_names[int(c)] for c in data.y[pick]]
 
 
@@ -55,7 +54,7 @@ def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
     }
     if cfg.latent_dim == 2:
         views["map_mu"] = mu.numpy()
-        views["map_labels"] = map_labels(data, cfg, pick)
+        views["map_labels"] = map_labels(data, pick)
     if was_training:
         model.train()
     return views
