@@ -30,8 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-from tests.test_browser_latent_map import DECODED_TEXT, TO_PIXELS
+from testkit.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from testkit.latent_map import DECODED_TEXT, TO_PIXELS
 
 PAGES = {"home": "", "latent map": "latent_map", "traversal": "traversal", "upload and draw": "upload",
          "1-D": "one_d"}

@@ -93,8 +93,8 @@ def bench_rerun(repeats: int = 10) -> None:
 
 
 def bench_clicks(n: int) -> None:
-    from tests.browser import chromium_page, streamlit_server
-    from tests.test_browser_latent_map import DECODED_TEXT, TO_PIXELS
+    from testkit.browser import chromium_page, streamlit_server
+    from testkit.latent_map import DECODED_TEXT, TO_PIXELS
 
     rng = np.random.default_rng(0)
     browser, server = [], []

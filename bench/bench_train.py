@@ -34,7 +34,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 SETTINGS = dict(data="digits", latent=2, hidden="64", batch=64)  # the page's defaults
 
@@ -61,7 +60,7 @@ LOOK_MS = 700
 
 
 def clicks(page, n: int, rng) -> list[float]:
-    from test_browser_latent_map import DECODED_TEXT, TO_PIXELS
+    from testkit.latent_map import DECODED_TEXT, TO_PIXELS
 
     times = []
     for _ in range(n + 1):
@@ -206,7 +205,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench_train_"))
     models = tmp / "models"
     os.environ["VAE_EXPLORER_MODELS"] = str(models)
-    from browser import NO_BUSY, chromium_page, streamlit_server
+    from testkit.browser import NO_BUSY, chromium_page, streamlit_server
 
     rng = np.random.default_rng(0)
     cli, page, unwatched, lag_of = [], [], [], {}

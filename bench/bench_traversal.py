@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
 
-from browser import chromium_page, streamlit_server  # noqa: E402
+from testkit.browser import chromium_page, streamlit_server  # noqa: E402
 
 READY = """() => window.__liveDecoder && window.__liveDecoder.frames >= 1 &&
   [...document.querySelectorAll('[data-testid="stImage"]')].some(e => e.textContent.includes('Server decode') &&

@@ -83,9 +83,8 @@ def accuracy(n: int, seed: int = 0) -> dict:
 
 
 def browser_timings(repeats: int) -> dict:
-    sys.path.insert(0, str(REPO / "tests"))
-    from browser import chromium_page, streamlit_server
-    from upload_e2e import time_upload
+    from testkit.browser import chromium_page, streamlit_server
+    from testkit.upload import time_upload
 
     rng = np.random.default_rng(1)
     import vae_core

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from testkit import REPO
+
+ROOT = REPO
 CORE = ROOT / "vae_core"
 
 # What each wing may import from inside vae_core. "top" is errors.py and fileio.py, which every wing uses.

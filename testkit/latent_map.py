@@ -1,0 +1,10 @@
+"""Browser helpers for the latent map, shared by its Chromium tests and the benches that click it."""
+
+# The page's pixel for a latent coordinate (x, y), read from the Plotly axes of the map (its layout.meta).
+TO_PIXELS = """([x, y]) => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.layout && g.layout.meta === 'vae-latent-map'); const fl = gd._fullLayout;
+  const r = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return [r.left + fl.xaxis.l2p(x), r.top + fl.yaxis.l2p(y)]; }"""
+# The text of the server's decode of the last click ("decoded z = [...]").
+DECODED_TEXT = """() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]
+  .map(e => e.innerText).filter(s => s.includes('decoded z')).join('')"""

@@ -1,0 +1,46 @@
+"""Issue 13 item 4 in Chromium: moving tau keeps the classes hidden in the legend and the pan/zoom."""
+
+import re
+
+import pytest
+
+from testkit.browser import chromium_page, require_chromium, screenshot, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+GD = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && g.layout.meta === 'vae-latent-map')"
+STATE = f"""() => {{ const gd = {GD}; if (!gd) return null;
+  const three = gd._fullData.find(t => t.name === '3');
+  const gap = gd._fullData.find(t => t.name === 'gap');
+  return {{ hidden: three && three.visible, x: gd._fullLayout.xaxis.range.slice(),
+           gapCells: gap ? Array.from(gap.z, row => Array.from(row).filter(v => v === 1).length).reduce((a, b) => a + b, 0) : -1 }}; }}"""
+
+
+def test_moving_tau_keeps_hidden_classes_and_the_zoom():
+    require_chromium()
+    with streamlit_server() as url, chromium_page(viewport=(1280, 900)) as page:
+        page.goto(f"{url}/latent_map")
+        page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=120_000)
+        page.wait_for_timeout(1500)
+        page.locator(".legend .traces").filter(has_text=re.compile(r"^3$")).locator(".legendtoggle").first.click()
+        page.wait_for_function(f"() => ({STATE})().hidden === 'legendonly'", timeout=10_000)
+        # Zoom the way a user does: scroll over the plot (scrollZoom is on).
+        box = page.locator(".js-plotly-plot .nsewdrag").first.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, -400)
+        page.wait_for_timeout(800)
+        before = page.evaluate(STATE)
+        # The tau slider in the sidebar: drag its track to the right (tau 2 -> about 20).
+        track = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').first.bounding_box()
+        thumb = page.locator('[data-testid="stSidebar"] [data-testid="stSliderThumbValue"]').first.bounding_box()
+        page.mouse.move(thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] + 17)
+        page.mouse.down()
+        page.mouse.move(track["x"] + track["width"] * 0.5, thumb["y"] + thumb["height"] + 17, steps=8)
+        page.mouse.up()
+        page.wait_for_function(f"() => {{ const s = ({STATE})(); return s && s.gapCells !== {before['gapCells']}; }}",
+                               timeout=60_000)
+        page.wait_for_timeout(800)
+        after = page.evaluate(STATE)
+        assert after["hidden"] == "legendonly", "a class hidden in the legend came back when tau moved"
+        assert after["x"] == pytest.approx(before["x"], abs=1e-6), "the zoom snapped back when tau moved"
+        screenshot(page, "latent_map_1280")

@@ -1,0 +1,81 @@
+"""The home page, driven by Streamlit's AppTest (no browser)."""
+
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from testkit import REPO
+from vae_core import load_model
+from vae_core.images.gallery import prior_samples
+
+
+def home():
+    return AppTest.from_file(str(REPO / "app/pages/home.py"), default_timeout=120).run()
+
+
+def test_home_page_shows_samples_reconstructions_and_card_figures():
+    at = home()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "VAE latent explorer"
+    assert at.sidebar.selectbox[0].value == "mnist-2d"
+    labels = [m.label for m in at.metric]
+    assert {"Latent size", "Decoder", "Parameters"} <= set(labels)
+    images = at.get("image")
+    assert len(images) == 2  # the prior-sample grid and the reconstruction grid
+    latex = " ".join(e.value for e in at.latex)
+    assert r"\mathcal{N}(0, I)" in latex and r"\mathrm{ELBO}(x)" in latex
+
+
+def test_card_figures_match_the_checkpoint():
+    at = home()
+    model = load_model("mnist-2d")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Latent size"] == "2-D"
+    assert metrics["Parameters"] == f"{model.num_parameters:,}"
+    ev = model.card.get("evaluation")
+    if ev:
+        assert metrics["Test NLL"] == f"{ev['nll']:.2f} nats"
+
+
+def test_new_samples_button_changes_the_seed_and_the_grid():
+    at = home()
+    before = at.get("image")[0].proto.SerializeToString()
+    at.button(key="resample").click().run()
+    assert not at.exception
+    assert at.session_state.sample_seed == 1
+    assert at.get("image")[0].proto.SerializeToString() != before
+
+
+def test_switching_models_reloads_the_page_for_that_model():
+    at = home()
+    at.sidebar.selectbox[0].select("digits-2d").run()
+    assert not at.exception and not at.error
+    assert {m.label: m.value for m in at.metric}["Latent size"] == "2-D"
+    at.sidebar.selectbox[0].select("mnist-16d").run()
+    assert {m.label: m.value for m in at.metric}["Latent size"] == "16-D"
+
+
+def test_prior_samples_are_what_the_model_decodes():
+    model = load_model("mnist-2d")
+    z, images = prior_samples(model, 4, seed=3)
+    g = torch.Generator().manual_seed(3)
+    expected_z = torch.randn(4, 2, generator=g)
+    assert torch.equal(torch.from_numpy(z), expected_z)
+    assert torch.allclose(torch.from_numpy(images).reshape(4, -1), model.decode(expected_z))
+
+
+def test_the_router_lists_the_home_page():
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "VAE latent explorer"
+
+
+@pytest.fixture(autouse=True)
+def _needs_models():
+    from vae_core import list_models
+
+    missing = {"mnist-2d", "mnist-16d", "digits-2d"} - set(list_models())
+    if missing:
+        pytest.fail(f"pretrained models missing: {sorted(missing)}")

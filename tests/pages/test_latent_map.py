@@ -1,0 +1,198 @@
+"""The latent map page, driven by Streamlit's AppTest."""
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import vae_core
+from app.latent_map.click import MAP_META
+from testkit import REPO
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.gaps import gap_stats
+
+PAGE = str(REPO / "app/pages/latent_map.py")
+
+
+def page(**state):
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def chart_spec(at) -> dict:
+    charts = at.get("plotly_chart")
+    assert charts, "no plotly chart on the page"
+    return json.loads(charts[0].proto.spec)
+
+
+def metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def mnist_2d_codes():
+    model, data = vae_core.load_model("mnist-2d"), vae_core.load_dataset("mnist-5k")
+    return encode_dataset(model, data.x)
+
+
+def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
+    at = page()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.sidebar.selectbox(key="map_model").value == "mnist-2d"
+    assert at.sidebar.selectbox(key="map_data").value == "mnist-5k"
+    spec = chart_spec(at)
+    names = [t.get("name") for t in spec["data"]]
+    assert {"log q(z) − log p(z)", "gap"} <= set(names)
+    # Clicks are read by the click-decode component, which finds the chart by this tag; the chart
+    # carries no selectable lattice and does not rerun on a click.
+    assert spec["layout"]["meta"] == MAP_META
+    assert spec["layout"]["clickmode"] == "event" and "click target" not in names
+    assert [str(d) for d in range(10)] == [n for n in names if n and n.isdigit()]
+    s = gap_stats(*mnist_2d_codes, tau=2.0)
+    shown = metrics(at)
+    assert shown["Prior-hole mass"] == f"{100 * s.prior_hole_mass:.1f}%"
+    assert shown["KL(q(z) ‖ p(z))"] == f"{s.kl_aggregate_prior:.3f} nats"
+    assert shown["Average KL term"] == f"{s.average_kl:.3f} nats"
+    assert shown["I(x; z)"] == f"{s.mutual_information:.3f} nats"
+    latex = " ".join(e.value for e in at.latex)
+    assert r"\log q(z) - \log p(z) < -\tau" in latex and "I(x; z)" in latex
+    downloads = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert {"Figure as HTML", "Latent codes as CSV"} <= set(downloads)
+
+
+def test_tau_slider_moves_the_hole_mass(mnist_2d_codes):
+    at = page()
+    at.slider(key="map_tau").set_value(6.0).run()
+    assert not at.exception
+    s = gap_stats(*mnist_2d_codes, tau=6.0)
+    assert metrics(at)["Prior-hole mass"] == f"{100 * s.prior_hole_mass:.1f}%"
+
+
+def test_a_click_decodes_exactly_that_z():
+    at = page(map_clicked=(2.5, -3.0), map_key=("mnist-2d", "mnist-5k"))
+    assert not at.exception, at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "decoded z = `[2.5, -3.0]`" in text
+    assert "x = μ_D(z) by PyTorch: in a gap" in image_captions(at)  # (2.5, -3) is a gap of mnist-2d at τ = 2
+    assert any(r"\log q(z) - \log p(z) = -" in t.value for t in at.latex)
+    assert len(at.get("imgs")) + len(at.get("image")) >= 3  # decoded image, two prior-sample grids, manifold
+
+
+def test_a_click_in_a_cluster_is_covered():
+    at = page(map_clicked=(0.0, 0.0), map_key=("mnist-2d", "mnist-5k"))
+    assert "x = μ_D(z) by PyTorch: covered by q(z)" in image_captions(at)
+
+
+def image_captions(at) -> list[str]:
+    return [i.caption for im in at.get("image") for i in im.proto.imgs]
+
+
+def test_ellipses_are_drawn_on_request():
+    at = page()
+    assert "1σ of q(z|x)" not in [t.get("name") for t in chart_spec(at)["data"]]
+    at.checkbox(key="map_ellipses").check().run()
+    assert not at.exception, at.exception
+    ellipses = [t for t in chart_spec(at)["data"] if t.get("name") == "1σ of q(z|x)"]
+    assert len(ellipses) == 1 and ellipses[0]["x"]  # one trace, 200 closed paths separated by gaps
+
+
+def test_tsne_view_decodes_the_nearest_data_point_and_says_so():
+    at = page(map_model="mnist-16d", map_view="tsne", map_clicked=(0.0, 0.0), map_key=("mnist-16d", "mnist-5k"))
+    assert not at.exception, at.exception
+    assert chart_spec(at)["layout"]["xaxis"]["title"]["text"] == "t-SNE 1"
+    assert any("nearest data point (index" in c.value for c in at.caption)
+    assert any("full 16-D latent space" in m.value for m in at.markdown)
+
+
+def test_a_data_set_of_another_image_size_is_refused_naming_both_shapes(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("VAE_EXPLORER_DATA_ROOTS", str(tmp_path))  # visitors' paths must lie in a data root
+    for cls in ("a", "b"):
+        (tmp_path / "small" / cls).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(np.full((8, 8), 40 * i, dtype=np.uint8)).save(tmp_path / "small" / cls / f"{i}.png")
+    at = page()
+    at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
+    at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'small'}").run()
+    assert not at.exception, at.exception
+    assert at.error and "8x8" in at.error[0].value and "28x28" in at.error[0].value
+
+
+def test_16d_model_uses_pca_and_measures_gaps_in_full_space():
+    at = page()
+    at.sidebar.selectbox(key="map_model").set_value("mnist-16d").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.radio(key="map_view").value == "pca"
+    assert any("full 16-D latent space" in m.value for m in at.markdown)
+    at.sidebar.radio(key="map_view").set_value("dims").run()
+    assert not at.exception
+    spec = chart_spec(at)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "z1"
+
+
+def test_digits_model_switches_to_its_data_set():
+    at = page()
+    at.sidebar.selectbox(key="map_model").set_value("digits-2d").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="map_data").value == "digits"
+    assert not at.error
+
+
+def test_a_bad_data_set_path_is_an_error_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("VAE_EXPLORER_DATA_ROOTS", "/nowhere")
+    at = page()
+    at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
+    at.sidebar.text_input(key="map_spec").set_value("idx:/nowhere/t10k").run()
+    assert not at.exception
+    assert at.error and "nowhere" in at.error[0].value
+
+
+def test_single_class_data_is_drawn_in_one_colour(tmp_path, monkeypatch):
+    from PIL import Image
+
+    monkeypatch.setenv("VAE_EXPLORER_DATA_ROOTS", str(tmp_path))
+    folder = tmp_path / "one" / "only"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        Image.fromarray((rng.random((28, 28)) * 255).astype(np.uint8)).save(folder / f"{i}.png")
+    at = page()
+    at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
+    at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'one'}").run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl" and "markers" in t.get("mode", "markers")]
+    assert [t["name"] for t in data_traces] == ["data"]
+
+
+def test_a_1d_latent_gets_a_density_strip(tmp_path, monkeypatch):
+    import streamlit as st
+    import torch
+
+    import vae_core.vae.registry as registry
+    from vae_core.vae.checkpoint import save_checkpoint
+    from vae_core.vae.config import VAEConfig
+    from vae_core.vae.model import VAE
+
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=1, hidden=(16,), labels=tuple("0123456789")))
+    save_checkpoint(model, tmp_path / "tiny-1d", {"data": {"name": "mnist-5k"}})
+    monkeypatch.setattr(registry, "PRETRAINED_DIR", tmp_path)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        at = page(map_model="tiny-1d", map_clicked=(0.5, 0.0), map_key=("tiny-1d", "mnist-5k"))
+        assert not at.exception, at.exception
+        assert any("1-D latent" in i.value for i in at.info)
+        names = [t.get("name") for t in chart_spec(at)["data"]]
+        assert {"q(z)", "p(z) = N(0, 1)", "gap", "click target"} <= set(names)
+        assert any("decoded z = `[0.5]`" in m.value for m in at.markdown)
+        assert "Prior-hole mass" in metrics(at)
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()

@@ -1,0 +1,184 @@
+"""The traversal page, driven by Streamlit's AppTest (no browser, so no live JS)."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from testkit import REPO
+from vae_core import load_dataset, load_model
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.traversal import decode
+from vae_core.vae.checkpoint import save_checkpoint
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
+
+PAGE = str(REPO / "app/pages/traversal.py")
+
+
+def page(state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def ok(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_page_opens_on_mnist_16d_with_strips_in_kl_order_and_formulas():
+    at = page()
+    ok(at)
+    assert len(at.get("plotly_chart")) == 0  # interpolation waits until asked for
+    at.toggle(key="interp_on").set_value(True).run()
+    ok(at)
+    assert at.sidebar.selectbox[0].value == "mnist-16d"
+    assert at.session_state.trav_z == [0.0] * 16
+    latex = " ".join(e.value for e in at.latex)
+    assert r"\mu_D(z)" in latex and r"\sin((1-t)\Omega)" in latex and r"\sigma_{ij}^2" in latex
+    assert r"(1-t)\, z_a + t\, z_b" in latex and r"z = \mu + \sigma" in latex
+    captions = " ".join(im.proto.imgs[0].caption for im in at.get("image"))
+    assert "Rows, top to bottom: z16 (KL 2.4" in captions  # the most informative dimension first
+    assert len(at.get("plotly_chart")) == 1  # log q(z) along the interpolation path
+    downloads = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert {"Image as PNG", "z as JSON", "Strips as PNG", "Path as PNG"} <= set(downloads)
+
+
+def test_start_from_a_data_set_image_uses_its_encoder_mean():
+    at = page()
+    at.number_input(key="start_index").set_value(3)
+    at.button[[b.label for b in at.button].index("Start from its mu")].click().run()
+    ok(at)
+    data, model = load_dataset("mnist-5k"), load_model("mnist-16d")
+    mu, _ = encode_dataset(model, data.x[3:4])
+    np.testing.assert_allclose(at.session_state.trav_z, mu[0], atol=1e-6)
+    assert "image #3" in at.session_state.trav_source
+
+
+def test_typed_z_out_of_range_is_clamped_and_the_user_is_told():
+    at = page()
+    at.text_input(key="typed_z").input(", ".join(["0"] * 15 + ["9.5"]))
+    at.button[[b.label for b in at.button].index("Set z")].click().run()
+    ok(at)
+    assert at.session_state.trav_z[-1] == 4.0
+    assert any("z16" in w.value and "clamped" in w.value for w in at.warning)
+    at.text_input(key="typed_z").input("1, 2")
+    at.button[[b.label for b in at.button].index("Set z")].click().run()
+    assert any("16 numbers" in e.value for e in at.error) and not at.exception
+
+
+def test_random_draw_moves_the_starting_z():
+    at = page()
+    before = at.session_state.trav_z
+    at.button(key="start_random").click().run()
+    ok(at)
+    assert at.session_state.trav_z != before and at.session_state.trav_source.startswith("prior draw")
+
+
+def test_interpolation_between_two_typed_z_and_a_bad_one():
+    at = page()
+    at.toggle(key="interp_on").set_value(True).run()
+    at.radio(key="interp_source").set_value("Two typed z").run()
+    ok(at)
+    d = len(at.session_state.trav_z)
+    assert any(c.startswith("linear path from z_a (left) to z_b (right)") for c in image_captions(at))
+    at.text_input(key="interp_zb").set_value(", ".join(["nan"] * d)).run()
+    assert not at.exception
+    assert any("finite" in e.value for e in at.error)
+
+
+@pytest.fixture
+def conditional_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(image_shape=(6, 6), latent_dim=3, hidden=(16,), labels=("cat", "dog"),
+                          conditional=True)).eval()
+    save_checkpoint(model, tmp_path / "cvae")
+    return model, str(tmp_path / "cvae")
+
+
+def image_download_url(at):
+    return [b.proto.url for b in at.get("download_button") if b.proto.label == "Image as PNG"][0]
+
+
+def test_upload_handoff_with_a_conditional_model_and_a_label_selector(conditional_checkpoint):
+    model, path = conditional_checkpoint
+    z = [0.5, -6.0, 1.0]
+    at = page({"traversal_start": {"model": path, "z": z, "source": "upload: cat.png"},
+               "interpolate_endpoints": {"model": path, "a": [1.0, 0, 0], "b": [0, 1.0, 0], "labels": ["A", "B"]}})
+    ok(at)
+    assert at.sidebar.selectbox[0].value == path
+    assert at.session_state.trav_z == [0.5, -4.0, 1.0]  # clamped to the slider range
+    assert at.session_state.trav_source == "upload: cat.png"
+    assert at.sidebar.selectbox[1].label.startswith("Class label")
+    # The pair from the upload page opens the interpolation on the two uploads straight away.
+    assert at.toggle(key="interp_on").value is True
+    assert at.radio(key="interp_source").value == "Two uploads"
+    assert any("path from A (left) to B (right)" in im.proto.imgs[0].caption for im in at.get("image"))
+    url_label0 = image_download_url(at)
+    at.sidebar.selectbox[1].select(1).run()
+    ok(at)
+    assert at.sidebar.selectbox[1].value == 1
+    # Media URLs are content hashes: the label changed the server image, and a rerun reproduces it.
+    assert image_download_url(at) != url_label0
+    assert not np.allclose(decode(model, [0.5, -4.0, 1.0], 1), decode(model, [0.5, -4.0, 1.0], 0))
+
+
+def test_a_one_dimensional_model_works_and_65_dimensions_get_a_clear_message(tmp_path):
+    torch.manual_seed(0)
+    one = VAE(VAEConfig(image_shape=(4, 4), latent_dim=1, hidden=(8,))).eval()
+    save_checkpoint(one, tmp_path / "one")
+    at = page({"traversal_start": {"model": str(tmp_path / "one"), "z": [1.5], "source": "upload: x.png"}})
+    ok(at)
+    assert at.session_state.trav_z == [1.5]
+
+    big = tmp_path / "big"
+    save_checkpoint(one, big)
+    sidecar = json.loads((big / "model.json").read_text())
+    sidecar["config"]["latent_dim"] = 65
+    (big / "model.json").write_text(json.dumps(sidecar))
+    at = page({"traversal_start": {"model": str(big), "z": [0.0] * 65, "source": "upload: y.png"}})
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "64" in at.error[0].value
+
+
+def test_interpolate_endpoints_alone_switch_model_and_chart_log_q_and_log_p_along_a_slerp():
+    at = page({"interpolate_endpoints": {"model": "mnist-2d", "a": [-2.0, 0.5], "b": [1.5, 1.0],
+                                         "labels": ["a.png", "b.png"]}})
+    ok(at)
+    assert at.sidebar.selectbox[0].value == "mnist-2d"
+    at.radio(key="interp_method").set_value("spherical").run()
+    ok(at)
+    assert any(im.proto.imgs[0].caption.startswith("spherical path from a.png") for im in at.get("image"))
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [trace["name"] for trace in fig["data"]]
+    assert names == ["log q(z), aggregate posterior", "log p(z), prior"]
+    y = fig["data"][1]["y"]  # plotly packs arrays as base64 float64
+    log_p = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else np.asarray(y)
+    assert len(log_p) == 10 and abs(log_p[0] - (-0.5 * (4 + 0.25) - np.log(2 * np.pi))) < 1e-6
+
+
+def test_switching_to_digits_2d_resets_z_and_orders_its_two_dimensions():
+    at = page()
+    at.sidebar.selectbox[0].select("digits-2d").run()
+    ok(at)
+    assert at.session_state.trav_z == [0.0, 0.0]
+    strips = [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs[0].caption.startswith("Rows")]
+    assert len(strips) == 1 and strips[0].count("(KL") == 2
+
+
+def test_uploads_for_another_model_do_not_break_the_endpoint_choice(conditional_checkpoint):
+    _, path = conditional_checkpoint
+    at = page({"traversal_start": {"model": "mnist-2d", "z": [0.1, 0.2], "source": "upload: a.png"},
+               "interpolate_endpoints": {"model": path, "a": [1.0, 0, 0], "b": [0, 1.0, 0], "labels": ["A", "B"]}})
+    ok(at)
+    assert at.sidebar.selectbox[0].value == "mnist-2d" and at.session_state.trav_z == [0.1, 0.2]
+    assert at.radio(key="interp_source").value == "Two data-set images"
+
+
+def image_captions(at) -> list[str]:
+    return [i.caption for im in at.get("image") for i in im.proto.imgs]
