@@ -18,8 +18,8 @@ if "VAE_EXPLORER_MODELS" not in os.environ:
     os.environ["VAE_EXPLORER_MODELS"] = tempfile.mkdtemp(prefix="vae_explorer_models_test_")
     atexit.register(shutil.rmtree, os.environ["VAE_EXPLORER_MODELS"], ignore_errors=True)
 
-from vae_core.vae.config import VAEConfig  # noqa: E402
-from vae_core.vae.model import VAE  # noqa: E402
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
 
 
 @pytest.fixture

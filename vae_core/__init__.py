@@ -17,9 +17,9 @@ Public API:
 from .cvae import Classification, classify, generation_grid, style_transfer
 from .data.datasets import Dataset, list_datasets, load_dataset
 from .errors import CheckpointError, ConfigError, DataError, ImageError, TrainingDivergedError, VAECoreError
+from .latent.em_stepper import MixtureEMStepper
 from .latent.exact import ExactPosterior, exact_log_px, exact_posterior
 from .latent.prior import LatentPrior, elbo_with_prior, fit_latent_prior
-from .latent.em_stepper import MixtureEMStepper
 from .vae.archive import ArchiveError, export_archive, import_archive
 from .vae.config import VAEConfig
 from .vae.forward_trace import forward_trace

@@ -74,7 +74,7 @@ def _endpoints(name: str, model) -> tuple[np.ndarray, np.ndarray, str, str] | No
     if source == "Two typed z":
         cols = st.columns(2)
         # Not opposite ends (all -1, all 1): those have no spherical path. Alternating signs are orthogonal to all 1.
-        ta = cols[0].text_input(f"z_a ({d} comma-separated numbers)", 
+        ta = cols[0].text_input(f"z_a ({d} comma-separated numbers)",
                                 ", ".join("1" if i % 2 == 0 else "-1" for i in range(d)), key="interp_za")
         tb = cols[1].text_input(f"z_b ({d} comma-separated numbers)", ", ".join(["1"] * d), key="interp_zb")
         return parse_z(ta, d), parse_z(tb, d), "z_a", "z_b"

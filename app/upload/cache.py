@@ -13,8 +13,8 @@ import streamlit as st
 from app.common.cache import get_dataset, get_model
 from vae_core.data.imageio import open_image
 from vae_core.errors import DataError, ImageError
-from vae_core.images.preprocess import Step, preprocess
 from vae_core.fileio import array_key, disk_cached_arrays
+from vae_core.images.preprocess import Step, preprocess
 from vae_core.images.report import IW_SAMPLES, encode_images, ood_threshold, percentile_of, reference_log_px
 from vae_core.latent.aggregate import encode_dataset
 from vae_core.latent.placement import LatentIndex, Projection

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ def fetch(remote: RemoteDataset, key: str, dest_dir: Path, timeout: float = 30.0
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 data = response.read()
-        except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
             problems.append(f"{url}: {getattr(exc, 'reason', exc)}")
             continue
         got = hashlib.md5(data, usedforsecurity=False).hexdigest()

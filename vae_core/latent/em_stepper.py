@@ -108,7 +108,7 @@ class MixtureEMStepper:
     last_action: str = "initialised"
 
     @classmethod
-    def start(cls, z, k: int, seed: int = 0) -> "MixtureEMStepper":
+    def start(cls, z, k: int, seed: int = 0) -> MixtureEMStepper:
         z = check_codes(z, k)
         params = initial_params(z, int(k), seed)
         resp, ll = e_step(z, params)

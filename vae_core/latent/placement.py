@@ -22,7 +22,7 @@ class Projection:
     explained: np.ndarray  # (2,) fraction of the codes' variance along each axis
 
     @classmethod
-    def fit(cls, codes: np.ndarray) -> "Projection":
+    def fit(cls, codes: np.ndarray) -> Projection:
         codes = np.asarray(codes, dtype=np.float64)
         d = codes.shape[1]
         if d == 2:  # the latent plane itself: no rotation, so axes read z1, z2

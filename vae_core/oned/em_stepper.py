@@ -45,7 +45,7 @@ class EMStepper:
     half_steps: list[HalfStep] = field(default_factory=list)
 
     @classmethod
-    def start(cls, x: np.ndarray, k: int, init: str, var_floor: float, seed: int) -> "EMStepper":
+    def start(cls, x: np.ndarray, k: int, init: str, var_floor: float, seed: int) -> EMStepper:
         """Initialise as GaussianMixture1D does, then take the first E-step so
         the responsibilities can be drawn before any M-step."""
         x = np.asarray(x, dtype=float).ravel()

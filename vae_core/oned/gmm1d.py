@@ -122,7 +122,7 @@ def weighted_component_densities(x: np.ndarray, params: GMMParams) -> np.ndarray
     return np.exp(_log_joint(np.asarray(x, dtype=float).ravel(), params))
 
 
-def sklearn_cross_check(x: np.ndarray, model: "GaussianMixture1D") -> dict:
+def sklearn_cross_check(x: np.ndarray, model: GaussianMixture1D) -> dict:
     """Fit sklearn's GaussianMixture with the same K, tol and max_iter (its own
     k-means init) and return both fits' mean log-likelihood and parameters."""
     from sklearn.mixture import GaussianMixture
@@ -298,7 +298,7 @@ class GaussianMixture1D:
         if self.init_params is not None and self.init_params.n_components != self.n_components:
             raise ConfigError("init_params must have K components")
 
-    def fit(self, x: np.ndarray) -> "GaussianMixture1D":
+    def fit(self, x: np.ndarray) -> GaussianMixture1D:
         x = np.asarray(x, dtype=float).ravel()
         self.warnings_ = check_fit_data(x, self.n_components)
         rng = np.random.default_rng(self.random_state)

@@ -64,7 +64,7 @@ class TrainConfig:
         _check_ranges(self)
 
     @classmethod
-    def from_json(cls, path: str | Path, **overrides) -> "TrainConfig":
+    def from_json(cls, path: str | Path, **overrides) -> TrainConfig:
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -76,7 +76,7 @@ class TrainConfig:
         return cls.from_dict(raw, source=str(path), **overrides)
 
     @classmethod
-    def from_dict(cls, raw, source: str = "config", **overrides) -> "TrainConfig":
+    def from_dict(cls, raw, source: str = "config", **overrides) -> TrainConfig:
         if not isinstance(raw, dict):
             raise ConfigError(f"{source} must be a JSON object of training options, got {_json_type(raw)}")
         known = {f.name for f in fields(cls)}
