@@ -66,8 +66,8 @@ EXPERIMENTS: dict[str, list[str]] = {
         "the classes, because nothing pulls q(z|x) towards N(0, I) any more.",
         "Run the **Preset** \"Latent 16: sharper, only some units active\" and watch **Active units** and the KL "
         "per dimension: only a few of the 16 dimensions carry more than 0.01 nats; the rest stay at the prior.",
-        "Run the **Preset** \"β² small\" and then \"β² large\": with β² large the reconstructions and prior samples turn "
-        "into blurry means, because −log p(x|z) is divided by 2β² and the KL term wins.",
+        "Run the **Preset** \"β² small\" and then \"β² large\": with β² large the reconstructions and prior samples "
+        "turn into blurry means, because −log p(x|z) is divided by 2β² and the KL term wins.",
     ],
     "cvae": [
         "In the **generation grid**, follow one column from 0 to 9: the slant and thickness stay the same, "

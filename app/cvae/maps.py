@@ -57,7 +57,8 @@ def side_by_side(cvae_name: str, tau: float) -> None:
     # Moving tau redraws both maps: keep each one's hidden classes and zoom. Mounted in the sidebar, whose last
     # row gap shows nowhere (in the main column it added an empty 16 px row); it finds the charts page-wide.
     with st.sidebar:
-        keep_chart_views([KeptView(MAP_META, legend=f"cvae:{cvae_name}:{data_name}", zoom=f"cvae:{cvae_name}:{data_name}"),
+        keep_chart_views([KeptView(MAP_META, legend=f"cvae:{cvae_name}:{data_name}",
+                                   zoom=f"cvae:{cvae_name}:{data_name}"),
                           KeptView(f"{MAP_META}-baseline", legend=f"cvae-baseline:{data_name}",
                                    zoom=f"cvae-baseline:{BASELINE}:{data_name}")], key="cvae_view_kept")
     click_fragment(cvae_name, data_name)

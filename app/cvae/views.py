@@ -81,8 +81,8 @@ def classification_bars(model, result, true_label: int | None) -> None:
                       yaxis=dict(title="probability", range=[0, 1]), xaxis=dict(title="y", type="category"))
     right.plotly_chart(fig, key="cvae_posterior_bars", config={"displayModeBar": False})
     st.caption("Bars of log p(x|y) are importance-sampling estimates with ± 1 Monte Carlo standard error; the "
-               "axis shows the top 60 nats (lower values are cut off at its floor). Estimates (not exact): a rerun with other draws moves them by about "
-               "their SE.")
+               "axis shows the top 60 nats (lower values are cut off at its floor). Estimates (not exact): a rerun "
+               "with other draws moves them by about their SE.")
     with st.expander("Formulas", expanded=False):
         for tex, words in CLASSIFY_FORMULAS:
             st.latex(tex)

@@ -62,7 +62,8 @@ def prior_circles() -> list[dict]:
     traces = []
     for r in (1, 2, 3):
         # WebGL like the points: an SVG trace is always drawn beneath the WebGL canvas, whatever its order.
-        traces.append({"type": "scattergl", "mode": "lines", "x": _round(r * np.cos(t), 3), "y": _round(r * np.sin(t), 3),
+        traces.append({"type": "scattergl", "mode": "lines",
+                       "x": _round(r * np.cos(t), 3), "y": _round(r * np.sin(t), 3),
                        "line": {"color": "black", "width": 1.5 if r == 1 else 1, "dash": "dot"}, "hoverinfo": "skip",
                        "name": "prior 1, 2, 3 σ", "legendgroup": "prior", "showlegend": r == 1})
     return traces
@@ -101,7 +102,8 @@ def strip_figure(zs, log_q, log_p, gaps, coords, labels, class_names) -> go.Figu
     q, p = np.exp(log_q), np.exp(log_p)
     top = float(max(q.max(), p.max()))
     traces = [
-        {"type": "scatter", "mode": "lines", "x": _round(zs), "y": _round(np.where(gaps, top, 0.0)), "fill": "tozeroy", "line": {"width": 0},
+        {"type": "scatter", "mode": "lines", "x": _round(zs), "y": _round(np.where(gaps, top, 0.0)), "fill": "tozeroy",
+         "line": {"width": 0},
          "fillcolor": GAP_COLOUR, "name": "gap", "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "x": _round(zs), "y": _round(q, 6), "name": "q(z)",
          "line": {"color": "#1f77b4", "width": 2}},

@@ -57,7 +57,8 @@ def size_table(model_name: str, data_name: str, tau: float, n_codes: int) -> Non
     st.dataframe([{"N codes": r["N"], "log N": round(r["log N"], 2), "I(x; z)": round(r["mutual_information"], 2),
                    "prior-hole mass %": round(100 * r["prior_hole_mass"], 1),
                    "± SE %": round(100 * r["prior_hole_se"], 2),
-                   "KL(q ‖ p)": round(r["kl_aggregate_prior"], 2)} for r in rows], hide_index=True, key="map_by_n_table")
+                   "KL(q ‖ p)": round(r["kl_aggregate_prior"], 2)} for r in rows],
+                 hide_index=True, key="map_by_n_table")
     st.caption(f"In many dimensions q(z) built from N codes is a spiky mixture: I(x; z) sits near log N and the "
                f"prior-hole mass shrinks as N grows, so part of it is a data-size effect, not a hole. "
                f"{4000:,} prior samples per row. This server has {n_codes:,} codes for {data_name}; the data set "
@@ -121,8 +122,8 @@ def decode_label(model) -> int | None:
 @st.fragment
 def prior_split_panel(model_name: str, data_name: str, tau: float) -> None:
     st.subheader(f"Prior samples: in gaps (τ = {tau:g}) and where q(z) is highest")
-    st.markdown(f"Draw 4,000 $z \\sim \\mathcal{{N}}(0, I)$; keep the first 16 whose $\\log q(z) - \\log p(z) < -{tau:g}$ "
-                "and the 16 with the highest $\\log q(z)$, and decode both sets.")
+    st.markdown(f"Draw 4,000 $z \\sim \\mathcal{{N}}(0, I)$; keep the first 16 whose "
+                f"$\\log q(z) - \\log p(z) < -{tau:g}$ and the 16 with the highest $\\log q(z)$, and decode both sets.")
     seed = st.session_state.get("split_seed", 0)
     if st.button("Draw again", key="split_redraw", help="Uses the current τ from the sidebar."):
         seed = st.session_state.split_seed = seed + 1

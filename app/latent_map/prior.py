@@ -78,7 +78,8 @@ def prior_panel(model_name: str, data_name: str) -> None:
     st.markdown("Replace $p(z)=\\mathcal{N}(0, I)$ after training by a Gaussian mixture $g(z)$ fitted by EM to "
                 "samples of $q(z)$: sampling from $g$ draws codes where the decoder was trained.")
     st.latex(r"g(z) = \sum_{k=1}^{K} \pi_k\, \mathcal{N}(z;\ \mu_k, \Sigma_k),\qquad "
-             r"\mathrm{ELBO}_g - \mathrm{ELBO}_p = \mathbb{E}_x\,\mathbb{E}_{q(z\mid x)}\big[\log g(z) - \log p(z)\big]")
+             r"\mathrm{ELBO}_g - \mathrm{ELBO}_p"
+             r" = \mathbb{E}_x\,\mathbb{E}_{q(z\mid x)}\big[\log g(z) - \log p(z)\big]")
     choice = st.radio("Prior", PRIORS, horizontal=True, key="map_prior")
     model = get_model(model_name)
     if choice == PRIORS[0]:

@@ -35,7 +35,8 @@ def set_start(z, source: str) -> None:
     z, clamped = clamp(z, SLIDER_RANGE)
     note = ""
     if clamped:
-        note = f"{clamped_names(clamped, len(z))} outside the slider range [-{SLIDER_RANGE:g}, {SLIDER_RANGE:g}]: clamped."
+        note = (f"{clamped_names(clamped, len(z))} outside the slider range "
+                f"[-{SLIDER_RANGE:g}, {SLIDER_RANGE:g}]: clamped.")
     S.trav_z, S.trav_source, S.trav_note = [float(v) for v in z], source, note
     S.trav_pixels = S.trav_pixels_z = None  # the browser's pixels were of the old z: never compare them
     S.trav_nonce = S.get("trav_nonce", 0) + 1
@@ -48,7 +49,9 @@ def clamped_names(dims: list[int], d: int) -> str:
     names = [f"z{i + 1}" for i in dims]
     if len(names) > 8:
         return ", ".join(names[:8]) + f" and {len(names) - 8} more were"
-    return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + (" were" if len(names) > 1 else " was")
+    if len(names) == 1:
+        return names[0] + " was"
+    return ", ".join(names[:-1]) + " and " + names[-1] + " were"
 
 
 def pick_model() -> str | None:
@@ -96,7 +99,8 @@ def start_controls(name: str, model) -> None:
             index = st.number_input(f"{dname} image index (0 to {len(data) - 1})", 0, None, 0, key="start_index")
             if st.form_submit_button("Start from its mu"):
                 if index >= len(data):
-                    st.error(f"image index: {dname} has {len(data):,} images, so use 0 to {len(data) - 1}; got {index}.")
+                    st.error(f"image index: {dname} has {len(data):,} images, so use 0 to {len(data) - 1}; "
+                             f"got {index}.")
                 else:
                     start_from_image(model, data, int(index))
     with cols[3].form("typed_z_form", border=False):

@@ -33,7 +33,8 @@ WHY = [
 METRIC_FORMULAS = [
     (r"\overline{\lVert x - \mu_D(z)\rVert^2} = \frac1N\sum_i \lVert x_i - \mu_D(z_i)\rVert^2,\ "
      r"z_i \sim q(z\mid x_i)", "average reconstruction error, one draw per image (comparable across β²)"),
-    (r"\overline{\mathrm{KL}} = \frac1N\sum_i \tfrac12\sum_j\big(\mu_{ij}^2 + \sigma_{ij}^2 - \log\sigma_{ij}^2 - 1\big)",
+    (r"\overline{\mathrm{KL}} = \frac1N\sum_i \tfrac12\sum_j"
+     r"\big(\mu_{ij}^2 + \sigma_{ij}^2 - \log\sigma_{ij}^2 - 1\big)",
      "average KL term of the ELBO, closed form"),
     (r"P_{z\sim p}\big(\log q(z) - \log p(z) < -\tau\big)", "prior-hole mass, Monte Carlo over 10,000 prior draws"),
     (r"A = \#\{u : \mathrm{Var}_x\big(\mathbb{E}_{q(z\mid x)}[z_u]\big) > 0.01\}", "active units (Burda et al., 2016)"),

@@ -68,8 +68,8 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
         ev = ref.projection.explained
         xt, yt = f"PC 1 ({ev[0]:.0%} of variance)", f"PC 2 ({ev[1]:.0%})"
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=xt, yaxis_title=yt,
-                      legend=dict(itemsizing="constant", title=dict(text="class", side="left"), x=0.5, xanchor="center", y=-0.12,
-                                  yanchor="top", orientation="h"), meta=UPLOAD_MAP_META)
+                      legend=dict(itemsizing="constant", title=dict(text="class", side="left"), x=0.5,
+                                  xanchor="center", y=-0.12, yanchor="top", orientation="h"), meta=UPLOAD_MAP_META)
     # Equal scales on a wide page: shrink the plot to the frame ("domain") rather than widen the x range,
     # which left most of a -8..8 axis empty at 1440 px.
     fig.update_xaxes(constrain="domain")

@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
                                    seed=args.seed)
         result = fit_both(train.values, None if test is None else test.values, k=args.k, seed=args.seed,
                           gmm_options={"init": args.init, "n_init": args.n_init,
-                                                                  "tol": args.tol, "max_iter": args.max_iter}, vae_config=config)
+                                       "tol": args.tol, "max_iter": args.max_iter},
+                          vae_config=config)
     except VAECoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

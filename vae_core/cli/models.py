@@ -45,7 +45,8 @@ def add_parsers(sub) -> None:
     e.add_argument("--model", required=True)
     e.add_argument("--data", required=True)
     e.add_argument("--split", default="train", choices=["train", "test"])
-    e.add_argument("--k", type=int, default=1000, help=f"importance samples per image (default 1000, at most {MAX_K:,})")
+    e.add_argument("--k", type=int, default=1000,
+                   help=f"importance samples per image (default 1000, at most {MAX_K:,})")
     e.add_argument("--limit", type=int, help="evaluate only the first N images")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--exact", action="store_true",
@@ -141,7 +142,8 @@ def cmd_evaluate(args) -> int:
                          indent=2))
     else:
         print(f"{args.model} on {data.name} ({ev.n} images, K={ev.k})")
-        print(f"  ELBO                {ev.elbo:10.3f} ± {ev.elbo_se:.3f} nats (S={ev.elbo_samples}; ± one MC standard error)")
+        print(f"  ELBO                {ev.elbo:10.3f} ± {ev.elbo_se:.3f} nats "
+              f"(S={ev.elbo_samples}; ± one MC standard error)")
         print(f"    E_q[log p(x|z)]   {ev.reconstruction:10.3f}")
         print(f"    KL(q(z|x)||p(z))  {ev.kl:10.3f}")
         print(f"  log p(x) (IW, K={ev.k}) {ev.iw_log_px:8.3f} ± {ev.iw_log_px_se:.3f} (MC SE); median ESS "

@@ -1,1 +1,2 @@
-"""One image at a time: MNIST-style preprocessing of a photo or drawing, what the explorer reports about it, and image galleries."""
+"""One image at a time: MNIST-style preprocessing of a photo or drawing, what the explorer reports about it,
+and image galleries."""

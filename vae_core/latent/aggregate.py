@@ -19,7 +19,8 @@ from ..errors import ConfigError
 LOG_2PI = math.log(2 * math.pi)
 
 
-def encode_dataset(model, x: np.ndarray, y: np.ndarray | None = None, batch: int = 16384) -> tuple[np.ndarray, np.ndarray]:
+def encode_dataset(model, x: np.ndarray, y: np.ndarray | None = None,
+                   batch: int = 16384) -> tuple[np.ndarray, np.ndarray]:
     """mu(x) and log sigma^2(x) of every image, as float32 arrays of shape (N, D).
 
     Large batches: the MLP is matrix products, and on a 2-core CPU one 10,000-row
@@ -190,7 +191,8 @@ def gap_mask(log_q: np.ndarray, log_p: np.ndarray, tau: float) -> np.ndarray:
     return (np.asarray(log_q) - np.asarray(log_p)) < -tau
 
 
-def auto_box(mu2: np.ndarray, margin: float = 0.15, at_least: float = 3.0) -> tuple[tuple[float, float], tuple[float, float]]:
+def auto_box(mu2: np.ndarray, margin: float = 0.15,
+             at_least: float = 3.0) -> tuple[tuple[float, float], tuple[float, float]]:
     """A square-ish box covering the 0.5-99.5% range of the means and the prior's 3 sigma."""
     lo = np.minimum(np.percentile(mu2, 0.5, axis=0), -at_least)
     hi = np.maximum(np.percentile(mu2, 99.5, axis=0), at_least)

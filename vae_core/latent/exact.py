@@ -167,9 +167,11 @@ def _integrate(joint: _Joint, scan, d: int):
             edge_lo = np.take(grid_vals, 0, axis=j).max()
             edge_hi = np.take(grid_vals, n - 1, axis=j).max()
             if edge_lo > peak - DROP:
-                lo[j] -= 0.5 * (hi[j] - lo[j]); grown = True
+                lo[j] -= 0.5 * (hi[j] - lo[j])
+                grown = True
             if edge_hi > peak - DROP:
-                hi[j] += 0.5 * (hi[j] - lo[j]); grown = True
+                hi[j] += 0.5 * (hi[j] - lo[j])
+                grown = True
         if grown:
             continue
         # the box shrinks to where the grid sees mass, and to where the scan saw mass outside the grid

@@ -35,7 +35,8 @@ def average_kl(mu: np.ndarray, logvar: np.ndarray) -> float:
     return float(np.mean(0.5 * np.sum(mu * mu + np.exp(logvar) - logvar - 1.0, axis=1)))
 
 
-def sample_aggregate(mu: np.ndarray, logvar: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def sample_aggregate(mu: np.ndarray, logvar: np.ndarray, n: int,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """z ~ q(z): pick a data point uniformly, then z = mu_i + sigma_i * eps."""
     idx = rng.integers(0, len(mu), size=n)
     eps = rng.standard_normal((n, mu.shape[1]))

@@ -105,7 +105,8 @@ def _mixture(k: int, seed: int, covariance_type: str = "full", reg_covar: float 
 def full_covariances(gmm: GaussianMixture) -> np.ndarray:
     """(K, d, d) whatever covariance_type the mixture was fitted with."""
     c, k, d = gmm.covariances_, gmm.n_components, gmm.means_.shape[1]
-    return {"full": lambda: c, "tied": lambda: np.repeat(c[None], k, 0), "diag": lambda: np.stack([np.diag(v) for v in c]),
+    return {"full": lambda: c, "tied": lambda: np.repeat(c[None], k, 0),
+            "diag": lambda: np.stack([np.diag(v) for v in c]),
             "spherical": lambda: c[:, None, None] * np.eye(d)[None]}[gmm.covariance_type]()
 
 
@@ -135,7 +136,8 @@ def fit_latent_prior(model: VAE, data, k: int | None = None, samples_per_image: 
     covariance_type) is chosen by the mean log g(z) of codes of a held-out share of the images, one after the
     other: K among `candidates` (full covariances, the smallest regulariser), then reg_covar at that K, then the
     covariance type, each moving off that default only when the held-out gain exceeds SIGNIFICANT_SE standard
-    errors of the paired per-image difference (a tie is noise); then g is refitted on all images. All three given: one fit, no held-out split.
+    errors of the paired per-image difference (a tie is noise); then g is refitted on all images. All three given:
+    one fit, no held-out split.
     A conditional model needs `label`: the prior is fitted to that class's images, encoded with it."""
     model.eval()
     x, y = _images_and_labels(data)

@@ -60,7 +60,8 @@ class LatentView:
 def _check_latents(mu: np.ndarray, logvar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
     if mu.ndim != 2 or mu.shape != logvar.shape or len(mu) == 0:
-        raise ConfigError(f"expected matching non-empty (N, D) means and log-variances, got {mu.shape} and {logvar.shape}")
+        raise ConfigError(f"expected matching non-empty (N, D) means and log-variances, "
+                          f"got {mu.shape} and {logvar.shape}")
     return mu, logvar
 
 

@@ -268,5 +268,6 @@ def check_fit_data(x: np.ndarray, n_components: int, what: str = "training data"
         raise DataError(f"{what} needs at least 2 points, got {x.size}")
     warnings = []
     if np.ptp(x) == 0:
-        warnings.append(f"all {x.size} values in {what} are identical ({x[0]:g}); the variance floor sets every variance")
+        warnings.append(f"all {x.size} values in {what} are identical ({x[0]:g}); "
+                        "the variance floor sets every variance")
     return warnings

@@ -179,7 +179,10 @@ def _kmeans_plus_plus(x, k, rng, max_lloyd=100) -> tuple[np.ndarray, np.ndarray]
     dist2 = (x - centers[0]) ** 2
     for j in range(1, k):
         total = dist2.sum()
-        idx = rng.integers(x.size) if total <= 0 else min(np.searchsorted(np.cumsum(dist2), rng.uniform(0, total)), x.size - 1)
+        if total <= 0:
+            idx = rng.integers(x.size)
+        else:
+            idx = min(np.searchsorted(np.cumsum(dist2), rng.uniform(0, total)), x.size - 1)
         centers[j] = x[idx]
         np.minimum(dist2, (x - centers[j]) ** 2, out=dist2)
     # scikit-learn's KMeans stopping rule: centers moved less than 1e-4 of the data variance.

@@ -91,7 +91,8 @@ def read_archive(blob: bytes) -> dict[str, bytes]:
         zf = zipfile.ZipFile(io.BytesIO(blob))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise ArchiveError("the file is not a zip archive (expected model.safetensors, model.json, README.md)") from None
+        raise ArchiveError("the file is not a zip archive "
+                           "(expected model.safetensors, model.json, README.md)") from None
     if len(infos) > MAX_ENTRIES:
         raise ArchiveError(f"the archive has {len(infos)} entries; at most {MAX_ENTRIES} are allowed")
     declared = 0

@@ -176,7 +176,8 @@ def _acquire_lock(lock_path: Path) -> int:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise CheckpointError(f"another training is writing the checkpoint {lock_path.parent / lock_path.name[1:-5]}"
+            target = lock_path.parent / lock_path.name[1:-5]
+            raise CheckpointError(f"another training is writing the checkpoint {target}"
                                   "; wait for it to finish or choose another --out") from None
         try:
             same = os.stat(lock_path).st_ino == os.fstat(fd).st_ino

@@ -41,7 +41,8 @@ def card_figures(sidecar: dict) -> list[Figure]:
     cl = sidecar.get("classification")
     if cl:
         figures.append(Figure("Test accuracy", f"{100 * cl['accuracy']:.2f}%",
-                              f"generative classification argmax_y p(x|y) p(y), K={cl['k']} per label, on {cl['data']}"))
+                              f"generative classification argmax_y p(x|y) p(y), K={cl['k']} per label, "
+                              f"on {cl['data']}"))
     return figures
 
 

@@ -117,7 +117,8 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
     model = VAE(model_config(cfg, data)).to(where.device)
     objective = _Objective(model)
     if where.distributed:
-        objective = DistributedDataParallel(objective, device_ids=[where.device] if where.device.type == "cuda" else None)
+        device_ids = [where.device] if where.device.type == "cuda" else None
+        objective = DistributedDataParallel(objective, device_ids=device_ids)
     train_idx, val_idx = split_indices(len(data), cfg.val_fraction, cfg.seed)
     x_all, y_all = torch.from_numpy(data.x).to(where.device), torch.from_numpy(data.y).to(where.device)
     x_tr, x_va = x_all[train_idx], x_all[val_idx]
