@@ -3,16 +3,9 @@ classified, and the trade-off page's three columns."""
 
 import pytest
 
-from testkit.browser import chromium_page, require_chromium, screenshot, streamlit_server
+from testkit.browser import chromium_page, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    require_chromium()
-    with streamlit_server() as url:
-        yield url
 
 
 def _no_failures(page):
@@ -79,7 +72,8 @@ def test_moving_tau_keeps_a_class_hidden_on_the_cvae_map(server):
     import re
 
     gd = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && g.layout.meta === 'vae-latent-map')"
-    state = f"() => {{ const gd = {gd}; const t = gd && gd._fullData.find(t => t.name === '3'); return t ? t.visible : null; }}"
+    state = (f"() => {{ const gd = {gd}; const t = gd && gd._fullData.find(t => t.name === '3'); "
+             "return t ? t.visible : null; }")
     with chromium_page(viewport=(1280, 1000)) as page:
         page.goto(f"{server}/cvae")
         page.wait_for_function(f"() => ({state})() !== null", timeout=180_000)

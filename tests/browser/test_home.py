@@ -2,16 +2,9 @@
 
 import pytest
 
-from testkit.browser import chromium_page, require_chromium, screenshot, streamlit_server
+from testkit.browser import chromium_page, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    require_chromium()
-    with streamlit_server() as url:
-        yield url
 
 
 def test_home_page_renders_the_sample_grid_without_exceptions(server):

@@ -1,4 +1,4 @@
-"""Issue 13 item 4 in Chromium: moving tau keeps the classes hidden in the legend and the pan/zoom."""
+"""In Chromium: moving tau keeps the classes hidden in the legend and the pan/zoom."""
 
 import re
 
@@ -13,7 +13,8 @@ STATE = f"""() => {{ const gd = {GD}; if (!gd) return null;
   const three = gd._fullData.find(t => t.name === '3');
   const gap = gd._fullData.find(t => t.name === 'gap');
   return {{ hidden: three && three.visible, x: gd._fullLayout.xaxis.range.slice(),
-           gapCells: gap ? Array.from(gap.z, row => Array.from(row).filter(v => v === 1).length).reduce((a, b) => a + b, 0) : -1 }}; }}"""
+           gapCells: gap ? Array.from(gap.z, row => Array.from(row).filter(v => v === 1).length)
+                                .reduce((a, b) => a + b, 0) : -1 }}; }}"""
 
 
 def test_moving_tau_keeps_hidden_classes_and_the_zoom():

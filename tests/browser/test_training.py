@@ -47,7 +47,8 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         assert charts.evaluate_all("els => els.map(e => e.dataset.chart)") == [
             "curves-elbo", "curves-reconstruction", "curves-kl", "kl", "map"]
         page.locator(".grids canvas").first.wait_for()  # the image rows (in the component's shadow root)
-        charts.evaluate_all("els => { window.__charts = els; window.__plots = els.map(e => e.querySelector('canvas')); }")
+        charts.evaluate_all("els => { window.__charts = els; "
+                            "window.__plots = els.map(e => e.querySelector('canvas')); }")
         page.locator(".grids canvas").first.evaluate("c => { window.__canvas = c; }")
         revisions = charts.evaluate_all("els => els.map(e => Number(e.dataset.liveRevision))")
         pictures = page.locator(".grids").get_attribute("data-revision")

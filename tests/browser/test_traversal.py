@@ -8,17 +8,10 @@ import pytest
 import torch
 from PIL import Image
 
-from testkit.browser import chromium_page, require_chromium, screenshot, settled_box, streamlit_server
+from testkit.browser import chromium_page, screenshot, settled_box
 from vae_core import load_model
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    require_chromium()
-    with streamlit_server() as url:
-        yield url
 
 
 def open_page(page, url):
@@ -130,7 +123,7 @@ def test_typed_value_is_clamped_and_the_2d_marker_moves(server):
         page.wait_for_function("el => el.textContent.includes('clamped')", arg=note.element_handle())
         assert "outside the slider range" in note.text_content()
         assert box.input_value() == "4"
-        # Issue 13 item 21: letters in a number box reach the page as an empty value; say what is wanted.
+        # Letters in a number box reach the page as an empty value; say what is wanted.
         box.fill("")
         box.press_sequentially("e")
         box.press("Enter")

@@ -6,20 +6,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from testkit.browser import chromium_page, draw_a_one, require_chromium, screenshot, streamlit_server
+from testkit.browser import chromium_page, draw_a_one, screenshot
 from testkit.upload import open_upload_page, upload, wait_for_results
 
 pytestmark = pytest.mark.browser
 
-UPLOAD_MAP = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && g.layout.meta === 'vae-upload-map')"
-THREE_VISIBLE = f"() => {{ const g = {UPLOAD_MAP}; const t = g && g.data.find(t => t.name === '3'); return t && t.visible; }}"
-
-
-@pytest.fixture(scope="module")
-def server():
-    require_chromium()
-    with streamlit_server() as url:
-        yield url
+UPLOAD_MAP = ("[...document.querySelectorAll('.js-plotly-plot')]"
+              ".find(g => g.layout && g.layout.meta === 'vae-upload-map')")
+THREE_VISIBLE = (f"() => {{ const g = {UPLOAD_MAP}; const t = g && g.data.find(t => t.name === '3'); "
+                 "return t && t.visible; }")
 
 
 def _files(tmp_path):
@@ -57,7 +52,7 @@ def test_uploading_a_png_and_a_jpeg_shows_markers_reconstructions_and_neighbours
         _no_failures(page)
         path = screenshot(page, "upload")
         assert path.stat().st_size > 50_000
-        # Issue 13 item 4 on this page too: a redraw of the map (here the ink choice changes the codes)
+        # As on the latent map: a redraw of the map (here the ink choice changes the codes)
         # keeps a class hidden in the legend.
         page.locator(".legend .traces").filter(has_text=re.compile(r"^3$")).locator(".legendtoggle").first.click()
         page.wait_for_function(f"() => ({THREE_VISIBLE})() === 'legendonly'", timeout=10_000)

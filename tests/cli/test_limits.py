@@ -1,4 +1,4 @@
-"""One-line CLI errors for evaluate and decode misuse (issue 12, 5); run in-process to stay fast."""
+"""One-line CLI errors for evaluate and decode misuse; run in-process to stay fast."""
 
 import pytest
 

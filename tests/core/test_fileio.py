@@ -1,4 +1,4 @@
-"""vae_core.fileio.disk_cached_arrays: results kept across processes (issue 13 item 14)."""
+"""vae_core.fileio.disk_cached_arrays: results kept across processes."""
 
 import numpy as np
 

@@ -1,27 +1,21 @@
 """Every page with a model picker works, or says why not, when a visitor picks a conditional model (a CVAE's
 decoder needs a label y: home and the latent map raised an uncaught exception without one)."""
 
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from testkit import REPO
+from testkit.apptest import image_captions, new_page
 
-PAGES = REPO / "app" / "pages"
 CVAE = "mnist-cvae-2d"
 
 
 def pick(page: str) -> AppTest:
-    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=300)
+    at = new_page(page, timeout=300)
     at.run()
     picker = next(s for s in at.sidebar.selectbox if CVAE in [str(o) for o in s.options])
     picker.set_value(CVAE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def image_captions(at: AppTest) -> list[str]:
-    return [i.caption for im in at.get("image") for i in im.proto.imgs]
 
 
 def test_home_decodes_prior_samples_with_labels_row_by_row():

@@ -1,58 +1,28 @@
 """The conditional VAE page, driven by Streamlit's AppTest, on the shipped mnist-cvae-2d."""
 
-import base64
 import io
-import json
 
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
-from testkit import REPO
+from testkit.apptest import assert_ok, chart_specs, image_captions, open_page, plotly_array
 from vae_core import classify, load_dataset, load_model
 from vae_core.errors import ImageError
 from vae_core.vae.train import split_indices
 
-PAGE = str(REPO / "app/pages/cvae.py")
-
-
-def page(state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    for k, v in (state or {}).items():
-        at.session_state[k] = v
-    return at.run()
-
-
-def typed(value) -> np.ndarray:
-    """A Plotly array from a chart spec: a list, or a base64 typed array {"dtype", "bdata", "shape"}."""
-    if isinstance(value, dict):
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        shape = value.get("shape")
-        return a.reshape([int(v) for v in str(shape).split(",")]) if shape else a
-    return np.asarray(value, dtype=float)
-
-
-def captions(at: AppTest) -> list[str]:
-    return [i.caption for im in at.get("image") for i in im.proto.imgs]
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-
 
 @pytest.fixture(scope="module")
 def opened():
-    return page()
+    return open_page("cvae")
 
 
 def test_page_opens_with_grid_maps_classification_and_validation_accuracy(opened):
     at = opened
-    ok(at)
+    assert_ok(at)
     assert [h.value for h in at.header] == ["Generation by label", "The latent space holds style, not class",
                                             "Style transfer and generative classification", "Accuracy"]
-    caps = captions(at)
+    caps = image_captions(at)
     assert any("the same z down each column" in c for c in caps)  # the generation grid
     assert any(c.startswith("The same z decoded with y' = 0, 1, 2") for c in caps)  # the style-transfer row
     # Two latent maps, two bar charts, the confusion matrix.
@@ -72,30 +42,27 @@ def test_validation_accuracy_is_what_classify_gives_on_the_held_out_split(opened
 def test_data_set_image_guess_matches_the_library(opened):
     at = opened
     at.number_input(key="cvae_index").set_value(7).run()
-    ok(at)
+    assert_ok(at)
     data, model = load_dataset("mnist-5k"), load_model("mnist-cvae-2d")
     r = classify(model, data.x[7:8], k=100, seed=0)
     verdict = next(m.value for m in at.markdown if m.value.startswith("**Guess:"))
     assert verdict.startswith(f"**Guess: {r.predicted[0]}** with p(y|x) = {r.posterior[0].max():.1%}")
     assert f"true label {data.y[7]}" in verdict
-    specs = {(json.loads(c.proto.spec)["layout"].get("title") or {}).get("text", ""): json.loads(c.proto.spec)
-             for c in at.get("plotly_chart")}
+    specs = {(s["layout"].get("title") or {}).get("text", ""): s for s in chart_specs(at)}
     bars = specs["log p(x|y), K = 100 per label"]["data"][0]
-    np.testing.assert_allclose(typed(bars["customdata"])[:, 0], r.log_px_y[0], rtol=1e-6)
-    np.testing.assert_allclose(typed(bars["error_y"]["array"]), r.se[0], rtol=1e-6)
-    np.testing.assert_allclose(typed(specs["p(y|x) ∝ p(x|y) p(y)"]["data"][0]["y"]), r.posterior[0], atol=1e-9)
-
-
+    np.testing.assert_allclose(plotly_array(bars["customdata"])[:, 0], r.log_px_y[0], rtol=1e-6)
+    np.testing.assert_allclose(plotly_array(bars["error_y"]["array"]), r.se[0], rtol=1e-6)
+    np.testing.assert_allclose(plotly_array(specs["p(y|x) ∝ p(x|y) p(y)"]["data"][0]["y"]), r.posterior[0], atol=1e-9)
 
 
 def test_the_chosen_label_is_the_one_encoded_with():
-    at = page({"cvae_encode_label": "y = 3", "cvae_index": 0})
-    ok(at)
-    assert any(c.startswith("input, y = 3 (y = 3)") for c in captions(at))
+    at = open_page("cvae", {"cvae_encode_label": "y = 3", "cvae_index": 0})
+    assert_ok(at)
+    assert any(c.startswith("input, y = 3 (y = 3)") for c in image_captions(at))
 
 
 def test_a_non_conditional_model_is_explained_not_crashed_on():
-    at = page({"cvae_model": "mnist-2d"})
+    at = open_page("cvae", {"cvae_model": "mnist-2d"})
     assert not at.exception
     assert len(at.warning) == 1 and "not conditional" in at.warning[0].value
     assert "--conditional" in at.warning[0].value

@@ -1,4 +1,4 @@
-"""Web visitors may load only named data sets and paths inside the configured data roots (issue 12, 1)."""
+"""Web visitors may load only named data sets and paths inside the configured data roots."""
 
 from pathlib import Path
 
@@ -8,11 +8,10 @@ from streamlit.testing.v1 import AppTest
 
 import vae_core
 from testkit import REPO
+from testkit.apptest import new_page
 from vae_core.data.datasets import OUTSIDE_ROOTS, canonical_spec, load_dataset
 from vae_core.data.idx import write_idx
 from vae_core.errors import DataError
-
-PAGE = str(REPO / "app/pages/latent_map.py")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def digits_idx(tmp_path_factory):
 
 
 def spec_page(spec: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = new_page("latent_map", timeout=120)
     at.session_state["map_model"] = "digits-2d"
     at.session_state["map_data"] = "other (idx:PATH or folder:PATH)…"
     at.session_state["map_spec"] = spec

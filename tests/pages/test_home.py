@@ -1,17 +1,17 @@
-"""The home page, driven by Streamlit's AppTest (no browser)."""
-
+"""The home page, driven by Streamlit's AppTest (no browser): samples, reconstructions and the card's
+figures, named by their split and laid out so nothing is cut off."""
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
-from testkit import REPO
+from testkit.apptest import new_page
 from vae_core import load_model
 from vae_core.images.gallery import prior_samples
+from vae_core.vae.model_card import card_figures, evaluation_split
 
 
 def home():
-    return AppTest.from_file(str(REPO / "app/pages/home.py"), default_timeout=120).run()
+    return new_page("home", timeout=120).run()
 
 
 def test_home_page_shows_samples_reconstructions_and_card_figures():
@@ -67,7 +67,7 @@ def test_prior_samples_are_what_the_model_decodes():
 
 
 def test_the_router_lists_the_home_page():
-    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120).run()
+    at = new_page("streamlit_app", timeout=120).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "VAE latent explorer"
 
@@ -79,3 +79,25 @@ def _needs_models():
     missing = {"mnist-2d", "mnist-16d", "digits-2d"} - set(list_models())
     if missing:
         pytest.fail(f"pretrained models missing: {sorted(missing)}")
+
+
+def test_a_held_out_early_stopping_split_is_validation_not_test():
+    ev = {"n": 180, "k": 1000, "nll": 24.0, "elbo": -24.6, "reconstruction": -21.8, "kl": 2.8,
+          "data": "the 180 held-out digits images (used only for early stopping)"}
+    assert evaluation_split(ev) == "Validation"
+    assert evaluation_split({**ev, "data": "the 10,000 MNIST test images"}) == "Test"
+    assert evaluation_split({**ev, "split": "test"}) == "Test"
+    labels = [f.label for f in card_figures({"config": {"latent_dim": 2}, "evaluation": ev})]
+    assert "Validation NLL" in labels and "Validation ELBO" in labels and "Test NLL" not in labels
+
+
+def test_digits_2d_home_says_validation_and_puts_at_most_three_metrics_in_a_row():
+    at = new_page("home", timeout=120)
+    at.session_state["model"] = "digits-2d"
+    at.run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "Validation NLL" in labels and "Test NLL" not in labels
+    holding = [c for c in at.columns if any(getattr(e, "type", "") == "metric" for e in c.children.values())]
+    assert len(holding) == len(labels) >= 5
+    assert all(c.weight >= 1 / 3 - 1e-9 for c in holding)  # one third of the width each, at least

@@ -1,22 +1,14 @@
 """The "Inside a VAE" page, driven by Streamlit's AppTest (no browser)."""
 
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from testkit import REPO
+from testkit.apptest import assert_ok, new_page
 from vae_core import load_dataset, load_model
 from vae_core.errors import ImageError
 from vae_core.vae import forward_trace as ft
 from vae_core.vae import monte_carlo as mc
-
-PAGE = str(REPO / "app" / "pages" / "inside.py")
-
-
-def ok(at: AppTest) -> None:
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
 
 
 def caption_starting(at: AppTest, prefix: str) -> str:
@@ -27,13 +19,13 @@ def caption_starting(at: AppTest, prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def app():
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = new_page("inside", timeout=120)
     at.session_state["inside_index"] = 3
     return at.run()
 
 
 def test_the_graph_shows_the_library_values_formulas_and_source(app):
-    ok(app)
+    assert_ok(app)
     assert app.sidebar.selectbox[0].value == "mnist-2d"
     x = load_dataset("mnist-5k").x[3]
     trace = ft.forward_trace(load_model("mnist-2d"), x, seed=0)
@@ -60,7 +52,7 @@ def tuple_text(v) -> str:
 def test_resample_epsilon_changes_z_but_not_mu(app):
     mu, z = caption_starting(app, "μ = "), caption_starting(app, "z = ")
     app.button(key="inside_resample").click().run()
-    ok(app)
+    assert_ok(app)
     assert app.session_state["inside_eps_seed"] == 1
     assert caption_starting(app, "μ = ") == mu
     assert caption_starting(app, "z = ") != z
@@ -68,7 +60,7 @@ def test_resample_epsilon_changes_z_but_not_mu(app):
 
 def test_monte_carlo_slider_shows_the_running_estimate_and_the_exact_value(app):
     app.slider(key="inside_mc_m").set_value(1000).run()
-    ok(app)
+    assert_ok(app)
     x = load_dataset("mnist-5k").x[3]
     run = mc.reconstruction_draws(load_model("mnist-2d"), x, 1000, seed=0)
     metric = [m for m in app.metric if m.label == "estimate at M = 1000"][0]
@@ -79,7 +71,7 @@ def test_monte_carlo_slider_shows_the_running_estimate_and_the_exact_value(app):
 def test_gradient_section_measures_both_estimators_on_request(app):
     assert not [m for m in app.metric if m.label.startswith("median variance ratio")]
     app.toggle(key="inside_grad_on").set_value(True).run()
-    ok(app)
+    assert_ok(app)
     ratio = [m for m in app.metric if m.label.startswith("median variance ratio")][0]
     assert float(ratio.value.rstrip("×").replace(",", "")) > 10
     keys = {c.key for c in app.get("plotly_chart")}
@@ -91,10 +83,10 @@ def test_gradient_section_measures_both_estimators_on_request(app):
 
 def test_an_8x8_model_and_a_16d_model_open_too():
     for name, note in (("digits-2d", "Gauss-Hermite"), ("mnist-16d", "large-M reference")):
-        at = AppTest.from_file(PAGE, default_timeout=120)
+        at = new_page("inside", timeout=120)
         at.session_state["inside_model"] = name
         at.run()
-        ok(at)
+        assert_ok(at)
         assert any(note in c.value for c in at.caption), name
 
 

@@ -1,31 +1,16 @@
-"""The latent map page, driven by Streamlit's AppTest."""
+"""The latent map page, driven by Streamlit's AppTest: the map, its density and gaps, clicks, views; the
+shading, colour bar, click verdict and hole mass measure one thing; log N is shown; the prior-sample section
+follows tau; bad view choices get messages."""
 
-import json
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import vae_core
 from app.latent_map.click import MAP_META
-from testkit import REPO
+from testkit.apptest import chart_spec, image_captions, open_page, plotly_array
 from vae_core.latent.aggregate import encode_dataset
 from vae_core.latent.gaps import gap_stats
-
-PAGE = str(REPO / "app/pages/latent_map.py")
-
-
-def page(**state):
-    at = AppTest.from_file(PAGE, default_timeout=180)
-    for k, v in state.items():
-        at.session_state[k] = v
-    return at.run()
-
-
-def chart_spec(at) -> dict:
-    charts = at.get("plotly_chart")
-    assert charts, "no plotly chart on the page"
-    return json.loads(charts[0].proto.spec)
 
 
 def metrics(at) -> dict:
@@ -39,7 +24,7 @@ def mnist_2d_codes():
 
 
 def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
-    at = page()
+    at = open_page("latent_map")
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     assert at.sidebar.selectbox(key="map_model").value == "mnist-2d"
@@ -65,7 +50,7 @@ def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
 
 
 def test_tau_slider_moves_the_hole_mass(mnist_2d_codes):
-    at = page()
+    at = open_page("latent_map")
     at.slider(key="map_tau").set_value(6.0).run()
     assert not at.exception
     s = gap_stats(*mnist_2d_codes, tau=6.0)
@@ -73,7 +58,7 @@ def test_tau_slider_moves_the_hole_mass(mnist_2d_codes):
 
 
 def test_a_click_decodes_exactly_that_z():
-    at = page(map_clicked=(2.5, -3.0), map_key=("mnist-2d", "mnist-5k"))
+    at = open_page("latent_map", map_clicked=(2.5, -3.0), map_key=("mnist-2d", "mnist-5k"))
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "decoded z = `[2.5, -3.0]`" in text
@@ -83,16 +68,12 @@ def test_a_click_decodes_exactly_that_z():
 
 
 def test_a_click_in_a_cluster_is_covered():
-    at = page(map_clicked=(0.0, 0.0), map_key=("mnist-2d", "mnist-5k"))
+    at = open_page("latent_map", map_clicked=(0.0, 0.0), map_key=("mnist-2d", "mnist-5k"))
     assert "x = μ_D(z) by PyTorch: covered by q(z)" in image_captions(at)
 
 
-def image_captions(at) -> list[str]:
-    return [i.caption for im in at.get("image") for i in im.proto.imgs]
-
-
 def test_ellipses_are_drawn_on_request():
-    at = page()
+    at = open_page("latent_map")
     assert "1σ of q(z|x)" not in [t.get("name") for t in chart_spec(at)["data"]]
     at.checkbox(key="map_ellipses").check().run()
     assert not at.exception, at.exception
@@ -101,7 +82,8 @@ def test_ellipses_are_drawn_on_request():
 
 
 def test_tsne_view_decodes_the_nearest_data_point_and_says_so():
-    at = page(map_model="mnist-16d", map_view="tsne", map_clicked=(0.0, 0.0), map_key=("mnist-16d", "mnist-5k"))
+    at = open_page("latent_map", map_model="mnist-16d", map_view="tsne", map_clicked=(0.0, 0.0),
+                   map_key=("mnist-16d", "mnist-5k"))
     assert not at.exception, at.exception
     assert chart_spec(at)["layout"]["xaxis"]["title"]["text"] == "t-SNE 1"
     assert any("nearest data point (index" in c.value for c in at.caption)
@@ -116,7 +98,7 @@ def test_a_data_set_of_another_image_size_is_refused_naming_both_shapes(tmp_path
         (tmp_path / "small" / cls).mkdir(parents=True)
         for i in range(3):
             Image.fromarray(np.full((8, 8), 40 * i, dtype=np.uint8)).save(tmp_path / "small" / cls / f"{i}.png")
-    at = page()
+    at = open_page("latent_map")
     at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
     at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'small'}").run()
     assert not at.exception, at.exception
@@ -124,7 +106,7 @@ def test_a_data_set_of_another_image_size_is_refused_naming_both_shapes(tmp_path
 
 
 def test_16d_model_uses_pca_and_measures_gaps_in_full_space():
-    at = page()
+    at = open_page("latent_map")
     at.sidebar.selectbox(key="map_model").set_value("mnist-16d").run()
     assert not at.exception, at.exception
     assert at.sidebar.radio(key="map_view").value == "pca"
@@ -136,7 +118,7 @@ def test_16d_model_uses_pca_and_measures_gaps_in_full_space():
 
 
 def test_digits_model_switches_to_its_data_set():
-    at = page()
+    at = open_page("latent_map")
     at.sidebar.selectbox(key="map_model").set_value("digits-2d").run()
     assert not at.exception, at.exception
     assert at.sidebar.selectbox(key="map_data").value == "digits"
@@ -145,7 +127,7 @@ def test_digits_model_switches_to_its_data_set():
 
 def test_a_bad_data_set_path_is_an_error_not_a_traceback(monkeypatch):
     monkeypatch.setenv("VAE_EXPLORER_DATA_ROOTS", "/nowhere")
-    at = page()
+    at = open_page("latent_map")
     at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
     at.sidebar.text_input(key="map_spec").set_value("idx:/nowhere/t10k").run()
     assert not at.exception
@@ -161,12 +143,13 @@ def test_single_class_data_is_drawn_in_one_colour(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     for i in range(12):
         Image.fromarray((rng.random((28, 28)) * 255).astype(np.uint8)).save(folder / f"{i}.png")
-    at = page()
+    at = open_page("latent_map")
     at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
     at.sidebar.text_input(key="map_spec").set_value(f"folder:{tmp_path / 'one'}").run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    data_traces = [t for t in chart_spec(at)["data"] if t.get("type") == "scattergl" and "markers" in t.get("mode", "markers")]
+    data_traces = [t for t in chart_spec(at)["data"]
+                   if t.get("type") == "scattergl" and "markers" in t.get("mode", "markers")]
     assert [t["name"] for t in data_traces] == ["data"]
 
 
@@ -186,7 +169,7 @@ def test_a_1d_latent_gets_a_density_strip(tmp_path, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     try:
-        at = page(map_model="tiny-1d", map_clicked=(0.5, 0.0), map_key=("tiny-1d", "mnist-5k"))
+        at = open_page("latent_map", map_model="tiny-1d", map_clicked=(0.5, 0.0), map_key=("tiny-1d", "mnist-5k"))
         assert not at.exception, at.exception
         assert any("1-D latent" in i.value for i in at.info)
         names = [t.get("name") for t in chart_spec(at)["data"]]
@@ -196,3 +179,79 @@ def test_a_1d_latent_gets_a_density_strip(tmp_path, monkeypatch):
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+def heat(at):
+    spec = chart_spec(at)
+    traces = {t.get("name"): t for t in spec["data"]}
+    h, gap = traces["log q(z) − log p(z)"], traces["gap"]
+    gap_cells = np.isfinite(plotly_array(gap["z"]).astype(float))
+    return h, plotly_array(h["x"]), plotly_array(h["y"]), plotly_array(h["z"]), gap_cells
+
+
+def verdict(at):
+    return [i.caption for im in at.get("image") for i in im.proto.imgs if "by PyTorch" in i.caption][0]
+
+
+def test_16d_shading_colour_bar_and_click_verdict_agree():
+    at = open_page("latent_map", map_model="mnist-16d", map_key=("mnist-16d", "mnist-5k"))
+    assert not at.exception, at.exception
+    h, xs, ys, z, gaps = heat(at)
+    assert "16-D" in h["colorbar"]["title"]["text"] and "log p(z)" in h["colorbar"]["title"]["text"]
+    np.testing.assert_array_equal(gaps, z < -2.0)
+    # At tau = 2 the whole plane through the origin is a gap of the 16-D q(z); pick a tau that splits it.
+    tau = float(np.clip(np.round(-2 * np.median(z)) / 2, 0.5, 40.0))
+    at.sidebar.slider(key="map_tau").set_value(tau).run()
+    h, xs, ys, z, gaps = heat(at)
+    clear = np.abs(z + tau) > 0.01  # the heat map's values are rounded to 2 decimals
+    np.testing.assert_array_equal(gaps[clear], (z < -tau)[clear])
+    assert gaps.any() and (~gaps).any()
+    for want in (True, False):
+        cells = np.argwhere((gaps == want) & (np.abs(z + tau) > 0.5))
+        r, c = cells[len(cells) // 2]
+        at.session_state.map_clicked = (float(xs[c]), float(ys[r]))
+        at.run()
+        assert ("in a gap" in verdict(at)) == want, (want, verdict(at))
+    text = " ".join(m.value for m in at.markdown)
+    assert "prior-hole mass" in text and "plane" in text
+    assert any("log N = 8.52" in c.value for c in at.caption)  # 5,000 codes
+
+
+def test_16d_figures_against_the_number_of_codes():
+    at = open_page("latent_map", map_model="mnist-16d", map_key=("mnist-16d", "mnist-5k"))
+    at.toggle(key="map_by_n").set_value(True).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["N codes"]) == [1000, 2000, 5000]
+    assert (table["I(x; z)"] <= table["log N"] + 0.01).all()
+
+
+def test_prior_sample_section_follows_tau():
+    at = open_page("latent_map")
+    at.sidebar.slider(key="map_tau").set_value(20.0).run()
+    assert not at.exception, at.exception
+    heads = " ".join(h.value for h in at.subheader)
+    assert "τ = 20" in heads and "τ = 2)" not in heads
+    text = " ".join(m.value for m in at.markdown)
+    assert "< -20" in text and "< -2$" not in text
+
+
+def test_same_dimension_twice_and_an_empty_spec_get_messages():
+    at = open_page("latent_map", map_model="mnist-16d", map_view="dims", map_dim_x=3, map_dim_y=3)
+    assert not at.exception, at.exception
+    assert any("two different dimensions" in e.value for e in at.error)
+    at = open_page("latent_map")
+    at.sidebar.selectbox(key="map_data").set_value("other (idx:PATH or folder:PATH)…").run()
+    assert not at.exception
+    assert any("data-set spec" in i.value for i in at.info)
+
+
+def test_prior_circles_are_drawn_over_the_points_and_the_legend_clears_the_toolbar():
+    at = open_page("latent_map")
+    spec = chart_spec(at)
+    names = [t.get("name") for t in spec["data"]]
+    last_class = max(i for i, n in enumerate(names) if n and n.isdigit())
+    circles = [i for i, t in enumerate(spec["data"]) if t.get("legendgroup") == "prior"]
+    assert circles and min(circles) > last_class
+    assert all(spec["data"][i]["type"] == "scattergl" for i in circles)  # same layer as the points
+    assert spec["layout"]["legend"]["y"] < 0  # below the plot, away from the toolbar

@@ -1,21 +1,17 @@
 """EM stepped by hand on the latent map (AppTest): the buttons raise the log-likelihood shown, the ellipses move,
 and each session keeps its own stepper."""
 
-import base64
 import json
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
 
 from app.latent_map.em_panel import STATE_KEY, em_codes
-from testkit import REPO
+from testkit.apptest import new_page, plotly_array
 from vae_core.latent.em_stepper import mean_log_likelihood
-
-PAGE = str(REPO / "app/pages/latent_map.py")
 
 
 def mixture_page():
-    at = AppTest.from_file(PAGE, default_timeout=240)
+    at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "digits-2d"
     at.session_state["map_prior"] = "EM-fitted mixture"
     at.session_state["map_em_n"] = 500
@@ -31,13 +27,6 @@ def shown_ll(at) -> float:
 def ellipse_means(at) -> np.ndarray:
     spec = json.loads(next(c.proto.spec for c in at.get("plotly_chart") if "map_em_chart" in c.proto.id))
     return np.array([plotly_array(t["x"]).mean() for t in spec["data"] if t["name"].startswith("component")])
-
-
-def plotly_array(value) -> np.ndarray:
-    """A list, or a base64 typed array {"dtype", "bdata"} (how numpy arrays travel in a chart spec)."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-    return np.asarray(value, dtype=float)
 
 
 def stepper(at):

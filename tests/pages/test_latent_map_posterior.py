@@ -1,20 +1,16 @@
 """The true-posterior section on the latent map (AppTest), and its figure: contours and q's ellipse."""
 
-import json
 
 import numpy as np
 import torch
-from streamlit.testing.v1 import AppTest
 
 import vae_core
 from app.common.posterior_view import posterior_figure
-from testkit import REPO
-
-PAGE = str(REPO / "app/pages/latent_map.py")
+from testkit.apptest import chart_specs, new_page
 
 
 def test_latent_map_shows_exact_posterior_of_a_picked_image():
-    at = AppTest.from_file(PAGE, default_timeout=240)
+    at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "digits-2d"
     at.run()
     assert not at.exception
@@ -27,7 +23,7 @@ def test_latent_map_shows_exact_posterior_of_a_picked_image():
     assert shown["gap KL(q(z|x) ‖ p(z|x)), exact"] == f"{post.gap:.2f} nats"
     assert any("IW estimate" in label for label in shown)
     assert any("ESS" in c.value or "Effective sample size" in c.value for c in at.caption)
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = chart_specs(at)
     names = {t.get("name") for s in specs for t in s["data"]}
     assert {"p(z|x), true posterior", "q(z|x), 1σ"} <= names
 
@@ -45,16 +41,14 @@ def test_figure_contours_hold_the_stated_mass():
 
 
 def test_prior_switch_draws_components_and_compares_gaps():
-    at = AppTest.from_file(PAGE, default_timeout=240)
+    at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "digits-2d"
     at.run()
     assert not at.exception
-    assert not any("component" in (t.get("name") or "") for c in at.get("plotly_chart")
-                   for t in json.loads(c.proto.spec)["data"])
+    assert not any("component" in (t.get("name") or "") for s in chart_specs(at) for t in s["data"])
     at.radio(key="map_prior").set_value("EM-fitted mixture").run()
     assert not at.exception
-    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
-                if any((t.get("name") or "").startswith("component") for t in json.loads(c.proto.spec)["data"]))
+    spec = next(s for s in chart_specs(at) if any((t.get("name") or "").startswith("component") for t in s["data"]))
     from app.latent_map.prior import fitted_prior
     g = fitted_prior("digits-2d", "digits")
     assert sum((t.get("name") or "").startswith("component") for t in spec["data"]) == g.k

@@ -1,15 +1,13 @@
 """The measured figures of the EM-fitted prior on the latent map: read from the bench's stored JSON, shown with their
 standard errors, the split and the date, and never for a model that has none."""
 
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.latent_map.prior_figures import FILE_NAME, figures_table, load_figures
-from testkit import REPO
+from testkit.apptest import new_page
 from vae_core.vae.registry import PRETRAINED_DIR
 
-PAGE = str(REPO / "app/pages/latent_map.py")
 MEASURED = [name for name in ("mnist-2d", "mnist-16d") if (PRETRAINED_DIR / name / FILE_NAME).is_file()]
 
 
@@ -46,7 +44,7 @@ def test_table_states_each_figure_with_its_standard_error(name):
 
 
 def test_page_shows_the_stored_figures_the_date_and_the_split():
-    at = AppTest.from_file(PAGE, default_timeout=240)
+    at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "mnist-2d"
     at.run()
     assert not at.exception, at.exception

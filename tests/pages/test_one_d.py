@@ -1,16 +1,18 @@
 
+
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.one_d import state as one_d_state
-from testkit import REPO
-
-PAGE = str(REPO / "app" / "pages" / "one_d.py")
+from testkit.apptest import chart_specs, new_page
+from vae_core.errors import DataError
+from vae_core.oned import data1d
 
 
 def small_app() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = new_page("one_d", timeout=120)
     # Small data and a short VAE run keep the test fast; the widgets read these keys.
     at.session_state["n"] = 600
     at.session_state["vae_steps"] = 100
@@ -36,7 +38,8 @@ def test_page_renders_both_models_and_the_table(app):
     table = app.dataframe[-1].value
     assert list(table.columns[:2]) == ["GMM (EM)", "VAE"]
     assert "truth" in table.columns
-    gmm_test, truth_test = float(table.loc["test mean log-lik", "GMM (EM)"]), float(table.loc["test mean log-lik", "truth"])
+    gmm_test = float(table.loc["test mean log-lik", "GMM (EM)"])
+    truth_test = float(table.loc["test mean log-lik", "truth"])
     assert abs(gmm_test - truth_test) < 0.2
 
 
@@ -133,3 +136,35 @@ def test_em_lower_bound_chart_and_chain_show_the_last_steps_numbers():
     assert f"{e.log_likelihood:.6f}" in latex and f"{m.bound:.6f}" in latex and f"{m.log_likelihood:.6f}" in latex
     assert e.bound == pytest.approx(e.log_likelihood, abs=1e-10) and e.bound <= m.bound <= m.log_likelihood
     assert [s.kind for s in stepper.half_steps] == ["E", "M", "E", "M"]
+
+
+@pytest.fixture(scope="module")
+def converged():
+    """The small page after "Run to convergence"."""
+    at = small_app().run()
+    at.button(key="em_run").click().run()
+    return at
+
+
+def test_components_are_numbered_by_increasing_mean_in_table_chart_and_legend(converged):
+    assert not converged.exception
+    table = [d.value for d in converged.dataframe if any("μ_k" in str(c) for c in d.value.columns)][0]
+    means = table[[c for c in table.columns if "μ_k" in str(c)][0]].to_numpy(dtype=float)
+    assert np.all(np.diff(means) > 0)
+    gmm = [f for f in chart_specs(converged) if any(str(t.get("name", "")).startswith("π_1") for t in f["data"])][0]
+    assert gmm["layout"]["legend"]["traceorder"] == "normal"
+    check = [d.value for d in converged.dataframe if "EM iterations" in d.value.index][0]
+    ours = check.iloc[:, 0]
+    np.testing.assert_allclose([float(ours[f"μ_{k + 1}"]) for k in range(len(means))], means, rtol=1e-3, atol=1e-3)
+
+
+def test_gap_chart_is_zoomed_to_the_data_with_a_gap_axis_from_zero(converged):
+    gap = [f for f in chart_specs(converged) if any(t.get("name") == "gap = KL" for t in f["data"])][0]
+    x0, x1 = gap["layout"]["xaxis"]["range"]
+    assert -8 < x0 < -3 and 5 < x1 < 10  # the default mixture lives in about -4..7, the grid runs -13..15
+    assert gap["layout"]["yaxis2"]["range"][0] == 0 and gap["layout"]["yaxis2"]["showgrid"] is False
+
+
+def test_a_csv_left_with_one_number_says_what_was_dropped():
+    with pytest.raises(DataError, match=r"only 1 is left after dropping 3 of 4 rows \(3 text\)"):
+        data1d.parse_csv("x\n1.5\nabc\ndef\nghi\n")

@@ -1,9 +1,9 @@
-"""The 1-D page's heavy work is bounded and shared (issue 12, 6; issue 13, 15)."""
+"""The 1-D page's heavy work is bounded and shared."""
 
 import numpy as np
 import pytest
 
-from testkit import REPO
+from testkit.apptest import new_page
 from vae_core.oned import data1d, vae1d
 
 FAR = data1d.MixtureSpec((0.5, 0.5), (-1e4, 1e4), (1e-4, 1e-4))
@@ -37,15 +37,14 @@ def test_scores_of_many_points_are_interpolated_within_tolerance(small_vae):
 
 def test_interpolation_falls_back_to_exact_values_when_it_would_be_off():
     x = np.linspace(0.0, 1.0, vae1d.INTERP_ABOVE + 10)
-    spiky = lambda v: np.sin(1e5 * np.asarray(v))
+
+    def spiky(v):
+        return np.sin(1e5 * np.asarray(v))
+
     assert np.array_equal(vae1d.VAE1D.interpolated(spiky, x), spiky(x))
 
 
 def test_a_second_session_reuses_the_fitted_vae_and_a_setting_switched_back_is_remembered(monkeypatch):
-
-    from streamlit.testing.v1 import AppTest
-
-    page = str(REPO / "app" / "pages" / "one_d.py")
     calls = []
     real = vae1d.train_vae1d
 
@@ -56,7 +55,7 @@ def test_a_second_session_reuses_the_fitted_vae_and_a_setting_switched_back_is_r
     monkeypatch.setattr(vae1d, "train_vae1d", counting)
 
     def session(hidden):
-        at = AppTest.from_file(page, default_timeout=90)
+        at = new_page("one_d", timeout=90)
         at.session_state["n"] = 300
         at.session_state["vae_steps"] = 50
         at.session_state["hidden"] = hidden
@@ -78,9 +77,8 @@ def test_a_second_session_reuses_the_fitted_vae_and_a_setting_switched_back_is_r
 
 def test_the_largest_vae_settings_are_bounded():
 
-    from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO / "app" / "pages" / "one_d.py"), default_timeout=90)
+    at = new_page("one_d", timeout=90)
     at.session_state["n"] = 300
     at.session_state["vae_steps"] = 50
     at.run()
@@ -91,7 +89,6 @@ def test_the_largest_vae_settings_are_bounded():
 
 def test_em_work_is_capped_on_the_page_with_a_message_and_not_in_the_library(monkeypatch):
 
-    from streamlit.testing.v1 import AppTest
 
     from vae_core.oned import em_budget, gmm1d
 
@@ -107,7 +104,7 @@ def test_em_work_is_capped_on_the_page_with_a_message_and_not_in_the_library(mon
     # = 4,000 updates an iteration, so 400,000 allow 100 iterations; the cross-check limit is met too.
     monkeypatch.setattr(em_budget, "MAX_EM_UPDATES", 400_000)
     monkeypatch.setattr(em_budget, "MAX_CROSS_CHECK_SIZE", 100)
-    at = AppTest.from_file(str(REPO / "app" / "pages" / "one_d.py"), default_timeout=120)
+    at = new_page("one_d", timeout=120)
     at.session_state["n"] = 2_000
     at.session_state["tol"] = 0.0
     at.session_state["max_iter"] = 100_000

@@ -1,19 +1,15 @@
 """The beta^2 trade-off page, driven by Streamlit's AppTest, on the three shipped models."""
 
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from testkit import REPO
+from testkit.apptest import new_page
 from vae_core import load_dataset, load_model
 from vae_core.latent.decoder_variance import tradeoff_summary
-
-PAGE = str(REPO / "app/pages/tradeoff.py")
 
 
 @pytest.fixture(scope="module")
 def opened():
-    return AppTest.from_file(PAGE, default_timeout=240).run()
+    return new_page("tradeoff", timeout=240).run()
 
 
 def values(at, label_start: str) -> list[str]:

@@ -3,12 +3,9 @@
 import json
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import vae_core
-from testkit import REPO
-
-PAGE = str(REPO / "app/pages/training.py")
+from testkit.apptest import assert_ok, new_page
 
 
 @pytest.fixture(autouse=True)
@@ -16,25 +13,20 @@ def models_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_EXPLORER_MODELS", str(tmp_path / "mine"))
 
 
-def ok(at):
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-
-
 def test_a_one_epoch_run_on_digits_saves_a_loadable_model():
     from app.training.session import get_manager
 
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
-    ok(at)
+    at = new_page("training", timeout=60).run()
+    assert_ok(at)
     latex = " ".join(e.value for e in at.latex)
     assert r"\beta^2" in latex and r"\lambda_t" in latex and r"\mathrm{KL}" in latex
     at.session_state["tr_epochs"] = 1
     at.session_state["tr_hidden"] = "16"
     at.button(key="tr_start").click().run()
-    ok(at)
+    assert_ok(at)
     get_manager().join(timeout=60)
     at.run()
-    ok(at)
+    assert_ok(at)
     saved = [m for m in vae_core.list_models() if m.startswith("user:digits-2d-")]
     assert len(saved) == 1
     model = vae_core.load_model(saved[0])
@@ -54,7 +46,7 @@ def test_a_one_epoch_run_on_digits_saves_a_loadable_model():
 def test_invalid_settings_are_refused_before_anything_starts():
     from app.training.session import get_manager
 
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = new_page("training", timeout=60).run()
     at.session_state["tr_hidden"] = "16,x"
     at.button(key="tr_start").click().run()
     assert any("hidden" in e.value for e in at.error)
@@ -68,25 +60,25 @@ def test_invalid_settings_are_refused_before_anything_starts():
 def test_a_reload_finds_the_visitors_run_through_the_address_and_a_made_up_id_finds_nothing():
     from app.training.session import get_manager
 
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = new_page("training", timeout=60).run()
     at.session_state["tr_epochs"] = 1
     at.session_state["tr_hidden"] = "16"
     at.button(key="tr_start").click().run()
-    ok(at)
+    assert_ok(at)
     visitor = at.session_state["tr_visitor"]
     assert at.query_params["visitor"] == visitor  # in the address from the first run on
     get_manager().join(timeout=60)
 
-    reloaded = AppTest.from_file(PAGE, default_timeout=60)
+    reloaded = new_page("training", timeout=60)
     reloaded.query_params["visitor"] = visitor
     reloaded.run()
-    ok(reloaded)
+    assert_ok(reloaded)
     assert reloaded.session_state["tr_visitor"] == visitor
     assert any("Saved as" in s.value for s in reloaded.success)
 
     for forged in ("../../etc", "0" * 31, visitor.upper(), visitor + "0"):
-        stranger = AppTest.from_file(PAGE, default_timeout=60)
+        stranger = new_page("training", timeout=60)
         stranger.query_params["visitor"] = forged
         stranger.run()
-        ok(stranger)
+        assert_ok(stranger)
         assert stranger.session_state["tr_visitor"] != forged and not stranger.success

@@ -1,4 +1,4 @@
-"""Files a user names are opened only when regular, and bounded before and while they are read (issue 12, 2)."""
+"""Files a user names are opened only when regular, and bounded before and while they are read."""
 
 import gzip
 import os

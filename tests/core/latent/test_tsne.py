@@ -1,4 +1,4 @@
-"""Issue 13 item 13: t-SNE by openTSNE from a PCA start, with progress, cached on disk across processes."""
+"""t-SNE by openTSNE from a PCA start, with progress, cached on disk across processes."""
 
 import numpy as np
 import pytest

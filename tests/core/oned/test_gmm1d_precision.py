@@ -1,4 +1,4 @@
-"""Issue 13 items 10 and 11: EM's M-step variance in two passes, and EM run to a tight tolerance."""
+"""EM's M-step variance in two passes, and EM run to a tight tolerance."""
 
 import json
 
@@ -54,7 +54,7 @@ def test_cli_passes_tol_and_max_iter(monkeypatch, tmp_path, capsys):
 
 
 def test_evaluate_reports_the_elbo_with_many_samples_and_standard_errors():
-    """Issue 13 item 9: the ELBO from S = 100 draws with its MC standard error, checked against repeats."""
+    """The ELBO from S = 100 draws with its MC standard error, checked against repeats."""
     import torch
 
     from vae_core.vae.config import VAEConfig

@@ -1,4 +1,4 @@
-"""A checkpoint's config cannot demand unbounded memory; bad sidecars get one short line (issue 12, 3)."""
+"""A checkpoint's config cannot demand unbounded memory; bad sidecars get one short line."""
 
 import json
 import math
