@@ -4,6 +4,9 @@ files stay small; no library module is named after a page."""
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -156,3 +159,13 @@ def test_no_library_module_is_named_after_a_page():
 def test_each_page_keeps_its_helpers_in_a_folder_of_its_own():
     loose = [p.name for p in (ROOT / "app").glob("*.py") if p.name != "__init__.py"]
     assert not loose, f"app/ holds only folders: {loose}"
+
+
+def test_ruff_finds_nothing():
+    # .ci/run runs `ruff check .` before pytest; this keeps the README's test command alone just as strict.
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        message = "ruff is not installed (pip install -r requirements-dev.txt)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    result = subprocess.run([ruff, "check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]
