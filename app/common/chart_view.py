@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import streamlit as st
 
-from app.common.poll_mount import read_component_js
+from app.common.component_js import read_component_js
 
 _component = st.components.v2.component(
     "vae_chart_view",
