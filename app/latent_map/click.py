@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.common.cache import get_model
+from app.common.component_js import component_js
 from app.common.model_cache import browser_weights
 
 MAP_META = "vae-latent-map"  # layout.meta of the chart the component listens to
@@ -24,7 +25,7 @@ _CSS = """
 
 _component = st.components.v2.component(
     "vae_map_click",
-    js=(Path(__file__).resolve().parent / "click.js").read_text(),
+    js=component_js(Path(__file__).resolve().parent / "click.js"),
     css=_CSS,
 )
 
