@@ -21,10 +21,6 @@ function memory() {
   return m;
 }
 
-function findGraph(meta) {
-  return [...document.querySelectorAll(".js-plotly-plot")].find((g) => g.layout && g.layout.meta === meta) || null;
-}
-
 function hiddenNames(gd) {
   return [...new Set((gd.data || []).filter((t) => t.visible === "legendonly").map((t) => t.name))];
 }
@@ -98,5 +94,5 @@ function tick(inst) {
 }
 
 export default function (component) {
-  mountPolling(component, instances, POLL_MS, tick);
+  tick(mountPolling(component, instances, POLL_MS, tick));
 }

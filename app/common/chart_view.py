@@ -9,14 +9,15 @@ This invisible components-v2 element remembers, in the browser, what the user di
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from app.common.poll_mount import read_component_js
+from app.common.component_js import component_js
 
 _component = st.components.v2.component(
     "vae_chart_view",
-    js=read_component_js("chart_view.js"),
+    js=component_js(Path(__file__).resolve().parent / "chart_view.js"),
 )
 
 

@@ -2,7 +2,7 @@
 // browser on every input event, so the image follows the mouse during a drag (st.slider
 // only reruns on release). On release z (and the browser's pixels) go back to Python,
 // whose model.decode is the source of truth and is compared against these pixels.
-// No imports and no network: it works offline.
+// No imports and no network: it works offline (el() is dom.js's, prepended by Python).
 
 // Parse the blob of vae_core.browser_decoder.decoder_blob (a Uint8Array) into a decoder description.
 export function parseBlob(bytes) {
@@ -56,13 +56,6 @@ export function createDecoder(spec) {
 }
 
 const instances = new WeakMap();
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function build(parent) {
   const root = el("div", { class: "live" });

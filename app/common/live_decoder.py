@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.common.cache import get_model
+from app.common.component_js import component_js
 from app.common.model_cache import browser_weights, kl_per_dimension, map_points
 from vae_core.latent.traversal import INACTIVE_KL, SLIDER_RANGE, kl_order
 
@@ -14,7 +15,7 @@ HERE = Path(__file__).resolve().parent  # the JS and CSS live beside this file
 
 _component = st.components.v2.component(
     "vae_live_decoder",
-    js=(HERE / "live_decoder.js").read_text(),
+    js=component_js(HERE / "live_decoder.js"),
     css=(HERE / "live_decoder.css").read_text(),
 )
 

@@ -16,9 +16,6 @@ from app.common.cache import get_dataset, get_model
 from vae_core import classify, generation_grid, style_transfer
 from vae_core.cvae.classify import Classification
 from vae_core.cvae.style import StyleTransfer
-from vae_core.data.imageio import open_image
-from vae_core.errors import ImageError
-from vae_core.images.preprocess import preprocess
 from vae_core.vae.train import split_indices
 
 VALIDATION_K = 20  # importance samples per label for the cached validation accuracy
@@ -53,16 +50,6 @@ def decode_all_labels(model_name: str, z: tuple[float, ...]) -> np.ndarray:
     with torch.no_grad():
         zt = torch.tensor([z], dtype=torch.float32).expand(n, -1)
         return model.decode(zt, torch.arange(n)).numpy()
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def prepare_upload(data: bytes, name: str, image_shape: tuple[int, int]) -> np.ndarray:
-    """MNIST-style pixels of an uploaded or drawn image; ImageError names the file, as on the upload page."""
-    img = open_image(data, name=name, orient=False)  # orientation is a visible preprocessing step
-    try:
-        return preprocess(img, image_shape, None).pixels.astype(np.float32)
-    except ImageError as exc:
-        raise ImageError(f"{name}: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,13 @@
 // data points). The browser decodes it at once with the decoder that the page-level weights
 // mount parsed into window.__vaeDecoders, then sends the point to Python, which decodes the
 // same z with PyTorch, the source of truth, in a fragment that does not resend the map.
-// No imports and no network: it works offline.
+// No imports and no network: it works offline (el, findGraph and mountPolling are dom.js's, prepended by
+// Python).
 
 const CLICK_SLOP_PX = 4;  // a press that moves further than this is a pan, not a click
 const CLICK_MAX_MS = 600;
+const POLL_MS = 250;
 const instances = new WeakMap();
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function build(parent) {
   const root = el("div", { class: "mapclick" });
@@ -24,11 +19,6 @@ function build(parent) {
   root.append(canvas, caption);
   parent.append(root);
   return { canvas, caption, seq: 0, graph: null };
-}
-
-// The map is the Plotly chart whose layout.meta names it (the page may hold other charts).
-function findGraph(meta) {
-  return [...document.querySelectorAll(".js-plotly-plot")].find((g) => g.layout && g.layout.meta === meta) || null;
 }
 
 function plotArea(graph) {
@@ -120,25 +110,17 @@ function draw(inst, pixels) {
 
 function registry() { return (window.__vaeDecoders = window.__vaeDecoders || {}); }
 
+// The listener on the document outlives the component unless it is taken off.
+function detach(inst) {
+  if (inst.onMouseUp) document.removeEventListener("mouseup", inst.onMouseUp, true);
+}
+
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
-  let inst = instances.get(parentElement);
-  if (!inst) {
-    inst = build(parentElement);
-    instances.set(parentElement, inst);
-    // The chart is drawn by a sibling element and may be re-created by a rerun; look for it until
-    // this component is unmounted.
-    inst.timer = setInterval(() => {
-      if (!parentElement.isConnected) {  // isConnected also works inside a shadow root
-        clearInterval(inst.timer);
-        if (inst.onMouseUp) document.removeEventListener("mouseup", inst.onMouseUp, true);
-        return;
-      }
-      attach(inst);
-    }, 250);
-  }
-  inst.data = data;
-  inst.setStateValue = setStateValue;
+  // The chart is drawn by a sibling element and may be re-created by a rerun; look for it until
+  // this component is unmounted.
+  const inst = mountPolling(component, instances, POLL_MS, attach, { create: build, unmount: detach });
+  const data = inst.data;
+  inst.setStateValue = component.setStateValue;
   const scale = Math.max(1, Math.floor(data.display_px / data.height));
   if (inst.canvas.width !== data.width * scale) {
     inst.canvas.width = data.width * scale; inst.canvas.height = data.height * scale;

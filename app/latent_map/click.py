@@ -12,20 +12,17 @@ from pathlib import Path
 import streamlit as st
 
 from app.common.cache import get_model
+from app.common.component_js import component_js
 from app.common.model_cache import browser_weights
 
 MAP_META = "vae-latent-map"  # layout.meta of the chart the component listens to
 
-_CSS = """
-.mapclick { font-family: var(--st-font); font-size: 0.85rem; display: flex; flex-direction: column; gap: 0.3rem; }
-.image { border: 1px solid #888; image-rendering: pixelated; width: fit-content; }
-.caption { opacity: 0.7; }
-"""
+HERE = Path(__file__).resolve().parent  # the JS and CSS live beside this file
 
 _component = st.components.v2.component(
     "vae_map_click",
-    js=(Path(__file__).resolve().parent / "click.js").read_text(),
-    css=_CSS,
+    js=component_js(HERE / "click.js"),
+    css=(HERE / "click.css").read_text(),
 )
 
 

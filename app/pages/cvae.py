@@ -3,9 +3,9 @@
 import streamlit as st
 
 from app.common.cache import get_model
+from app.common.image_source import choose_image
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
-from app.cvae.inputs import pick_image
 from app.cvae.maps import side_by_side
 from app.cvae.views import accuracy_section, classification, classification_bars, generation_section, style_section
 
@@ -42,7 +42,7 @@ with user_errors():
     side_by_side(name, tau)
 
 st.header("Style transfer and generative classification")
-picked = pick_image(model)
+picked = choose_image(model, key="cvae", label="Image", purpose="to classify it and transfer its style")
 if picked is not None:
     with user_errors():
         k = st.select_slider("K, importance samples per label", [10, 20, 50, 100, 200, 500, 1000], 100,

@@ -4,11 +4,11 @@ estimators, measured on a real model."""
 import streamlit as st
 
 from app.common.cache import get_model
-from app.common.ui import model_picker, user_errors
+from app.common.image_source import choose_image
+from app.common.ui import model_picker
 from app.common.what_to_try import what_to_try
 from app.inside.compute import reference
 from app.inside.graph import graph
-from app.inside.inputs import choose_image
 from app.inside.sections import gradient_section, monte_carlo_section
 
 st.title("Inside a VAE")
@@ -25,12 +25,10 @@ if model.config.conditional:
     st.error(f"{name} is conditional on the class label; pick an unconditional model.")
     st.stop()
 
-chosen = None
-with user_errors():
-    chosen = choose_image(model)
+chosen = choose_image(model, key="inside", label="Input x", purpose="to trace it through the VAE")
 if chosen is None:
     st.stop()
-pixels, caption = chosen
+pixels, caption = chosen.pixels, chosen.caption
 
 ref = reference(name, pixels)
 st.header("The graph")

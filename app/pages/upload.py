@@ -1,12 +1,11 @@
 """Upload and draw: your own handwriting, preprocessed like MNIST, encoded and placed in the latent space."""
 
-import logging
-
 import streamlit as st
 
 from app.common.cache import get_model
 from app.common.chart_view import KeptView, keep_chart_views
 from app.common.draw_pad import draw_pad
+from app.common.image_source import ACCEPTED_FORMATS, upload_error
 from app.common.ui import model_picker, user_errors
 from app.common.what_to_try import what_to_try
 from app.upload.cache import REFERENCE_SPINNER, analyse, reference, warm_reference
@@ -22,7 +21,6 @@ from app.upload.view import (
     summary_table,
 )
 from vae_core.data.imageio import EXTENSIONS
-from vae_core.errors import VAECoreError
 from vae_core.images.report import to_csv
 
 MAX_FILES = 64
@@ -53,8 +51,8 @@ warm_reference(name)  # while the visitor picks a file; the first upload then fi
 left, right = st.columns([3, 2])
 with left:
     files = st.file_uploader(
-        f"Images (up to {MAX_FILES}): {', '.join(e.upper() for e in EXTENSIONS if e not in ('jpeg', 'tif'))}; "
-        "at most 10 MB each", type=list(EXTENSIONS), accept_multiple_files=True, key="uploads")
+        f"Images (up to {MAX_FILES}): {ACCEPTED_FORMATS}; at most 10 MB each", type=list(EXTENSIONS),
+        accept_multiple_files=True, key="uploads")
     choice = st.radio("Ink", list(INVERT), horizontal=True, key="invert",
                       help="Automatic inverts when the picture's border is light, i.e. dark ink on paper.")
 with right:
@@ -79,11 +77,7 @@ with user_errors():
             try:
                 results.append(analyse(name, data, file_name, INVERT[choice]))
             except Exception as exc:  # one bad file must not stop the batch or show a traceback
-                if not isinstance(exc, VAECoreError):  # a bug, not the user's doing: keep its traceback in the log
-                    logging.getLogger(__name__).exception("upload %s failed", file_name)
-                msg = str(exc) if isinstance(exc, VAECoreError) else \
-                    f"{file_name}: could not be processed ({type(exc).__name__})"
-                st.error(msg if msg.startswith(file_name) else f"{file_name}: {msg}")
+                st.error(upload_error(file_name, exc))
 
     if results:
         st.subheader("Where they land")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from app.common.component_js import component_js
 from testkit.browser import REPO, chromium_page, require_chromium
 from vae_core import load_model
 from vae_core.latent.browser_decoder import decoder_blob
@@ -17,7 +18,7 @@ from vae_core.vae.config import VAEConfig
 from vae_core.vae.model import VAE
 
 pytestmark = pytest.mark.browser
-JS = (REPO / "app/common/live_decoder.js").read_text()
+JS = component_js(REPO / "app/common/live_decoder.js")  # as the page is sent it: dom.js in front
 
 RUN = """async ([src, b64, zs, labels]) => {
   const url = URL.createObjectURL(new Blob([src], {type: 'text/javascript'}));

@@ -1,14 +1,12 @@
 """The conditional VAE page, driven by Streamlit's AppTest, on the shipped mnist-cvae-2d."""
 
-import io
+
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from testkit.apptest import assert_ok, chart_specs, image_captions, open_page, plotly_array
 from vae_core import classify, load_dataset, load_model
-from vae_core.errors import ImageError
 from vae_core.vae.train import split_indices
 
 
@@ -69,10 +67,13 @@ def test_a_non_conditional_model_is_explained_not_crashed_on():
     assert len(at.header) == 0
 
 
-def test_a_blank_upload_gets_the_upload_pages_message():
-    from app.cvae.cache import prepare_upload
-
-    buf = io.BytesIO()
-    Image.fromarray(np.full((64, 64), 255, np.uint8)).save(buf, format="PNG")
-    with pytest.raises(ImageError, match=r"^blank\.png: "):
-        prepare_upload(buf.getvalue(), "blank.png", (28, 28))
+def test_an_unreadable_upload_gets_one_line_naming_it_and_the_rest_of_the_page_goes_on():
+    at = open_page("cvae", {"cvae_source": "Upload"})
+    at.file_uploader(key="cvae_upload").set_value(("broken.png", b"not an image at all", "image/png")).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("broken.png: ") and "not an image" in errors[0], errors
+    assert "\n" not in errors[0]
+    assert not any(m.value.startswith("**Guess:") for m in at.markdown)  # nothing classified without an image
+    assert [h.value for h in at.header][-1] == "Accuracy"
+    assert any(m.label.startswith("Validation accuracy") for m in at.metric)

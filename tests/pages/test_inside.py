@@ -1,12 +1,11 @@
 """The "Inside a VAE" page, driven by Streamlit's AppTest (no browser)."""
 
-import numpy as np
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from testkit.apptest import assert_ok, new_page
 from vae_core import load_dataset, load_model
-from vae_core.errors import ImageError
 from vae_core.vae import forward_trace as ft
 from vae_core.vae import monte_carlo as mc
 
@@ -90,17 +89,13 @@ def test_an_8x8_model_and_a_16d_model_open_too():
         assert any(note in c.value for c in at.caption), name
 
 
-def test_a_broken_upload_gets_the_upload_pages_one_line_message():
-    from app.inside.inputs import preprocessed
-
-    with pytest.raises(ImageError, match=r"^broken\.png: "):
-        preprocessed(b"not an image at all", "broken.png", (28, 28))
-    blank = np.zeros((40, 40), np.uint8)
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(blank).save(buf, format="PNG")
-    with pytest.raises(ImageError, match=r"^blank\.png: "):
-        preprocessed(buf.getvalue(), "blank.png", (28, 28))
+def test_an_unreadable_upload_gets_one_line_naming_it_and_the_page_waits_for_an_image():
+    at = new_page("inside", timeout=120)
+    at.session_state["inside_source"] = "Upload"
+    at.run()
+    at.file_uploader(key="inside_upload").set_value(("broken.png", b"not an image at all", "image/png")).run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("broken.png: ") and "not an image" in errors[0], errors
+    assert "\n" not in errors[0]
+    assert "The graph" not in [h.value for h in at.header]  # nothing to trace without an image

@@ -1,0 +1,43 @@
+// DOM helpers shared by the components' scripts (chart_view.js, live_decoder.js, latent_map/click.js).
+// Python prepends this file to each script (app/common/component_js.py): an inline components-v2 script is
+// loaded from a blob URL, so it cannot import a module of its own.
+
+// An element with its attributes and, optionally, its text.
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// The Plotly chart whose layout.meta names it: st.plotly_chart gives no id of our choosing, and the page
+// may hold other charts.
+function findGraph(meta) {
+  return [...document.querySelectorAll(".js-plotly-plot")].find((g) => g.layout && g.layout.meta === meta) || null;
+}
+
+// For the components that watch Plotly graphs drawn by sibling elements: the graphs can appear, or be
+// re-created by a rerun, after the component ran, so they are looked for again every pollMs.
+//
+// One instance per mount point (create(parentElement) builds it, {} by default) keeps the latest data and
+// is passed to tick(inst) every pollMs; once the component leaves the page the timer stops and
+// unmount(inst), if given, undoes what tick set up outside it. Returns the instance, for the caller to
+// update and tick at once.
+function mountPolling(component, instances, pollMs, tick, { create = () => ({}), unmount } = {}) {
+  const { data, parentElement } = component;
+  let inst = instances.get(parentElement);
+  if (!inst) {
+    inst = create(parentElement);
+    instances.set(parentElement, inst);
+    inst.timer = setInterval(() => {
+      if (!parentElement.isConnected) {  // isConnected also works inside a shadow root
+        clearInterval(inst.timer);
+        if (unmount) unmount(inst);
+        return;
+      }
+      tick(inst);
+    }, pollMs);
+  }
+  inst.data = data;
+  return inst;
+}
