@@ -1,27 +1,24 @@
 """Benchmark for the 1-D page: fit quality against the truth, and EM speed
 against scikit-learn's GaussianMixture.
 
-    python bench/bench_1d.py [--repeats 5] [--vae-steps 3000]
+    python -m bench.bench_1d [--repeats 5] [--vae-steps 3000]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 import warnings
-from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from sklearn.mixture import GaussianMixture  # noqa: E402
+import numpy as np
+import torch
+from sklearn.mixture import GaussianMixture
 
-from vae_core.oned import data1d, gmm1d, vae1d  # noqa: E402
+from vae_core.oned import data1d, gmm1d, vae1d
 
 torch.set_num_threads(1)
 
@@ -41,7 +38,8 @@ def quality(vae_steps: int) -> None:
              gmm_s, 0.01),
             ("VAE z in R, sigma(z)", vae.score(train), vae.score(test), data1d.kl_from_truth(spec, vae.log_density),
              vae.fit_seconds, 0.05)]
-    print(f"{'model':22s} {'train':>8s} {'test':>8s} {'|test-truth|':>12s} {'KL(truth||fit)':>14s} {'fit s':>6s}  target")
+    print(f"{'model':22s} {'train':>8s} {'test':>8s} {'|test-truth|':>12s} {'KL(truth||fit)':>14s} "
+          f"{'fit s':>6s}  target")
     for name, tr, te, kl, secs, target in rows:
         gap = abs(te - truth_test)
         print(f"{name:22s} {tr:8.4f} {te:8.4f} {gap:12.4f} {kl:14.4f} {secs:6.2f}  <= {target}: "
@@ -67,8 +65,9 @@ def speed(repeats: int, seeds: int) -> None:
           f"{'diff':>9s} {'iters':>7s}")
     ratios, diffs, sk_lls = [], [], []
     for seed in range(seeds):
-        ours_t, ours = best_time(lambda: gmm1d.GaussianMixture1D(3, tol=1e-3, random_state=seed).fit(x), repeats)
-        sk_t, sk = best_time(lambda: GaussianMixture(3, tol=1e-3, random_state=seed).fit(column), repeats)
+        ours_t, ours = best_time(lambda seed=seed: gmm1d.GaussianMixture1D(3, tol=1e-3, random_state=seed).fit(x),
+                                 repeats)
+        sk_t, sk = best_time(lambda seed=seed: GaussianMixture(3, tol=1e-3, random_state=seed).fit(column), repeats)
         ours_ll, sk_ll = ours.score(x), sk.score(column)
         ratios.append(ours_t / sk_t)
         diffs.append(ours_ll - sk_ll)
@@ -90,7 +89,8 @@ def speed(repeats: int, seeds: int) -> None:
     sk_t, sk = best_time(lambda: GaussianMixture(
         3, tol=1e-3, weights_init=start.weights, means_init=start.means[:, None],
         precisions_init=(1 / start.variances)[:, None, None]).fit(column), repeats)
-    print(f"ours {ours_t:.4f} s, sklearn {sk_t:.4f} s, ratio {ours_t / sk_t:.3f}; iterations {ours.n_iter_}/{sk.n_iter_}; "
+    print(f"ours {ours_t:.4f} s, sklearn {sk_t:.4f} s, ratio {ours_t / sk_t:.3f}; "
+          f"iterations {ours.n_iter_}/{sk.n_iter_}; "
           f"final ll {ours.score(x):.6f} vs {sk.score(column):.6f} (diff {ours.score(x) - sk.score(column):+.1e}; "
           f"sklearn adds reg_covar=1e-6 to variances, we floor them)")
 

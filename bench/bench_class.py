@@ -1,6 +1,6 @@
 """Serving a class: server CPU per page open, and click latency with several sessions at once.
 
-    nice -n 10 python bench/bench_class.py [--opens 5] [--rounds 10] [--sessions 8]
+    nice -n 10 python -m bench.bench_class [--opens 5] [--rounds 10] [--sessions 8]
 
 1. Starts the app and a bare one-slider Streamlit page (each its own `streamlit run` on loopback), opens
    every page --opens times in fresh browser contexts (a new visitor each time, after one warm-up open),
@@ -20,15 +20,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from testkit.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from testkit.latent_map import DECODED_TEXT, TO_PIXELS

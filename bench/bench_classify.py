@@ -1,6 +1,6 @@
 """Generative classification by the shipped conditional VAEs, against latent kNN and a pixel baseline.
 
-    python bench/bench_classify.py [--k 20] [--limit N] [--write-cards]
+    python -m bench.bench_classify [--k 20] [--limit N] [--write-cards]
 
 On the real MNIST test set in ../shared/data/mnist (evaluation only; it is never
 copied into the repo):
@@ -17,24 +17,20 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import MNIST_TEST
+from vae_core import classify, load_dataset, load_model
+from vae_core.fileio import atomic_write_text
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.placement import LatentIndex
+from vae_core.vae.checkpoint import checkpoint_paths
+from vae_core.vae.model_card import render_markdown
+from vae_core.vae.registry import resolve
 
-from vae_core import classify, load_dataset, load_model  # noqa: E402
-from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.latent.aggregate import encode_dataset  # noqa: E402
-from vae_core.latent.placement import LatentIndex  # noqa: E402
-from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
-from vae_core.vae.model_card import render_markdown  # noqa: E402
-from vae_core.vae.registry import resolve  # noqa: E402
-
-TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist" / "t10k"
 TARGET_MS = 300.0
 KNN = 8
 
@@ -64,7 +60,7 @@ def main() -> None:
     parser.add_argument("--write-cards", action="store_true")
     args = parser.parse_args()
 
-    test, train = load_dataset(f"idx:{TEST_SET}"), load_dataset("mnist-5k")
+    test, train = load_dataset(f"idx:{MNIST_TEST}"), load_dataset("mnist-5k")
     x_test, y_test = test.x[: args.limit], np.asarray(test.y[: args.limit])
     print(f"MNIST test set: {len(x_test):,} images; trained on mnist-5k ({len(train):,} images); "
           f"torch threads = {torch.get_num_threads()}")

@@ -1,6 +1,6 @@
 """The exact log p(x) and true posterior of one image: server time, and accuracy against a fixed fine grid.
 
-    python bench/bench_exact.py [--model mnist-2d] [--images 40] [--all N]
+    python -m bench.bench_exact [--model mnist-2d] [--images 40] [--all N]
 
 1. For --images real MNIST test images (../shared/data/mnist, evaluation only): time
    vae_core.exact_posterior (adaptive grid, log p(x), p(z|x), ELBO and gap) per image, with 2 and with 1 torch
@@ -15,20 +15,14 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from bench.harness import MNIST_TEST
 from vae_core import exact_log_px, exact_posterior, iw_estimate, load_dataset, load_model
 from vae_core.vae.model import log_standard_normal
-
-TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
 
 
 @torch.no_grad()
@@ -49,7 +43,7 @@ def main() -> None:
                     help="torch intra-op threads to time the adaptive grid with (the first also for the reference)")
     args = ap.parse_args()
     model = load_model(args.model).eval()
-    x = torch.from_numpy(load_dataset(f"idx:{TEST_SET}").x).float()
+    x = torch.from_numpy(load_dataset(f"idx:{MNIST_TEST}").x).float()
     # On a shared 2-core machine two intra-op threads wait on each other whenever another job takes a core;
     # one image's grids are small batches, so one thread is timed as well.
     by_threads = {}

@@ -3,7 +3,7 @@ switch to mnist-16d (AppTest, after the page has opened on mnist-2d) and the upl
 reference for mnist-16d. Each is measured with an empty disk cache (the first visit ever) and again
 in a new process over the cache the first one left (a restarted server), alternating, best of --repeats.
 
-    nice -n 10 python bench/bench_first_visit.py [--repeats 2]
+    nice -n 10 python -m bench.bench_first_visit [--repeats 2]
 
 The reference is also built in a background thread as soon as the upload page opens, so a visitor
 who takes a few seconds to pick a file does not wait for it even on the first visit.
@@ -16,13 +16,11 @@ import os
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness import REPO
 
 CHILD = """
-import logging, sys, time
-sys.path.insert(0, {root!r})
+import logging, time
 logging.disable(logging.WARNING)
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({page!r}, default_timeout=600).run()
@@ -37,9 +35,9 @@ print(t_map, t_ref)
 
 
 def visit(cache_dir: str) -> tuple[float, float]:
-    code = CHILD.format(root=str(ROOT), page=str(ROOT / "app/pages/latent_map.py"))
+    code = CHILD.format(page=str(REPO / "app/pages/latent_map.py"))
     env = {**os.environ, "VAE_CORE_CACHE": cache_dir}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     t_map, t_ref = (float(v) for v in out.stdout.split()[-2:])
     return t_map, t_ref
 

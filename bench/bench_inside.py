@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.vae import gradient_estimators as ge  # noqa: E402
+from bench.harness import REPO
+from vae_core import load_dataset, load_model
+from vae_core.vae import gradient_estimators as ge
 
 PAGE = str(REPO / "app" / "pages" / "inside.py")
 MS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)

@@ -1,6 +1,6 @@
 """Latent map performance on this machine.
 
-    python bench/bench_latent_map.py [--clicks 20] [--no-browser]
+    python -m bench.bench_latent_map [--clicks 20] [--no-browser]
 
 1. Encode the 10,000-image real MNIST test set (../shared/data/mnist, evaluation
    only) with mnist-2d and evaluate q(z) exactly on a 200 x 200 grid; the same
@@ -16,21 +16,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.special import logsumexp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.latent.aggregate import auto_box, density_grid, encode_dataset, grid_axes  # noqa: E402
-
-TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
+from bench.harness import MNIST_TEST, REPO
+from vae_core import load_dataset, load_model
+from vae_core.latent.aggregate import auto_box, density_grid, encode_dataset, grid_axes
 
 
 def naive_grid(mu, logvar, xs, ys, chunk=500):
@@ -57,8 +51,9 @@ def best_of(fn, repeats=5):
 
 def bench_grid() -> None:
     model = load_model("mnist-2d")
-    x = load_dataset(f"idx:{TEST_SET}").x
-    print(f"1. encode {len(x):,} MNIST test images + 200x200 grid of q(z)   (torch threads = {torch.get_num_threads()})")
+    x = load_dataset(f"idx:{MNIST_TEST}").x
+    print(f"1. encode {len(x):,} MNIST test images + 200x200 grid of q(z)   "
+          f"(torch threads = {torch.get_num_threads()})")
 
     def ours():
         mu, logvar = encode_dataset(model, x)
@@ -79,7 +74,7 @@ def bench_grid() -> None:
 def bench_rerun(repeats: int = 10) -> None:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app/pages/latent_map.py"), default_timeout=300).run()
+    at = AppTest.from_file(str(REPO / "app/pages/latent_map.py"), default_timeout=300).run()
     times = []
     for i in range(repeats):
         slider = at.slider(key="map_tau").set_value(1.0 + (i % 4))

@@ -3,7 +3,7 @@ each step is timed alone, best of --repeats), with the 16-D density grid before 
 and the mixture log-sum-exp before (torch.logsumexp over every component) and after (only the
 components within PRUNE_NATS of the largest) on the page's two big evaluations.
 
-    python bench/bench_latent_map_open.py [--repeats 3]
+    python -m bench.bench_latent_map_open [--repeats 3]
 
 Before: the PCA plane's projected 2-D mixture on a 200 x 200 grid. After: the full-space
 log q(z) - log p(z) on the plane (plane_log_ratio) on the 140 x 140 grid the page now uses.
@@ -12,24 +12,17 @@ log q(z) - log p(z) on the plane (plane_log_ratio) on the 140 x 140 grid the pag
 from __future__ import annotations
 
 import argparse
-import sys
+import math
 import time
-from pathlib import Path
 
 import numpy as np
+import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-import math  # noqa: E402
-
-import torch  # noqa: E402
-
-from vae_core.latent import aggregate  # noqa: E402
-from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, plane_log_ratio  # noqa: E402
-from vae_core.latent.gaps import coverage_samples  # noqa: E402
-from vae_core.latent.views import make_view  # noqa: E402
+from vae_core import load_dataset, load_model
+from vae_core.latent import aggregate
+from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, plane_log_ratio
+from vae_core.latent.gaps import coverage_samples
+from vae_core.latent.views import make_view
 
 
 def full_logsumexp(z, w, const, diagonal, n, chunk):

@@ -1,6 +1,6 @@
 """Test-set NLL of the shipped MNIST models against the reference recipe.
 
-    python bench/bench_quality.py [--k 1000] [--limit N] [--write-cards]
+    python -m bench.bench_quality [--k 1000] [--limit N] [--write-cards]
 
 Trains the PyTorch-examples VAE (784-400-d, Adam 1e-3, batch 128, BCE summed)
 on the same mnist-5k images with the same latent size, twice: for the
@@ -15,26 +15,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import MNIST_TEST
+from bench.reference_vae import train_reference
+from vae_core import load_dataset, load_model
+from vae_core.fileio import atomic_write_text
+from vae_core.vae.checkpoint import checkpoint_paths
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
+from vae_core.vae.model_card import render_markdown
+from vae_core.vae.objectives import evaluate
+from vae_core.vae.registry import resolve
+from vae_core.vae.train import split_indices
 
-from bench.reference_vae import train_reference  # noqa: E402
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
-from vae_core.vae.config import VAEConfig  # noqa: E402
-from vae_core.vae.model import VAE  # noqa: E402
-from vae_core.vae.model_card import render_markdown  # noqa: E402
-from vae_core.vae.objectives import evaluate  # noqa: E402
-from vae_core.vae.registry import resolve  # noqa: E402
-from vae_core.vae.train import split_indices  # noqa: E402
-
-TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist" / "t10k"
 REFERENCE = "PyTorch-examples VAE (784-400-d, Adam 1e-3, batch 128, BCE summed)"
 
 
@@ -70,7 +66,7 @@ def main() -> None:
     parser.add_argument("--write-cards", action="store_true")
     args = parser.parse_args()
 
-    test = load_dataset(f"idx:{TEST_SET}")
+    test = load_dataset(f"idx:{MNIST_TEST}")
     x_test = torch.from_numpy(test.x[: args.limit])
     train = load_dataset("mnist-5k")
     x_all = torch.from_numpy(train.x)

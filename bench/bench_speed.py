@@ -1,6 +1,6 @@
 """Training throughput against the reference loop, and load times.
 
-    python bench/bench_speed.py [--epochs 5] [--threads N]
+    python -m bench.bench_speed [--epochs 5] [--threads N]
 
 Throughput: the same architecture (784-400-d, the reference's) trained on
 mnist-5k for the same number of epochs, once by vae_core's loop and once by
@@ -19,16 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from bench.reference_vae import train_reference  # noqa: E402
-from vae_core import load_dataset  # noqa: E402
-from vae_core.vae.train import TrainConfig, train  # noqa: E402
+from bench.harness import REPO
+from bench.reference_vae import train_reference
+from vae_core import load_dataset
+from vae_core.vae.train import TrainConfig, train
 
 LOAD_SNIPPET = """
 import time

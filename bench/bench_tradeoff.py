@@ -1,6 +1,6 @@
 """The three beta^2 trade-off models side by side: reconstruction error, KL, holes, active units.
 
-    python bench/bench_tradeoff.py [--tau 2] [--write-cards]
+    python -m bench.bench_tradeoff [--tau 2] [--write-cards]
 
 Measured on the first 2,000 mnist-5k images (the images the page uses), the
 prior-hole mass from 10,000 prior draws. --write-cards stores the figures in each
@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.latent.decoder_variance import tradeoff_summary  # noqa: E402
-from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
-from vae_core.vae.model_card import render_markdown  # noqa: E402
-from vae_core.vae.registry import resolve  # noqa: E402
+from vae_core import load_dataset, load_model
+from vae_core.fileio import atomic_write_text
+from vae_core.latent.decoder_variance import tradeoff_summary
+from vae_core.vae.checkpoint import checkpoint_paths
+from vae_core.vae.model_card import render_markdown
+from vae_core.vae.registry import resolve
 
 MODELS = ("tradeoff-beta2-0.02", "tradeoff-beta2-0.2", "tradeoff-beta2-2")
 N_IMAGES = 2000

@@ -1,6 +1,6 @@
 """Training page performance, against references measured in the same run.
 
-    python bench/bench_train.py [--epochs 400] [--repeats 5] [--clicks 20] [--browser-nice N]
+    python -m bench.bench_train [--epochs 400] [--repeats 5] [--clicks 20] [--browser-nice N]
 
 1. Throughput of a run started from the page (real `streamlit run`, Chromium; the run trains in its own
    process) vs the CLI with the same settings (the page's defaults: digits, d = 2, hidden 64, batch 64).
@@ -32,8 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.harness import REPO
 
 SETTINGS = dict(data="digits", latent=2, hidden="64", batch=64)  # the page's defaults
 
@@ -49,7 +48,7 @@ def cli_card(epochs: int, out: Path) -> dict:
     cmd = [sys.executable, "-m", "vae_core", "train", "--data", SETTINGS["data"], "--latent-dim", "2",
            "--hidden", SETTINGS["hidden"], "--batch-size", str(SETTINGS["batch"]), "--epochs", str(epochs),
            "--patience", str(epochs), "--out", str(out), "--quiet"]
-    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
     return json.loads((out / "model.json").read_text())
 
 
@@ -102,7 +101,10 @@ IN_SIGHT = f"""() => {{
   if (!host) return 0;
   const charts = [...host.shadowRoot.querySelectorAll('[data-chart]')];
   charts[charts.length - 1].scrollIntoView({{block: 'end'}});
-  return charts.filter(c => {{ const r = c.getBoundingClientRect(); return r.top >= -1 && r.bottom <= innerHeight + 1; }}).length;
+  return charts.filter(c => {{
+    const r = c.getBoundingClientRect();
+    return r.top >= -1 && r.bottom <= innerHeight + 1;
+  }}).length;
 }}"""
 
 
@@ -168,7 +170,8 @@ def watch_run(tr, epochs: int, models: Path) -> tuple[float, dict[int, float]]:
     try:
         tr.wait_for_function(this_run, timeout=60_000, polling=250)
     except Exception:
-        raise SystemExit(f"only {tr.evaluate(IN_SIGHT)} of the 5 charts are in sight: a taller viewport is needed")
+        raise SystemExit(f"only {tr.evaluate(IN_SIGHT)} of the 5 charts are in sight: a taller viewport is needed"
+                         ) from None
     in_sight_at = tr.evaluate("() => window.__inSightAt") / 1000
     card = json.loads(new_model(models, before, timeout=600).read_text())
     tr.get_by_text("Saved as ★").wait_for(timeout=30_000)

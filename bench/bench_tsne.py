@@ -1,6 +1,6 @@
 """t-SNE of the latent map's codes: ours (openTSNE, PCA start, disk cache) against scikit-learn's TSNE.
 
-    python bench/bench_tsne.py
+    python -m bench.bench_tsne
 
 Embeds the 3,000-code even subsample of mnist-16d's codes of mnist-5k that the latent
 map shows, first computation (empty cache) and a later visitor (another process: read
@@ -11,19 +11,15 @@ visitor recomputes nothing.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.latent.aggregate import encode_dataset  # noqa: E402
-from vae_core.latent.tsne import default_perplexity, tsne_embedding  # noqa: E402
+from vae_core import load_dataset, load_model
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.tsne import default_perplexity, tsne_embedding
 
 POINTS = 3000
 

@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-REPO = Path(__file__).resolve().parent.parent
-MNIST_TEST = REPO.parent / "shared" / "data" / "mnist" / "t10k"
+from bench.harness import MNIST_TEST
 
 
 def render_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:

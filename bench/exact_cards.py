@@ -1,6 +1,6 @@
 """Write the exact test log-likelihood of the 2-D models into their model cards, beside the IW figure.
 
-    python bench/exact_cards.py [--limit 1000] [--write-cards]
+    python -m bench.exact_cards [--limit 1000] [--write-cards]
 
 mnist-2d: the first --limit images of the MNIST test set (../shared/data/mnist; the whole 10,000 takes about
 an hour on a 2-core CPU at ~0.3 s an image); digits-2d: the same 180 held-out images its card already uses.
@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from bench.harness import MNIST_TEST
 from vae_core import load_dataset, load_model
 from vae_core.cli.models import exact_summary
 from vae_core.fileio import atomic_write_text
@@ -29,12 +25,10 @@ from vae_core.vae.objectives import evaluate
 from vae_core.vae.registry import resolve
 from vae_core.vae.train import split_indices
 
-TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
-
 
 def images(name, model, limit):
     if model.card["data"]["name"] == "mnist-5k":
-        x = torch.from_numpy(load_dataset(f"idx:{TEST_SET}").x[:limit])
+        x = torch.from_numpy(load_dataset(f"idx:{MNIST_TEST}").x[:limit])
         return x, f"the first {len(x):,} images of the MNIST test set"
     data = load_dataset(model.card["data"]["name"])
     cfg = model.card["train_config"]

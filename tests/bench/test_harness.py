@@ -105,3 +105,17 @@ def test_run_python_imports_the_project_from_the_repository_root():
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         harness.run_python("1 / 0")
 
+
+
+def bench_scripts():
+    return sorted(p for p in (REPO / "bench").glob("*.py") if p.stem.startswith("bench_") or p.stem == "exact_cards")
+
+
+PATH_EDIT = re.compile(r"sys\.path\.(insert|append|extend)|sys\.path\s*(\[.*\]\s*)?\+?=")
+
+
+def test_no_bench_edits_sys_path():
+    assert PATH_EDIT.search("sys.path.insert(0, str(ROOT))") and PATH_EDIT.search("sys.path[:0] = [root]")
+    assert not [p.name for p in (REPO / "bench").glob("*.py") if PATH_EDIT.search(p.read_text())]
+    wrong = [p.name for p in bench_scripts() if f"python -m bench.{p.stem}" not in p.read_text()]
+    assert not wrong, f"these benches' docstrings do not say `python -m bench.NAME`: {wrong}"
