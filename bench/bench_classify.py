@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 
 import numpy as np
 import torch
 
-from bench.harness import MNIST_TEST
+from bench.harness import MNIST_TEST, print_header, time_each, timed
 from vae_core import classify, load_dataset, load_model
 from vae_core.fileio import atomic_write_text
 from vae_core.latent.aggregate import encode_dataset
@@ -43,13 +42,8 @@ def accuracy_line(label: str, predicted: np.ndarray, truth: np.ndarray, seconds:
 
 
 def one_image_ms(model, x: np.ndarray, k: int = 100, repeats: int = 15) -> float:
-    classify(model, x[:1], k=k)  # warm-up
-    times = []
-    for i in range(repeats):
-        start = time.perf_counter()
-        classify(model, x[i:i + 1], k=k)
-        times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
+    """Median ms to classify one image, a different image each time, after one warm-up."""
+    return 1000 * time_each(lambda i: classify(model, x[i:i + 1], k=k), range(repeats), warmup=1).median
 
 
 def main() -> None:
@@ -59,6 +53,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["mnist-cvae-2d", "mnist-cvae-8d"])
     parser.add_argument("--write-cards", action="store_true")
     args = parser.parse_args()
+    print_header()
 
     test, train = load_dataset(f"idx:{MNIST_TEST}"), load_dataset("mnist-5k")
     x_test, y_test = test.x[: args.limit], np.asarray(test.y[: args.limit])
@@ -68,10 +63,8 @@ def main() -> None:
     print(f"Generative classification, argmax_y p(x|y) p(y), uniform p(y), K = {args.k} per label:")
     for name in args.models:
         model = load_model(name)
-        start = time.perf_counter()
-        r = classify(model, x_test, k=args.k, batch=50, seed=0)
-        results[name] = accuracy_line(f"{name} ({model.config.latent_dim}-D latent)", r.predicted, y_test,
-                                      time.perf_counter() - start)
+        seconds, r = timed(classify, model, x_test, k=args.k, batch=50, seed=0)
+        results[name] = accuracy_line(f"{name} ({model.config.latent_dim}-D latent)", r.predicted, y_test, seconds)
     baselines = {}
     print(f"kNN in latent space (k = {KNN}, Euclidean on encoder means of the {len(train):,} training images):")
     for name in ("mnist-2d", "mnist-16d"):
@@ -84,10 +77,9 @@ def main() -> None:
             f"{name} ({model.config.latent_dim}-D latent)", pred, y_test, time.perf_counter() - start)
     from sklearn.linear_model import LogisticRegression
 
-    start = time.perf_counter()
-    clf = LogisticRegression(max_iter=2000).fit(train.x, train.y)
+    seconds, clf = timed(LogisticRegression(max_iter=2000).fit, train.x, train.y)
     baselines["logistic regression on the 5,000 training images' pixels"] = accuracy_line(
-        "logistic regression on pixels (scikit-learn)", clf.predict(x_test), y_test, time.perf_counter() - start)
+        "logistic regression on pixels (scikit-learn)", clf.predict(x_test), y_test, seconds)
 
     print("Server time to classify one uploaded image, K = 100 per label (median of 15):")
     threads = torch.get_num_threads()

@@ -15,14 +15,13 @@
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
 import torch
 from scipy.special import logsumexp
 
-from bench.harness import MNIST_TEST, REPO
+from bench.harness import MNIST_TEST, REPO, print_header, repeat, summarize, timed
 from vae_core import load_dataset, load_model
 from vae_core.latent.aggregate import auto_box, density_grid, encode_dataset, grid_axes
 
@@ -40,15 +39,6 @@ def naive_grid(mu, logvar, xs, ys, chunk=500):
     return out.reshape(len(ys), len(xs))
 
 
-def best_of(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
 def bench_grid() -> None:
     model = load_model("mnist-2d")
     x = load_dataset(f"idx:{MNIST_TEST}").x
@@ -61,9 +51,10 @@ def bench_grid() -> None:
         xs, ys = grid_axes(lo, hi, 200)
         return mu, logvar, xs, ys, density_grid(mu, logvar, xs, ys)
 
-    t_ours, (mu, logvar, xs, ys, grid) = best_of(ours)
-    t_enc, _ = best_of(lambda: encode_dataset(model, x))
-    t_naive, naive = best_of(lambda: naive_grid(mu.astype(np.float64), logvar.astype(np.float64), xs, ys), repeats=1)
+    runs = repeat(ours, 5)
+    t_ours, (mu, logvar, xs, ys, grid) = runs.min, runs.last
+    t_enc = repeat(lambda: encode_dataset(model, x), 5).min
+    t_naive, naive = timed(naive_grid, mu.astype(np.float64), logvar.astype(np.float64), xs, ys)  # ~40 s: once
     print(f"   ours  (encode + grid)        {t_ours * 1000:8.1f} ms   (encode alone {t_enc * 1000:.1f} ms)")
     print(f"   naive (grid only, broadcast) {t_naive * 1000:8.1f} ms")
     print(f"   speed-up on the grid: {t_naive / max(t_ours - t_enc, 1e-9):.0f}x; max |difference| "
@@ -78,13 +69,12 @@ def bench_rerun(repeats: int = 10) -> None:
     times = []
     for i in range(repeats):
         slider = at.slider(key="map_tau").set_value(1.0 + (i % 4))
-        start = time.perf_counter()
-        at = slider.run()
-        times.append(time.perf_counter() - start)
-    med = statistics.median(times)
-    print(f"2. warm rerun after moving the tau slider (AppTest, whole page): median {med * 1000:.0f} ms "
-          f"over {repeats}, min {min(times) * 1000:.0f} ms")
-    print(f"   {'PASS' if med <= 0.15 else 'FAIL'}: against the 150 ms goal")
+        seconds, at = timed(slider.run)
+        times.append(seconds)
+    rerun = summarize(times)
+    print(f"2. warm rerun after moving the tau slider (AppTest, whole page): median {rerun.median * 1000:.0f} ms "
+          f"over {rerun.n}, min {rerun.min * 1000:.0f} ms")
+    print(f"   {'PASS' if rerun.median <= 0.15 else 'FAIL'}: against the 150 ms goal")
 
 
 def bench_clicks(n: int) -> None:
@@ -111,14 +101,13 @@ def bench_clicks(n: int) -> None:
                                    ".every(i => i.complete)")
             server.append(time.perf_counter() - start)
             page.wait_for_timeout(300)
-    browser, server = browser[1:], server[1:]  # the first click also warms the fragment's caches
+    browser, server = summarize(browser[1:]), summarize(server[1:])  # the first click also warms the caches
     for name, times in (("browser decode of the clicked z drawn", browser),
                         ("server (PyTorch) image of the same z loaded", server)):
-        print(f"3. click -> {name} (Chromium): median {statistics.median(times) * 1000:.0f} ms over "
-              f"{len(times)} clicks, range {min(times) * 1000:.0f}-{max(times) * 1000:.0f} ms")
-    med = statistics.median(browser)
+        print(f"3. click -> {name} (Chromium): {times.describe()} clicks")
+    med = browser.median
     print(f"   {'PASS' if med <= 0.3 else 'FAIL'}: first decoded image {med * 1000:.0f} ms against the 300 ms goal; "
-          f"server confirmation {statistics.median(server) * 1000:.0f} ms")
+          f"server confirmation {server.median * 1000:.0f} ms")
 
 
 def main() -> None:
@@ -126,6 +115,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20)
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
+    print_header()
     bench_grid()
     bench_rerun()
     if not args.no_browser:

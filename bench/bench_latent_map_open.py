@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import time
 
 import numpy as np
 import torch
 
+from bench.harness import alternate, print_header, repeat
 from vae_core import load_dataset, load_model
 from vae_core.latent import aggregate
 from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, plane_log_ratio
@@ -45,18 +45,16 @@ def with_kernel(kernel, fn):
 
 
 def best(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+    """(fastest seconds, last result) of repeats calls."""
+    runs = repeat(fn, repeats)
+    return runs.min, runs.last
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     repeats = parser.parse_args().repeats
+    print_header()
     model, data = load_model("mnist-16d"), load_dataset("mnist-5k")
     t_enc, (mu, logvar) = best(lambda: encode_dataset(model, data.x), repeats)
     t_pca, view = best(lambda: make_view(mu, logvar, "pca"), repeats)
@@ -82,19 +80,13 @@ def main() -> None:
     print(f"  density grid, after  (140^2, full-space log q/p)    {t_after:7.3f} s")
     print(f"  ratio before / after          {t_before / t_after:7.2f}x")
     pruned = aggregate._mixture_log_density
-    a = b = None
     for label, fn in (("coverage samples (2 x 10k)", lambda: coverage_samples(mu, logvar, 10_000, 0)),
                       ("density grid (140^2)", after)):
-        times = {"full": [], "pruned": []}
-        for _ in range(repeats):  # alternating, so a busy spell on the machine hits both
-            for name, kernel in (("full", full_logsumexp), ("pruned", pruned)):
-                t = time.perf_counter()
-                out = with_kernel(kernel, fn)
-                times[name].append(time.perf_counter() - t)
-                a, b = (out, b) if name == "full" else (a, out)
-        t_full, t_pruned = min(times["full"]), min(times["pruned"])
-        a = a.prior_log_ratio if hasattr(a, "prior_log_ratio") else a
-        b = b.prior_log_ratio if hasattr(b, "prior_log_ratio") else b
+        # In turns, so a busy spell on the machine hits both kernels.
+        full_runs, pruned_runs = alternate(lambda fn=fn: with_kernel(full_logsumexp, fn),
+                                           lambda fn=fn: with_kernel(pruned, fn), repeats)
+        t_full, t_pruned = full_runs.min, pruned_runs.min
+        a, b = (getattr(out, "prior_log_ratio", out) for out in (full_runs.last, pruned_runs.last))
         print(f"  {label:28s} full logsumexp {t_full:6.3f} s, pruned {t_pruned:6.3f} s: "
               f"{t_full / t_pruned:4.2f}x, max |difference| {np.max(np.abs(a - b)):.1e} nats")
 

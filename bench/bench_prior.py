@@ -21,14 +21,13 @@ import argparse
 import datetime
 import json
 import math
-import time
 
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 
-from bench.harness import MNIST_TEST, REPO
+from bench.harness import MNIST_TEST, REPO, print_header, timed
 from vae_core import load_dataset, load_model
 from vae_core.fileio import atomic_write_text
 from vae_core.latent.aggregate import encode_dataset, log_aggregate_density
@@ -123,12 +122,13 @@ def report(name, d, rows, x_test, k_iw, fit_s, ours) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=["mnist-2d", "mnist-16d"])
     ap.add_argument("--limit", type=int, default=2000)
     ap.add_argument("--k-iw", type=int, default=100)
     ap.add_argument("--write", action="store_true", help="store pretrained/<model>/prior_bench.json")
     args = ap.parse_args()
+    print_header()
     train = load_dataset("mnist-5k")
     x_train = torch.from_numpy(train.x).float()
     test = load_dataset(f"idx:{MNIST_TEST}")
@@ -139,9 +139,7 @@ def main() -> None:
     for name in args.models:
         model = load_model(name).eval()
         d = model.config.latent_dim
-        t = time.perf_counter()
-        ours = fit_latent_prior(model, x_train)
-        fit_s = time.perf_counter() - t
+        fit_s, ours = timed(fit_latent_prior, model, x_train)
         base = baseline(model, x_train)
         mu, logvar = encode_dataset(model, train.x)
         print(f"{name} ({d}-D), first {len(x_test)} test images; ours: K = {ours.k}, {ours.covariance_type} "

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import torch
 
-from bench.harness import MNIST_TEST
+from bench.harness import MNIST_TEST, print_header, timed
 from bench.reference_vae import train_reference
 from vae_core import load_dataset, load_model
 from vae_core.fileio import atomic_write_text
@@ -51,10 +50,8 @@ def as_vae(ref) -> VAE:
 
 def timed_eval(model, x, k, label):
     torch.manual_seed(0)
-    start = time.perf_counter()
-    ev = evaluate(model, x, k=k, batch=50)
-    print(f"  {label:<44} NLL {ev.nll:8.2f}  ELBO {ev.elbo:8.2f}  KL {ev.kl:6.2f}  "
-          f"({time.perf_counter() - start:.0f} s)", flush=True)
+    seconds, ev = timed(evaluate, model, x, k=k, batch=50)
+    print(f"  {label:<44} NLL {ev.nll:8.2f}  ELBO {ev.elbo:8.2f}  KL {ev.kl:6.2f}  ({seconds:.0f} s)", flush=True)
     return ev
 
 
@@ -65,6 +62,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["mnist-2d", "mnist-16d"])
     parser.add_argument("--write-cards", action="store_true")
     args = parser.parse_args()
+    print_header()
 
     test = load_dataset(f"idx:{MNIST_TEST}")
     x_test = torch.from_numpy(test.x[: args.limit])

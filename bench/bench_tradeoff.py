@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
+from bench.harness import print_header, timed
 from vae_core import load_dataset, load_model
 from vae_core.fileio import atomic_write_text
 from vae_core.latent.decoder_variance import tradeoff_summary
@@ -29,14 +29,14 @@ def main() -> None:
     parser.add_argument("--tau", type=float, default=2.0)
     parser.add_argument("--write-cards", action="store_true")
     args = parser.parse_args()
+    print_header()
     data = load_dataset("mnist-5k")
     print(f"{'model':<22}{'beta^2':>8}{'||x-mu_D||^2':>14}{'avg KL':>9}{'hole mass':>16}{'active':>8}{'time':>7}")
     for name in MODELS:
-        start = time.perf_counter()
-        s = tradeoff_summary(load_model(name), data.x[:N_IMAGES], tau=args.tau)
+        seconds, s = timed(tradeoff_summary, load_model(name), data.x[:N_IMAGES], tau=args.tau)
         print(f"{name:<22}{s.beta2:>8.3g}{s.squared_error:>14.2f}{s.average_kl:>9.2f}"
               f"{100 * s.prior_hole_mass:>9.1f}% ± {100 * s.prior_hole_se:.1f}{s.active_units:>6}/{s.latent_dim}"
-              f"{time.perf_counter() - start:>6.0f}s", flush=True)
+              f"{seconds:>6.0f}s", flush=True)
         if args.write_cards:
             write_card(name, {**s.to_dict(), "data": f"the first {N_IMAGES:,} mnist-5k images"})
 

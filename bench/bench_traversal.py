@@ -15,10 +15,9 @@ Figures (targets from issue 4):
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import time
 
+from bench.harness import load_average, print_header, summarize
 from testkit.browser import chromium_page, streamlit_server
 
 READY = """() => window.__liveDecoder && window.__liveDecoder.frames >= 1 &&
@@ -93,6 +92,7 @@ def main() -> None:
     ap.add_argument("--opens", type=int, default=5)
     ap.add_argument("--screenshot", default=None, help="also save a tall screenshot of the page here")
     args = ap.parse_args()
+    print_header()
     with streamlit_server() as url, chromium_page(viewport=(1400, 1000)) as page:
         cold = open_page(page, url)  # fills st.cache_* (model, encodings, weights)
         opens = [open_page(page, url) for _ in range(args.opens)]
@@ -115,12 +115,11 @@ def main() -> None:
             release_latency(page, 1)  # a dragged state, confirmed by the server
             page.wait_for_timeout(1500)
             page.screenshot(path=args.screenshot)
-    med_open = statistics.median(opens)
-    med_lat = statistics.median(v[0] for v in lat)
-    med_img = statistics.median(v[1] for v in lat)
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    med_open = summarize(opens).median
+    med_lat = summarize(v[0] for v in lat).median
+    med_img = summarize(v[1] for v in lat).median
     print(f"traversal page, mnist-16d, headless Chromium + streamlit run on this machine "
-          f"({os.cpu_count()} CPUs, load average {load} at the end)")
+          f"(load average {load_average()} at the end)")
     print(f"  live decode during a continuous drag  {fps:6.1f} frames/s   ({frames} frames in {elapsed:.2f} s; "
           f"one browser decode {decode_ms:.2f} ms)   target >= 30   {'ok' if fps >= 30 else 'MISSED'}")
     print(f"  release -> server-confirmed image     {med_lat:6.0f} ms median ({', '.join(f'{v[0]:.0f}' for v in lat)})"

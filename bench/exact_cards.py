@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from bench.harness import MNIST_TEST
+from bench.harness import MNIST_TEST, print_header
 from vae_core import load_dataset, load_model
 from vae_core.cli.models import exact_summary
 from vae_core.fileio import atomic_write_text
@@ -37,12 +37,13 @@ def images(name, model, limit):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=["digits-2d", "mnist-2d"])
     ap.add_argument("--limit", type=int, default=1000)
     ap.add_argument("--k", type=int, default=1000)
     ap.add_argument("--write-cards", action="store_true")
     args = ap.parse_args()
+    print_header()
     for name in args.models:
         model = load_model(name).eval()
         x, where = images(name, model, args.limit)

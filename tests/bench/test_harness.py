@@ -1,5 +1,5 @@
 """bench.harness: the header's commit and machine, the summaries' figures, the timing helpers' call order, and
-the fresh-process runner."""
+the fresh-process runner; and the benches: one way to run (no sys.path edits), the header printed by each."""
 
 from __future__ import annotations
 
@@ -119,3 +119,10 @@ def test_no_bench_edits_sys_path():
     assert not [p.name for p in (REPO / "bench").glob("*.py") if PATH_EDIT.search(p.read_text())]
     wrong = [p.name for p in bench_scripts() if f"python -m bench.{p.stem}" not in p.read_text()]
     assert not wrong, f"these benches' docstrings do not say `python -m bench.NAME`: {wrong}"
+
+
+def test_every_bench_prints_the_header():
+    scripts = bench_scripts()
+    assert len(scripts) >= 17
+    missing = [p.name for p in scripts if "print_header()" not in p.read_text()]
+    assert not missing, f"these benches do not print the machine header: {missing}"
