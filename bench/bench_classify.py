@@ -15,7 +15,6 @@ copied into the repo):
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import numpy as np
@@ -23,12 +22,9 @@ import torch
 
 from bench.harness import MNIST_TEST, print_header, time_each, timed
 from vae_core import classify, load_dataset, load_model
-from vae_core.fileio import atomic_write_text
 from vae_core.latent.aggregate import encode_dataset
 from vae_core.latent.placement import LatentIndex
-from vae_core.vae.checkpoint import checkpoint_paths
-from vae_core.vae.model_card import render_markdown
-from vae_core.vae.registry import resolve
+from vae_core.vae.model_card import write_card_section
 
 TARGET_MS = 300.0
 KNN = 8
@@ -94,18 +90,10 @@ def main() -> None:
 
     if args.write_cards and args.limit is None:
         for name in args.models:
-            write_card(name, {"data": f"the MNIST test set ({len(x_test):,} images)", "n": len(x_test),
-                              "k": args.k, "accuracy": results[name], "baselines": baselines})
-
-
-def write_card(name: str, figures: dict) -> None:
-    model = load_model(name)
-    sidecar = dict(model.card)
-    sidecar["classification"] = figures
-    weights, sidecar_path = checkpoint_paths(resolve(name))
-    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
-    atomic_write_text(weights.parent / "README.md", render_markdown(name, sidecar))
-    print(f"  wrote the accuracy into {sidecar_path} and README.md")
+            sidecar_path = write_card_section(name, "classification", {
+                "data": f"the MNIST test set ({len(x_test):,} images)", "n": len(x_test), "k": args.k,
+                "accuracy": results[name], "baselines": baselines})
+            print(f"  wrote the accuracy into {sidecar_path} and README.md")
 
 
 if __name__ == "__main__":

@@ -10,15 +10,11 @@ model's sidecar and README.md.
 from __future__ import annotations
 
 import argparse
-import json
 
 from bench.harness import print_header, timed
 from vae_core import load_dataset, load_model
-from vae_core.fileio import atomic_write_text
 from vae_core.latent.decoder_variance import tradeoff_summary
-from vae_core.vae.checkpoint import checkpoint_paths
-from vae_core.vae.model_card import render_markdown
-from vae_core.vae.registry import resolve
+from vae_core.vae.model_card import write_card_section
 
 MODELS = ("tradeoff-beta2-0.02", "tradeoff-beta2-0.2", "tradeoff-beta2-2")
 N_IMAGES = 2000
@@ -38,15 +34,7 @@ def main() -> None:
               f"{100 * s.prior_hole_mass:>9.1f}% ± {100 * s.prior_hole_se:.1f}{s.active_units:>6}/{s.latent_dim}"
               f"{seconds:>6.0f}s", flush=True)
         if args.write_cards:
-            write_card(name, {**s.to_dict(), "data": f"the first {N_IMAGES:,} mnist-5k images"})
-
-
-def write_card(name: str, figures: dict) -> None:
-    sidecar = dict(load_model(name).card)
-    sidecar["tradeoff"] = figures
-    weights, sidecar_path = checkpoint_paths(resolve(name))
-    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
-    atomic_write_text(weights.parent / "README.md", render_markdown(name, sidecar))
+            write_card_section(name, "tradeoff", {**s.to_dict(), "data": f"the first {N_IMAGES:,} mnist-5k images"})
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ The IW estimate (K = 1000) is recomputed on exactly the same images so the two f
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import torch
@@ -18,11 +17,8 @@ import torch
 from bench.harness import MNIST_TEST, print_header
 from vae_core import load_dataset, load_model
 from vae_core.cli.models import exact_summary
-from vae_core.fileio import atomic_write_text
-from vae_core.vae.checkpoint import checkpoint_paths
-from vae_core.vae.model_card import render_markdown
+from vae_core.vae.model_card import write_card_section
 from vae_core.vae.objectives import evaluate
-from vae_core.vae.registry import resolve
 from vae_core.vae.train import split_indices
 
 
@@ -57,11 +53,8 @@ def main() -> None:
               f"± {ev.iw_se:.3f} (IW below exact by {exact['iw_shortfall']:.3f}); exact gap {exact['exact_gap']:.3f}, "
               f"IW 'gap' {ev.gap:.3f}; median ESS {ev.median_ess:.0f}; {time.perf_counter() - start:.0f} s", flush=True)
         if args.write_cards:
-            sidecar = dict(model.card)
-            sidecar["evaluation"] = {**sidecar["evaluation"], "exact": block}
-            weights, sidecar_path = checkpoint_paths(resolve(name))
-            atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
-            atomic_write_text(weights.parent / "README.md", render_markdown(name, sidecar))
+            # Merged: the IW evaluation bench.bench_quality wrote stays beside the exact figures.
+            sidecar_path = write_card_section(name, "evaluation", {"exact": block}, merge=True)
             print(f"  wrote {sidecar_path} and README.md")
 
 
