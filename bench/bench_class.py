@@ -1,6 +1,6 @@
 """Serving a class: server CPU per page open, and click latency with several sessions at once.
 
-    nice -n 10 python bench/bench_class.py [--opens 5] [--rounds 10] [--sessions 8]
+    nice -n 10 python -m bench.bench_class [--opens 5] [--rounds 10] [--sessions 8]
 
 1. Starts the app and a bare one-slider Streamlit page (each its own `streamlit run` on loopback), opens
    every page --opens times in fresh browser contexts (a new visitor each time, after one warm-up open),
@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from bench.harness import print_header, summarize
 from testkit.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from testkit.latent_map import DECODED_TEXT, TO_PIXELS
 
@@ -104,7 +100,7 @@ def reference_cost(browser, source: str, opens: int) -> float:
         with streamlit_server(str(script)) as ref_url:
             pid = server_pid(int(ref_url.rsplit(":", 1)[1]))
             open_cost(browser, ref_url, pid)  # warm-up
-            return statistics.median(open_cost(browser, ref_url, pid) for _ in range(opens))
+            return summarize(open_cost(browser, ref_url, pid) for _ in range(opens)).median
 
 
 def bench_opens(browser, opens: int, only: list[str] | None = None) -> None:
@@ -120,7 +116,7 @@ def bench_opens(browser, opens: int, only: list[str] | None = None) -> None:
             if only and path not in only and name not in only:
                 continue
             open_cost(browser, f"{url}/{path}", pid)  # warm-up: the first visitor fills the shared caches
-            cost = statistics.median(open_cost(browser, f"{url}/{path}", pid) for _ in range(opens))
+            cost = summarize(open_cost(browser, f"{url}/{path}", pid) for _ in range(opens)).median
             worst = max(worst, cost / bare)
             print(f"   {name:<24} {cost:6.3f} s   {cost / bare:5.1f}x the bare page, "
                   f"{cost / elements:4.1f}x bare + elements")
@@ -160,11 +156,9 @@ def bench_clicks(browser, sessions: int, rounds: int) -> None:
                 pages[0].wait_for_timeout(300)
             for context, _ in opened:
                 context.close()
-            times.sort()
-            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            clicks = summarize(times)
             print(f"2. click -> server image, {n} session{'s' if n > 1 else ''} clicking at once: "
-                  f"median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
-                  f"({len(times)} clicks)")
+                  f"median {clicks.median * 1000:.0f} ms, p95 {clicks.p95 * 1000:.0f} ms ({clicks.n} clicks)")
 
 
 def main() -> None:
@@ -177,7 +171,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    print(f"CPU cores: {os.cpu_count()}")
+    print_header()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

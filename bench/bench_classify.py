@@ -1,6 +1,6 @@
 """Generative classification by the shipped conditional VAEs, against latent kNN and a pixel baseline.
 
-    python bench/bench_classify.py [--k 20] [--limit N] [--write-cards]
+    python -m bench.bench_classify [--k 20] [--limit N] [--write-cards]
 
 On the real MNIST test set in ../shared/data/mnist (evaluation only; it is never
 copied into the repo):
@@ -15,26 +15,17 @@ copied into the repo):
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import MNIST_TEST, print_header, time_each, timed
+from vae_core import classify, load_dataset, load_model
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.placement import LatentIndex
+from vae_core.vae.model_card import write_card_section
 
-from vae_core import classify, load_dataset, load_model  # noqa: E402
-from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.latent.aggregate import encode_dataset  # noqa: E402
-from vae_core.latent.placement import LatentIndex  # noqa: E402
-from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
-from vae_core.vae.model_card import render_markdown  # noqa: E402
-from vae_core.vae.registry import resolve  # noqa: E402
-
-TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist" / "t10k"
 TARGET_MS = 300.0
 KNN = 8
 
@@ -47,13 +38,8 @@ def accuracy_line(label: str, predicted: np.ndarray, truth: np.ndarray, seconds:
 
 
 def one_image_ms(model, x: np.ndarray, k: int = 100, repeats: int = 15) -> float:
-    classify(model, x[:1], k=k)  # warm-up
-    times = []
-    for i in range(repeats):
-        start = time.perf_counter()
-        classify(model, x[i:i + 1], k=k)
-        times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
+    """Median ms to classify one image, a different image each time, after one warm-up."""
+    return 1000 * time_each(lambda i: classify(model, x[i:i + 1], k=k), range(repeats), warmup=1).median
 
 
 def main() -> None:
@@ -63,8 +49,9 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["mnist-cvae-2d", "mnist-cvae-8d"])
     parser.add_argument("--write-cards", action="store_true")
     args = parser.parse_args()
+    print_header()
 
-    test, train = load_dataset(f"idx:{TEST_SET}"), load_dataset("mnist-5k")
+    test, train = load_dataset(f"idx:{MNIST_TEST}"), load_dataset("mnist-5k")
     x_test, y_test = test.x[: args.limit], np.asarray(test.y[: args.limit])
     print(f"MNIST test set: {len(x_test):,} images; trained on mnist-5k ({len(train):,} images); "
           f"torch threads = {torch.get_num_threads()}")
@@ -72,10 +59,8 @@ def main() -> None:
     print(f"Generative classification, argmax_y p(x|y) p(y), uniform p(y), K = {args.k} per label:")
     for name in args.models:
         model = load_model(name)
-        start = time.perf_counter()
-        r = classify(model, x_test, k=args.k, batch=50, seed=0)
-        results[name] = accuracy_line(f"{name} ({model.config.latent_dim}-D latent)", r.predicted, y_test,
-                                      time.perf_counter() - start)
+        seconds, r = timed(classify, model, x_test, k=args.k, batch=50, seed=0)
+        results[name] = accuracy_line(f"{name} ({model.config.latent_dim}-D latent)", r.predicted, y_test, seconds)
     baselines = {}
     print(f"kNN in latent space (k = {KNN}, Euclidean on encoder means of the {len(train):,} training images):")
     for name in ("mnist-2d", "mnist-16d"):
@@ -88,10 +73,9 @@ def main() -> None:
             f"{name} ({model.config.latent_dim}-D latent)", pred, y_test, time.perf_counter() - start)
     from sklearn.linear_model import LogisticRegression
 
-    start = time.perf_counter()
-    clf = LogisticRegression(max_iter=2000).fit(train.x, train.y)
+    seconds, clf = timed(LogisticRegression(max_iter=2000).fit, train.x, train.y)
     baselines["logistic regression on the 5,000 training images' pixels"] = accuracy_line(
-        "logistic regression on pixels (scikit-learn)", clf.predict(x_test), y_test, time.perf_counter() - start)
+        "logistic regression on pixels (scikit-learn)", clf.predict(x_test), y_test, seconds)
 
     print("Server time to classify one uploaded image, K = 100 per label (median of 15):")
     threads = torch.get_num_threads()
@@ -106,18 +90,10 @@ def main() -> None:
 
     if args.write_cards and args.limit is None:
         for name in args.models:
-            write_card(name, {"data": f"the MNIST test set ({len(x_test):,} images)", "n": len(x_test),
-                              "k": args.k, "accuracy": results[name], "baselines": baselines})
-
-
-def write_card(name: str, figures: dict) -> None:
-    model = load_model(name)
-    sidecar = dict(model.card)
-    sidecar["classification"] = figures
-    weights, sidecar_path = checkpoint_paths(resolve(name))
-    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
-    atomic_write_text(weights.parent / "README.md", render_markdown(name, sidecar))
-    print(f"  wrote the accuracy into {sidecar_path} and README.md")
+            sidecar_path = write_card_section(name, "classification", {
+                "data": f"the MNIST test set ({len(x_test):,} images)", "n": len(x_test), "k": args.k,
+                "accuracy": results[name], "baselines": baselines})
+            print(f"  wrote the accuracy into {sidecar_path} and README.md")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The exact log p(x) and true posterior of one image: server time, and accuracy against a fixed fine grid.
 
-    python bench/bench_exact.py [--model mnist-2d] [--images 40] [--all N]
+    python -m bench.bench_exact [--model mnist-2d] [--images 40] [--all N]
 
 1. For --images real MNIST test images (../shared/data/mnist, evaluation only): time
    vae_core.exact_posterior (adaptive grid, log p(x), p(z|x), ELBO and gap) per image, with 2 and with 1 torch
@@ -14,21 +14,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from bench.harness import MNIST_TEST, print_header, time_each, timed
 from vae_core import exact_log_px, exact_posterior, iw_estimate, load_dataset, load_model
 from vae_core.vae.model import log_standard_normal
-
-TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
 
 
 @torch.no_grad()
@@ -48,49 +40,36 @@ def main() -> None:
     ap.add_argument("--threads", type=int, nargs="+", default=[2, 1],
                     help="torch intra-op threads to time the adaptive grid with (the first also for the reference)")
     args = ap.parse_args()
+    print_header()
     model = load_model(args.model).eval()
-    x = torch.from_numpy(load_dataset(f"idx:{TEST_SET}").x).float()
+    x = torch.from_numpy(load_dataset(f"idx:{MNIST_TEST}").x).float()
     # On a shared 2-core machine two intra-op threads wait on each other whenever another job takes a core;
     # one image's grids are small batches, so one thread is timed as well.
+    def one_image(i):
+        return exact_posterior(model, x[i:i + 1])
+
     by_threads = {}
     for threads in args.threads[1:]:
         torch.set_num_threads(threads)
-        exact_posterior(model, x[:1])  # warm-up
-        ts = []
-        for i in range(args.images):
-            t = time.perf_counter()
-            exact_posterior(model, x[i:i + 1])
-            ts.append(time.perf_counter() - t)
-        by_threads[threads] = ts
+        by_threads[threads] = time_each(one_image, range(args.images), warmup=1)
     torch.set_num_threads(args.threads[0])
-    exact_posterior(model, x[:1])  # warm-up
-    times, ref_times, diffs, gaps = [], [], [], []
-    for i in range(args.images):
-        t = time.perf_counter()
-        post = exact_posterior(model, x[i:i + 1])
-        times.append(time.perf_counter() - t)
-        gaps.append(post.gap)
-        if i < 10:
-            t = time.perf_counter()
-            ref = fixed_grid_log_px(model, x[i:i + 1])
-            ref_times.append(time.perf_counter() - t)
-            diffs.append(abs(ref - post.log_px))
-    by_threads = {args.threads[0]: times, **by_threads}
-    med = statistics.median(times) * 1000
+    ours = time_each(one_image, range(args.images), warmup=1)
+    # The reference on the first 10 images only: at about 2 s an image it would dominate the run.
+    ref = time_each(lambda i: fixed_grid_log_px(model, x[i:i + 1]), range(min(10, args.images)))
+    diffs = [abs(r - post.log_px) for r, post in zip(ref.results, ours.results)]
+    by_threads = {args.threads[0]: ours, **by_threads}
     print(f"{args.model}: exact log p(x) + p(z|x) + gap, {args.images} test images")
     for threads, ts in by_threads.items():
-        m = statistics.median(ts) * 1000
+        m = ts.median * 1000
         print(f"  adaptive grid, {threads} torch thread{'s' if threads > 1 else ''}: median {m:.0f} ms, p90 "
-              f"{np.percentile(ts, 90) * 1000:.0f} ms (goal <= 300 ms: {'met' if m <= 300 else 'NOT met'})")
-    print(f"  mean exact gap {np.mean(gaps):.2f} nats")
-    print(f"  fixed 401x401 grid: median {statistics.median(ref_times) * 1000:.0f} ms "
-          f"(ratio {statistics.median(ref_times) * 1000 / med:.1f}x); max |log p(x) difference| on 10 images "
+              f"{ts.percentile(90) * 1000:.0f} ms (goal <= 300 ms: {'met' if m <= 300 else 'NOT met'})")
+    print(f"  mean exact gap {np.mean([post.gap for post in ours.results]):.2f} nats")
+    print(f"  fixed 401x401 grid: median {ref.median * 1000:.0f} ms "
+          f"(ratio {ref.median / ours.median:.1f}x); max |log p(x) difference| on {ref.n} images "
           f"{max(diffs):.4f} nats (goal <= 0.01)")
     if args.all:
         xs = x[:args.all]
-        t = time.perf_counter()
-        exact = exact_log_px(model, xs)
-        t_exact = time.perf_counter() - t
+        t_exact, exact = timed(exact_log_px, model, xs)
         torch.manual_seed(0)
         iw = torch.cat([iw_estimate(model, c, k=1000).log_px for c in xs.split(100)]).numpy()
         print(f"  first {args.all} test images: exact log p(x) {exact.mean():.3f}, IW K=1000 {iw.mean():.3f} "

@@ -3,7 +3,7 @@ switch to mnist-16d (AppTest, after the page has opened on mnist-2d) and the upl
 reference for mnist-16d. Each is measured with an empty disk cache (the first visit ever) and again
 in a new process over the cache the first one left (a restarted server), alternating, best of --repeats.
 
-    nice -n 10 python bench/bench_first_visit.py [--repeats 2]
+    nice -n 10 python -m bench.bench_first_visit [--repeats 2]
 
 The reference is also built in a background thread as soon as the upload page opens, so a visitor
 who takes a few seconds to pick a file does not wait for it even on the first visit.
@@ -12,17 +12,12 @@ who takes a few seconds to pick a file does not wait for it even on the first vi
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness import REPO, load_average, print_header, run_python
 
 CHILD = """
-import logging, sys, time
-sys.path.insert(0, {root!r})
+import logging, time
 logging.disable(logging.WARNING)
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({page!r}, default_timeout=600).run()
@@ -37,17 +32,16 @@ print(t_map, t_ref)
 
 
 def visit(cache_dir: str) -> tuple[float, float]:
-    code = CHILD.format(root=str(ROOT), page=str(ROOT / "app/pages/latent_map.py"))
-    env = {**os.environ, "VAE_CORE_CACHE": cache_dir}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    t_map, t_ref = (float(v) for v in out.stdout.split()[-2:])
+    out = run_python(CHILD.format(page=str(REPO / "app/pages/latent_map.py")), env={"VAE_CORE_CACHE": cache_dir})
+    t_map, t_ref = (float(v) for v in out.split()[-2:])
     return t_map, t_ref
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     repeats = parser.parse_args().repeats
+    print_header()
     first, restart = [], []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory(prefix="vae_first_visit_") as cache_dir:
@@ -55,7 +49,7 @@ def main() -> None:
             restart.append(visit(cache_dir))
     (m1, r1), (m2, r2) = (min(t[0] for t in first), min(t[1] for t in first)), \
         (min(t[0] for t in restart), min(t[1] for t in restart))
-    print(f"server time, best of {repeats}, load average {os.getloadavg()[0]:.1f}")
+    print(f"server time, best of {repeats}; load average at the end {load_average()}")
     print(f"  latent map, first switch to mnist-16d: first visit {m1:5.2f} s, after a restart {m2:5.2f} s "
           f"({m1 / m2:.1f}x)")
     print(f"  upload, mnist-16d log p(x) reference:  first visit {r1:5.2f} s, after a restart {r2:5.2f} s "

@@ -16,25 +16,19 @@ Figures (targets from issue 17):
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.vae import gradient_estimators as ge  # noqa: E402
+from bench.harness import REPO, Summary, alternate, print_header, summarize, timed
+from vae_core import load_dataset, load_model
+from vae_core.vae import gradient_estimators as ge
 
 PAGE = str(REPO / "app" / "pages" / "inside.py")
 MS = (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000)
 
 
-def page_times(model: str, opens: int, resamples: int) -> tuple[list[float], list[float]]:
+def page_times(model: str, opens: int, resamples: int) -> tuple[Summary, Summary]:
     from streamlit.testing.v1 import AppTest
 
     warm = AppTest.from_file(PAGE, default_timeout=300)
@@ -46,17 +40,13 @@ def page_times(model: str, opens: int, resamples: int) -> tuple[list[float], lis
         at = AppTest.from_file(PAGE, default_timeout=300)
         at.session_state["inside_model"] = model
         at.session_state["inside_index"] = 100 + i  # an image no cache has seen
-        start = time.perf_counter()
-        at.run()
-        opened.append(time.perf_counter() - start)
+        opened.append(timed(at.run)[0])
         assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
         if i == 0:
             for _ in range(resamples):
-                start = time.perf_counter()
-                at.button(key="inside_resample").click().run()
-                resampled.append(time.perf_counter() - start)
+                resampled.append(timed(at.button(key="inside_resample").click().run)[0])
                 assert not at.exception, at.exception
-    return opened, resampled
+    return summarize(opened), summarize(resampled)
 
 
 def reference_variance_curve(model, x, ms, repeats: int) -> dict:
@@ -76,15 +66,9 @@ def gradient_times(model_name: str, repeats: int = 50, tries: int = 3) -> tuple[
     model = load_model(model_name)
     x = load_dataset(model.card["data"]["name"]).x[7]
     ge.variance_curve(model, x, MS[:3], repeats)  # warm the kernels
-    ours, ref = [], []
-    for _ in range(tries):
-        start = time.perf_counter()
-        curve = ge.variance_curve(model, x, MS, repeats)
-        ours.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        reference_variance_curve(model, x, MS, repeats)
-        ref.append(time.perf_counter() - start)
-    return min(ours), min(ref), float(np.median(curve.ratio()))
+    ours, ref = alternate(lambda: ge.variance_curve(model, x, MS, repeats),
+                          lambda: reference_variance_curve(model, x, MS, repeats), tries)
+    return ours.min, ref.min, float(np.median(ours.last.ratio()))
 
 
 def main() -> None:
@@ -93,16 +77,16 @@ def main() -> None:
     parser.add_argument("--opens", type=int, default=5)
     parser.add_argument("--resamples", type=int, default=10)
     args = parser.parse_args()
+    print_header()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     for name in args.models:
         opened, resampled = page_times(name, args.opens, args.resamples)
         ours, ref, ratio = gradient_times(name)
         print(f"\n{name}")
-        print(f"  page open (new image), server time: median {1000 * statistics.median(opened):.0f} ms, "
-              f"worst {1000 * max(opened):.0f} ms   (target <= 300 ms; ratio to target "
-              f"{statistics.median(opened) / 0.3:.2f})")
-        print(f"  resample epsilon, server time:      median {1000 * statistics.median(resampled):.0f} ms, "
-              f"worst {1000 * max(resampled):.0f} ms   (target <= 300 ms)")
+        print(f"  page open (new image), server time: median {1000 * opened.median:.0f} ms, "
+              f"worst {1000 * opened.max:.0f} ms   (target <= 300 ms; ratio to target {opened.median / 0.3:.2f})")
+        print(f"  resample epsilon, server time:      median {1000 * resampled.median:.0f} ms, "
+              f"worst {1000 * resampled.max:.0f} ms   (target <= 300 ms)")
         print(f"  gradient-variance figure (M <= 1000, 50 repeats): {ours:.2f} s one batch vs {ref:.2f} s "
               f"looping over repeats (x{ref / ours:.2f}); target <= 2 s")
         print(f"  measured variance ratio, score function / reparameterisation: median {ratio:,.0f}x")

@@ -1,6 +1,6 @@
 """Latent map performance on this machine.
 
-    python bench/bench_latent_map.py [--clicks 20] [--no-browser]
+    python -m bench.bench_latent_map [--clicks 20] [--no-browser]
 
 1. Encode the 10,000-image real MNIST test set (../shared/data/mnist, evaluation
    only) with mnist-2d and evaluate q(z) exactly on a 200 x 200 grid; the same
@@ -15,22 +15,15 @@
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from scipy.special import logsumexp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.latent.aggregate import auto_box, density_grid, encode_dataset, grid_axes  # noqa: E402
-
-TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
+from bench.harness import MNIST_TEST, REPO, alternate, print_header, summarize, timed
+from vae_core import load_dataset, load_model
+from vae_core.latent.aggregate import auto_box, density_grid, encode_dataset, grid_axes
 
 
 def naive_grid(mu, logvar, xs, ys, chunk=500):
@@ -46,19 +39,11 @@ def naive_grid(mu, logvar, xs, ys, chunk=500):
     return out.reshape(len(ys), len(xs))
 
 
-def best_of(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
 def bench_grid() -> None:
     model = load_model("mnist-2d")
-    x = load_dataset(f"idx:{TEST_SET}").x
-    print(f"1. encode {len(x):,} MNIST test images + 200x200 grid of q(z)   (torch threads = {torch.get_num_threads()})")
+    x = load_dataset(f"idx:{MNIST_TEST}").x
+    print(f"1. encode {len(x):,} MNIST test images + 200x200 grid of q(z)   "
+          f"(torch threads = {torch.get_num_threads()})")
 
     def ours():
         mu, logvar = encode_dataset(model, x)
@@ -66,9 +51,10 @@ def bench_grid() -> None:
         xs, ys = grid_axes(lo, hi, 200)
         return mu, logvar, xs, ys, density_grid(mu, logvar, xs, ys)
 
-    t_ours, (mu, logvar, xs, ys, grid) = best_of(ours)
-    t_enc, _ = best_of(lambda: encode_dataset(model, x))
-    t_naive, naive = best_of(lambda: naive_grid(mu.astype(np.float64), logvar.astype(np.float64), xs, ys), repeats=1)
+    # In turns: the grid's share is the difference of the two, which a busy spell on one of them would swamp.
+    runs, encodes = alternate(ours, lambda: encode_dataset(model, x), 5)
+    t_ours, (mu, logvar, xs, ys, grid), t_enc = runs.min, runs.last, encodes.min
+    t_naive, naive = timed(naive_grid, mu.astype(np.float64), logvar.astype(np.float64), xs, ys)  # ~40 s: once
     print(f"   ours  (encode + grid)        {t_ours * 1000:8.1f} ms   (encode alone {t_enc * 1000:.1f} ms)")
     print(f"   naive (grid only, broadcast) {t_naive * 1000:8.1f} ms")
     print(f"   speed-up on the grid: {t_naive / max(t_ours - t_enc, 1e-9):.0f}x; max |difference| "
@@ -79,17 +65,16 @@ def bench_grid() -> None:
 def bench_rerun(repeats: int = 10) -> None:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app/pages/latent_map.py"), default_timeout=300).run()
+    at = AppTest.from_file(str(REPO / "app/pages/latent_map.py"), default_timeout=300).run()
     times = []
     for i in range(repeats):
         slider = at.slider(key="map_tau").set_value(1.0 + (i % 4))
-        start = time.perf_counter()
-        at = slider.run()
-        times.append(time.perf_counter() - start)
-    med = statistics.median(times)
-    print(f"2. warm rerun after moving the tau slider (AppTest, whole page): median {med * 1000:.0f} ms "
-          f"over {repeats}, min {min(times) * 1000:.0f} ms")
-    print(f"   {'PASS' if med <= 0.15 else 'FAIL'}: against the 150 ms goal")
+        seconds, at = timed(slider.run)
+        times.append(seconds)
+    rerun = summarize(times)
+    print(f"2. warm rerun after moving the tau slider (AppTest, whole page): median {rerun.median * 1000:.0f} ms "
+          f"over {rerun.n}, min {rerun.min * 1000:.0f} ms")
+    print(f"   {'PASS' if rerun.median <= 0.15 else 'FAIL'}: against the 150 ms goal")
 
 
 def bench_clicks(n: int) -> None:
@@ -116,14 +101,13 @@ def bench_clicks(n: int) -> None:
                                    ".every(i => i.complete)")
             server.append(time.perf_counter() - start)
             page.wait_for_timeout(300)
-    browser, server = browser[1:], server[1:]  # the first click also warms the fragment's caches
+    browser, server = summarize(browser[1:]), summarize(server[1:])  # the first click also warms the caches
     for name, times in (("browser decode of the clicked z drawn", browser),
                         ("server (PyTorch) image of the same z loaded", server)):
-        print(f"3. click -> {name} (Chromium): median {statistics.median(times) * 1000:.0f} ms over "
-              f"{len(times)} clicks, range {min(times) * 1000:.0f}-{max(times) * 1000:.0f} ms")
-    med = statistics.median(browser)
+        print(f"3. click -> {name} (Chromium): {times.describe()} clicks")
+    med = browser.median
     print(f"   {'PASS' if med <= 0.3 else 'FAIL'}: first decoded image {med * 1000:.0f} ms against the 300 ms goal; "
-          f"server confirmation {statistics.median(server) * 1000:.0f} ms")
+          f"server confirmation {server.median * 1000:.0f} ms")
 
 
 def main() -> None:
@@ -131,6 +115,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=20)
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
+    print_header()
     bench_grid()
     bench_rerun()
     if not args.no_browser:

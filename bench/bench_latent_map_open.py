@@ -3,7 +3,7 @@ each step is timed alone, best of --repeats), with the 16-D density grid before 
 and the mixture log-sum-exp before (torch.logsumexp over every component) and after (only the
 components within PRUNE_NATS of the largest) on the page's two big evaluations.
 
-    python bench/bench_latent_map_open.py [--repeats 3]
+    python -m bench.bench_latent_map_open [--repeats 3]
 
 Before: the PCA plane's projected 2-D mixture on a 200 x 200 grid. After: the full-space
 log q(z) - log p(z) on the plane (plane_log_ratio) on the 140 x 140 grid the page now uses.
@@ -12,24 +12,17 @@ log q(z) - log p(z) on the plane (plane_log_ratio) on the 140 x 140 grid the pag
 from __future__ import annotations
 
 import argparse
-import sys
-import time
-from pathlib import Path
+import math
 
 import numpy as np
+import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from vae_core import load_dataset, load_model  # noqa: E402
-import math  # noqa: E402
-
-import torch  # noqa: E402
-
-from vae_core.latent import aggregate  # noqa: E402
-from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, plane_log_ratio  # noqa: E402
-from vae_core.latent.gaps import coverage_samples  # noqa: E402
-from vae_core.latent.views import make_view  # noqa: E402
+from bench.harness import alternate, print_header, repeat
+from vae_core import load_dataset, load_model
+from vae_core.latent import aggregate
+from vae_core.latent.aggregate import auto_box, encode_dataset, grid_axes, plane_log_ratio
+from vae_core.latent.gaps import coverage_samples
+from vae_core.latent.views import make_view
 
 
 def full_logsumexp(z, w, const, diagonal, n, chunk):
@@ -52,18 +45,16 @@ def with_kernel(kernel, fn):
 
 
 def best(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+    """(fastest seconds, last result) of repeats calls."""
+    runs = repeat(fn, repeats)
+    return runs.min, runs.last
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     repeats = parser.parse_args().repeats
+    print_header()
     model, data = load_model("mnist-16d"), load_dataset("mnist-5k")
     t_enc, (mu, logvar) = best(lambda: encode_dataset(model, data.x), repeats)
     t_pca, view = best(lambda: make_view(mu, logvar, "pca"), repeats)
@@ -89,19 +80,13 @@ def main() -> None:
     print(f"  density grid, after  (140^2, full-space log q/p)    {t_after:7.3f} s")
     print(f"  ratio before / after          {t_before / t_after:7.2f}x")
     pruned = aggregate._mixture_log_density
-    a = b = None
     for label, fn in (("coverage samples (2 x 10k)", lambda: coverage_samples(mu, logvar, 10_000, 0)),
                       ("density grid (140^2)", after)):
-        times = {"full": [], "pruned": []}
-        for _ in range(repeats):  # alternating, so a busy spell on the machine hits both
-            for name, kernel in (("full", full_logsumexp), ("pruned", pruned)):
-                t = time.perf_counter()
-                out = with_kernel(kernel, fn)
-                times[name].append(time.perf_counter() - t)
-                a, b = (out, b) if name == "full" else (a, out)
-        t_full, t_pruned = min(times["full"]), min(times["pruned"])
-        a = a.prior_log_ratio if hasattr(a, "prior_log_ratio") else a
-        b = b.prior_log_ratio if hasattr(b, "prior_log_ratio") else b
+        # In turns, so a busy spell on the machine hits both kernels.
+        full_runs, pruned_runs = alternate(lambda fn=fn: with_kernel(full_logsumexp, fn),
+                                           lambda fn=fn: with_kernel(pruned, fn), repeats)
+        t_full, t_pruned = full_runs.min, pruned_runs.min
+        a, b = (getattr(out, "prior_log_ratio", out) for out in (full_runs.last, pruned_runs.last))
         print(f"  {label:28s} full logsumexp {t_full:6.3f} s, pruned {t_pruned:6.3f} s: "
               f"{t_full / t_pruned:4.2f}x, max |difference| {np.max(np.abs(a - b)):.1e} nats")
 

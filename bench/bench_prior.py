@@ -1,6 +1,6 @@
 """A prior fitted by EM to the aggregate posterior, against N(0, I) and the quick baseline, in one run.
 
-    python bench/bench_prior.py [--models mnist-2d mnist-16d] [--limit 2000] [--k-iw 100] [--write]
+    python -m bench.bench_prior [--models mnist-2d mnist-16d] [--limit 2000] [--k-iw 100] [--write]
 
 For each model: ours = vae_core.fit_latent_prior (its defaults: K, covariance type and regulariser chosen by the
 held-out log-likelihood of codes of training images left out of the fit); baseline = GaussianMixture(30, full
@@ -21,25 +21,19 @@ import argparse
 import datetime
 import json
 import math
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.harness import MNIST_TEST, REPO, print_header, timed
+from vae_core import load_dataset, load_model
+from vae_core.fileio import atomic_write_text
+from vae_core.latent.aggregate import encode_dataset, log_aggregate_density
+from vae_core.latent.prior import LatentPrior, code_samples, elbo_with_prior, fit_latent_prior
+from vae_core.vae.model import log_normal, log_standard_normal
 
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.latent.aggregate import encode_dataset, log_aggregate_density  # noqa: E402
-from vae_core.latent.prior import LatentPrior, code_samples, elbo_with_prior, fit_latent_prior  # noqa: E402
-from vae_core.vae.model import log_normal, log_standard_normal  # noqa: E402
-
-TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
 N_GAP_SAMPLES, N_DECODED = 10_000, 2000
 
 
@@ -128,15 +122,16 @@ def report(name, d, rows, x_test, k_iw, fit_s, ours) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=["mnist-2d", "mnist-16d"])
     ap.add_argument("--limit", type=int, default=2000)
     ap.add_argument("--k-iw", type=int, default=100)
     ap.add_argument("--write", action="store_true", help="store pretrained/<model>/prior_bench.json")
     args = ap.parse_args()
+    print_header()
     train = load_dataset("mnist-5k")
     x_train = torch.from_numpy(train.x).float()
-    test = load_dataset(f"idx:{TEST_SET}")
+    test = load_dataset(f"idx:{MNIST_TEST}")
     x_test = torch.from_numpy(test.x[: args.limit]).float()
     clf = LogisticRegression(max_iter=300).fit(train.x.reshape(len(train.x), -1), train.y)
     print(f"classifier: logistic regression on mnist-5k pixels; test accuracy "
@@ -144,9 +139,7 @@ def main() -> None:
     for name in args.models:
         model = load_model(name).eval()
         d = model.config.latent_dim
-        t = time.perf_counter()
-        ours = fit_latent_prior(model, x_train)
-        fit_s = time.perf_counter() - t
+        fit_s, ours = timed(fit_latent_prior, model, x_train)
         base = baseline(model, x_train)
         mu, logvar = encode_dataset(model, train.x)
         print(f"{name} ({d}-D), first {len(x_test)} test images; ours: K = {ours.k}, {ours.covariance_type} "
@@ -157,9 +150,9 @@ def main() -> None:
                 for label, prior in {"N(0, I)": None, "ours": ours, "baseline": base}.items()}
         result = report(name, d, rows, x_test, args.k_iw, fit_s, ours)
         if args.write:
-            path = ROOT / "pretrained" / name / "prior_bench.json"
+            path = REPO / "pretrained" / name / "prior_bench.json"
             atomic_write_text(path, json.dumps(result, indent=1) + "\n")
-            print(f"  wrote {path.relative_to(ROOT)}")
+            print(f"  wrote {path.relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Test-set NLL of the shipped MNIST models against the reference recipe.
 
-    python bench/bench_quality.py [--k 1000] [--limit N] [--write-cards]
+    python -m bench.bench_quality [--k 1000] [--limit N] [--write-cards]
 
 Trains the PyTorch-examples VAE (784-400-d, Adam 1e-3, batch 128, BCE summed)
 on the same mnist-5k images with the same latent size, twice: for the
@@ -14,27 +14,18 @@ with the K-sample importance-weighted NLL on the real MNIST test set in
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.harness import MNIST_TEST, print_header, timed
+from bench.reference_vae import train_reference
+from vae_core import load_dataset, load_model
+from vae_core.vae.config import VAEConfig
+from vae_core.vae.model import VAE
+from vae_core.vae.model_card import write_card_section
+from vae_core.vae.objectives import evaluate
+from vae_core.vae.train import split_indices
 
-from bench.reference_vae import train_reference  # noqa: E402
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.fileio import atomic_write_text  # noqa: E402
-from vae_core.vae.checkpoint import checkpoint_paths  # noqa: E402
-from vae_core.vae.config import VAEConfig  # noqa: E402
-from vae_core.vae.model import VAE  # noqa: E402
-from vae_core.vae.model_card import render_markdown  # noqa: E402
-from vae_core.vae.objectives import evaluate  # noqa: E402
-from vae_core.vae.registry import resolve  # noqa: E402
-from vae_core.vae.train import split_indices  # noqa: E402
-
-TEST_SET = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mnist" / "t10k"
 REFERENCE = "PyTorch-examples VAE (784-400-d, Adam 1e-3, batch 128, BCE summed)"
 
 
@@ -55,10 +46,8 @@ def as_vae(ref) -> VAE:
 
 def timed_eval(model, x, k, label):
     torch.manual_seed(0)
-    start = time.perf_counter()
-    ev = evaluate(model, x, k=k, batch=50)
-    print(f"  {label:<44} NLL {ev.nll:8.2f}  ELBO {ev.elbo:8.2f}  KL {ev.kl:6.2f}  "
-          f"({time.perf_counter() - start:.0f} s)", flush=True)
+    seconds, ev = timed(evaluate, model, x, k=k, batch=50)
+    print(f"  {label:<44} NLL {ev.nll:8.2f}  ELBO {ev.elbo:8.2f}  KL {ev.kl:6.2f}  ({seconds:.0f} s)", flush=True)
     return ev
 
 
@@ -69,8 +58,9 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["mnist-2d", "mnist-16d"])
     parser.add_argument("--write-cards", action="store_true")
     args = parser.parse_args()
+    print_header()
 
-    test = load_dataset(f"idx:{TEST_SET}")
+    test = load_dataset(f"idx:{MNIST_TEST}")
     x_test = torch.from_numpy(test.x[: args.limit])
     train = load_dataset("mnist-5k")
     x_all = torch.from_numpy(train.x)
@@ -94,7 +84,11 @@ def main() -> None:
         print(f"  {verdict}: ours {ours.nll:.2f} vs best reference {best_ref:.2f} nats "
               f"({best_ref - ours.nll:+.2f} nats better)", flush=True)
         if args.write_cards and args.limit is None:
-            write_card(name, model.card, ours, ev10, ev_es, epochs, args.k, len(x_test))
+            write_card(name, {
+                **ours.to_dict(), "data": f"the MNIST test set ({len(x_test):,} images)", "k": args.k,
+                "reference": REFERENCE, "reference_nll": min(ev10.nll, ev_es.nll),
+                "reference_runs": {"10 epochs on all 5,000 images": ev10.nll,
+                                   f"early-stopped on the validation split ({epochs} epochs)": ev_es.nll}})
 
 
 def evaluate_held_out(name, model, args) -> None:
@@ -107,23 +101,13 @@ def evaluate_held_out(name, model, args) -> None:
     if args.write_cards:
         evaluation = {**ev.to_dict(), "k": args.k,
                       "data": f"the {len(va)} held-out {data.name} images (used only for early stopping)"}
-        write_card(name, model.card, evaluation)
+        write_card(name, evaluation)
 
 
-def write_card(name, sidecar, ours, ev10=None, ev_es=None, ref_epochs=None, k=None, n=None) -> None:
-    sidecar = dict(sidecar)
-    if isinstance(ours, dict):
-        sidecar["evaluation"] = ours
-    else:
-        sidecar["evaluation"] = {
-            **ours.to_dict(), "data": f"the MNIST test set ({n:,} images)", "k": k,
-            "reference": REFERENCE, "reference_nll": min(ev10.nll, ev_es.nll),
-            "reference_runs": {"10 epochs on all 5,000 images": ev10.nll,
-                               f"early-stopped on the validation split ({ref_epochs} epochs)": ev_es.nll},
-        }
-    weights, sidecar_path = checkpoint_paths(resolve(name))
-    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
-    atomic_write_text(weights.parent / "README.md", render_markdown(name, sidecar))
+def write_card(name: str, evaluation: dict) -> None:
+    # The whole evaluation section is replaced, as this bench always did: an "exact" block that
+    # bench.exact_cards merged in beside it goes too (rerun exact_cards after this bench).
+    sidecar_path = write_card_section(name, "evaluation", evaluation)
     print(f"  wrote the figures into {sidecar_path} and README.md")
 
 

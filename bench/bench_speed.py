@@ -1,6 +1,6 @@
 """Training throughput against the reference loop, and load times.
 
-    python bench/bench_speed.py [--epochs 5] [--threads N]
+    python -m bench.bench_speed [--epochs 5] [--threads N]
 
 Throughput: the same architecture (784-400-d, the reference's) trained on
 mnist-5k for the same number of epochs, once by vae_core's loop and once by
@@ -13,22 +13,15 @@ fresh interpreter, with a cold data cache (empty folder) and a warm one.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
-import sys
+import itertools
 import tempfile
-import time
-from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from bench.reference_vae import train_reference  # noqa: E402
-from vae_core import load_dataset  # noqa: E402
-from vae_core.vae.train import TrainConfig, train  # noqa: E402
+from bench.harness import alternate, print_header, repeat, run_python, summarize
+from bench.reference_vae import train_reference
+from vae_core import load_dataset
+from vae_core.vae.train import TrainConfig, train
 
 LOAD_SNIPPET = """
 import time
@@ -47,13 +40,12 @@ def throughput(epochs: int, repeats: int, latent_dim: int) -> None:
     x = torch.from_numpy(data.x)
     ours_cfg = TrainConfig(latent_dim=latent_dim, hidden=(400,), epochs=epochs, patience=epochs,
                            val_fraction=0.0001, seed=1)
-    ours, ref = [], []
-    for _ in range(repeats):
-        result = train(ours_cfg, data, progress=False)
-        ours.append(result.images_per_s)
-        _, rate, _ = train_reference(x, latent_dim, epochs=epochs, seed=1)
-        ref.append(rate)
-    o, r = statistics.median(ours), statistics.median(ref)
+    ours_runs, ref_runs = alternate(lambda: train(ours_cfg, data, progress=False),
+                                    lambda: train_reference(x, latent_dim, epochs=epochs, seed=1), repeats)
+    # Each loop counts its own images per second (training only), so the figures are theirs, not the wall time.
+    ours = [result.images_per_s for result in ours_runs.results]
+    ref = [rate for _, rate, _ in ref_runs.results]
+    o, r = summarize(ours).median, summarize(ref).median
     print(f"training throughput, 784-400-{latent_dim}, {epochs} epochs x {repeats} alternating runs, "
           f"{torch.get_num_threads()} threads")
     print(f"  vae_core loop     {o:8.0f} images/s   (runs: {', '.join(f'{v:.0f}' for v in ours)})")
@@ -65,24 +57,17 @@ def throughput(epochs: int, repeats: int, latent_dim: int) -> None:
 
 
 def load_times(repeats: int) -> None:
-    def once(cache: str) -> tuple[float, float, float]:
-        env = {**os.environ, "VAE_CORE_CACHE": cache}
-        start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", LOAD_SNIPPET], cwd=REPO, env=env, capture_output=True,
-                             text=True, check=True).stdout.split()
-        return float(out[0]), float(out[1]), time.perf_counter() - start
-
     print(f"load default model and data set (fresh interpreter each, median of {repeats})")
-    for label, fresh in (("cold cache", True), ("warm cache", False)):
-        runs = []
-        warm = tempfile.mkdtemp(prefix="vae_bench_cache_")
-        if not fresh:
-            once(warm)
-        for _ in range(repeats):
-            runs.append(once(tempfile.mkdtemp(prefix="vae_bench_cache_") if fresh else warm))
-        imp, load, total = (statistics.median(r[i] for r in runs) for i in range(3))
-        print(f"  {label}: load_model + load_dataset {load:.3f} s (goal < 1 s warm); "
-              f"import vae_core {imp:.2f} s; whole process {total:.2f} s")
+    with tempfile.TemporaryDirectory(prefix="vae_bench_cache_") as scratch:
+        caches = (f"{scratch}/cold-{i}" for i in itertools.count())  # a cold run gets an empty cache of its own
+        for label, fresh in (("cold cache", True), ("warm cache", False)):
+            def once(fresh=fresh):
+                return run_python(LOAD_SNIPPET, env={"VAE_CORE_CACHE": next(caches) if fresh else f"{scratch}/warm"})
+
+            runs = repeat(once, repeats, warmup=0 if fresh else 1)  # the warm-up run fills the warm cache
+            imp, load = (summarize(float(out.split()[i]) for out in runs.results).median for i in range(2))
+            print(f"  {label}: load_model + load_dataset {load:.3f} s (goal < 1 s warm); "
+                  f"import vae_core {imp:.2f} s; whole process {runs.median:.2f} s")
 
 
 def main() -> None:
@@ -92,6 +77,7 @@ def main() -> None:
     parser.add_argument("--latent-dim", type=int, default=2)
     parser.add_argument("--threads", type=int)
     args = parser.parse_args()
+    print_header()
     if args.threads:
         torch.set_num_threads(args.threads)
     throughput(args.epochs, args.repeats, args.latent_dim)

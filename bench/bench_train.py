@@ -1,6 +1,6 @@
 """Training page performance, against references measured in the same run.
 
-    python bench/bench_train.py [--epochs 400] [--repeats 5] [--clicks 20] [--browser-nice N]
+    python -m bench.bench_train [--epochs 400] [--repeats 5] [--clicks 20] [--browser-nice N]
 
 1. Throughput of a run started from the page (real `streamlit run`, Chromium; the run trains in its own
    process) vs the CLI with the same settings (the page's defaults: digits, d = 2, hidden 64, batch 64).
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,8 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.harness import REPO, print_header, summarize
 
 SETTINGS = dict(data="digits", latent=2, hidden="64", batch=64)  # the page's defaults
 
@@ -49,7 +47,7 @@ def cli_card(epochs: int, out: Path) -> dict:
     cmd = [sys.executable, "-m", "vae_core", "train", "--data", SETTINGS["data"], "--latent-dim", "2",
            "--hidden", SETTINGS["hidden"], "--batch-size", str(SETTINGS["batch"]), "--epochs", str(epochs),
            "--patience", str(epochs), "--out", str(out), "--quiet"]
-    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
     return json.loads((out / "model.json").read_text())
 
 
@@ -102,7 +100,10 @@ IN_SIGHT = f"""() => {{
   if (!host) return 0;
   const charts = [...host.shadowRoot.querySelectorAll('[data-chart]')];
   charts[charts.length - 1].scrollIntoView({{block: 'end'}});
-  return charts.filter(c => {{ const r = c.getBoundingClientRect(); return r.top >= -1 && r.bottom <= innerHeight + 1; }}).length;
+  return charts.filter(c => {{
+    const r = c.getBoundingClientRect();
+    return r.top >= -1 && r.bottom <= innerHeight + 1;
+  }}).length;
 }}"""
 
 
@@ -168,7 +169,8 @@ def watch_run(tr, epochs: int, models: Path) -> tuple[float, dict[int, float]]:
     try:
         tr.wait_for_function(this_run, timeout=60_000, polling=250)
     except Exception:
-        raise SystemExit(f"only {tr.evaluate(IN_SIGHT)} of the 5 charts are in sight: a taller viewport is needed")
+        raise SystemExit(f"only {tr.evaluate(IN_SIGHT)} of the 5 charts are in sight: a taller viewport is needed"
+                         ) from None
     in_sight_at = tr.evaluate("() => window.__inSightAt") / 1000
     card = json.loads(new_model(models, before, timeout=600).read_text())
     tr.get_by_text("Saved as ★").wait_for(timeout=30_000)
@@ -194,7 +196,7 @@ def unwatched_run(tr, url: str, epochs: int, models: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=5, help="runs of each kind, in turn (medians compared)")
     parser.add_argument("--clicks", type=int, default=20, help="clicks per phase: idle, training, idle again")
@@ -202,6 +204,7 @@ def main() -> None:
                         help="niceness of Chromium's processes; a visitor's browser is not on the server in a "
                              "deployment, and here it shares the server's two cores (default 0: no allowance)")
     args = parser.parse_args()
+    print_header()
     tmp = Path(tempfile.mkdtemp(prefix="bench_train_"))
     models = tmp / "models"
     os.environ["VAE_EXPLORER_MODELS"] = str(models)
@@ -252,20 +255,20 @@ def main() -> None:
           f"{rates(cli)} images/s")
     for name, xs in (("a. page, watched by Chromium on these two cores", page),
                      ("b. page, its tab left after the start (the visitor's browser elsewhere)", unwatched)):
-        ratio = statistics.median(xs) / statistics.median(cli)
+        ratio = summarize(xs).median / summarize(cli).median
         print(f"   {name}: {rates(xs)} images/s; ratio of medians {ratio:.2f}x  "
               f"{'PASS' if ratio >= 0.9 else 'FAIL'} (goal >= 0.9x)")
-    mi, mb = statistics.median(idle), statistics.median(busy)
+    mi, mb = summarize(idle).median, summarize(busy).median
     print(f"2. latent map click -> server image, median: idle {mi * 1000:.0f} ms ({len(idle)} clicks, before and "
           f"after), while training {mb * 1000:.0f} ms ({len(busy)} clicks; training still running at the last "
           f"click: {still_training}), ratio {mb / mi:.2f}x  {'PASS' if mb / mi <= 1.5 and still_training else 'FAIL'}"
           " (goal <= 1.5x)")
-    lags = list(lag_of.values())
+    lags = summarize(lag_of.values())
     worst = sorted(lag_of, key=lag_of.get)[-3:]
-    print(f"3. end of epoch -> shown on the page: median {statistics.median(lags) * 1000:.0f} ms, max "
-          f"{max(lags) * 1000:.0f} ms over {len(lags)} epochs of {args.repeats} runs (slowest: "
+    print(f"3. end of epoch -> shown on the page: median {lags.median * 1000:.0f} ms, p95 {lags.p95 * 1000:.0f} ms, "
+          f"max {lags.max * 1000:.0f} ms over {lags.n} epochs of {args.repeats} runs (slowest: "
           + ", ".join(f"run {r} epoch {e} {lag_of[r, e] * 1000:.0f} ms" for r, e in reversed(worst))
-          + f")  {'PASS' if max(lags) <= 1.0 else 'FAIL'} (goal <= 1 s)")
+          + f")  {'PASS' if lags.max <= 1.0 else 'FAIL'} (goal <= 1 s)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Traversal page, measured in headless Chromium against a real `streamlit run` on this machine.
 
-    python bench/bench_traversal.py [--drag-seconds 3] [--releases 7] [--opens 5] [--screenshot docs/traversal.png]
+    python -m bench.bench_traversal [--drag-seconds 3] [--releases 7] [--opens 5] [--screenshot docs/traversal.png]
 
 Figures (targets from issue 4):
   live frames per second during a continuous drag  (>= 30): frames the component decoded and drew,
@@ -15,15 +15,10 @@ Figures (targets from issue 4):
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
-from testkit.browser import chromium_page, streamlit_server  # noqa: E402
+from bench.harness import load_average, print_header, summarize
+from testkit.browser import chromium_page, streamlit_server
 
 READY = """() => window.__liveDecoder && window.__liveDecoder.frames >= 1 &&
   [...document.querySelectorAll('[data-testid="stImage"]')].some(e => e.textContent.includes('Server decode') &&
@@ -97,6 +92,7 @@ def main() -> None:
     ap.add_argument("--opens", type=int, default=5)
     ap.add_argument("--screenshot", default=None, help="also save a tall screenshot of the page here")
     args = ap.parse_args()
+    print_header()
     with streamlit_server() as url, chromium_page(viewport=(1400, 1000)) as page:
         cold = open_page(page, url)  # fills st.cache_* (model, encodings, weights)
         opens = [open_page(page, url) for _ in range(args.opens)]
@@ -108,7 +104,8 @@ def main() -> None:
             lat.append(release_latency(page, 1 if i % 2 == 0 else -1))
             page.wait_for_timeout(300)
         decode_ms = page.evaluate("""() => { const z = window.__liveDecoder.z, t0 = performance.now();
-            for (let i = 0; i < 50; i++) window.__liveDecoder.decode(z, null); return (performance.now() - t0) / 50; }""")
+            for (let i = 0; i < 50; i++) window.__liveDecoder.decode(z, null);
+            return (performance.now() - t0) / 50; }""")
     if args.screenshot:
         with streamlit_server() as url, chromium_page(viewport=(1400, 2600)) as page:
             open_page(page, url)
@@ -118,17 +115,17 @@ def main() -> None:
             release_latency(page, 1)  # a dragged state, confirmed by the server
             page.wait_for_timeout(1500)
             page.screenshot(path=args.screenshot)
-    med_open = statistics.median(opens)
-    med_lat = statistics.median(v[0] for v in lat)
-    med_img = statistics.median(v[1] for v in lat)
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    med_open = summarize(opens).median
+    med_lat = summarize(v[0] for v in lat).median
+    med_img = summarize(v[1] for v in lat).median
     print(f"traversal page, mnist-16d, headless Chromium + streamlit run on this machine "
-          f"({os.cpu_count()} CPUs, load average {load} at the end)")
+          f"(load average {load_average()} at the end)")
     print(f"  live decode during a continuous drag  {fps:6.1f} frames/s   ({frames} frames in {elapsed:.2f} s; "
           f"one browser decode {decode_ms:.2f} ms)   target >= 30   {'ok' if fps >= 30 else 'MISSED'}")
     print(f"  release -> server-confirmed image     {med_lat:6.0f} ms median ({', '.join(f'{v[0]:.0f}' for v in lat)})"
           f"   target <= 150   {'ok' if med_lat <= 150 else 'MISSED'}")
-    print(f"    (the st.image copy below, loaded    {med_img:6.0f} ms median ({', '.join(f'{v[1]:.0f}' for v in lat)}))")
+    print(f"    (the st.image copy below, loaded    {med_img:6.0f} ms median "
+          f"({', '.join(f'{v[1]:.0f}' for v in lat)}))")
     print(f"  page open, warm cache                 {med_open:6.2f} s median  ({', '.join(f'{v:.2f}' for v in opens)};"
           f" cold {cold:.2f} s)   target <= 2   {'ok' if med_open <= 2 else 'MISSED'}")
 

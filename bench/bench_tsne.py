@@ -1,6 +1,6 @@
 """t-SNE of the latent map's codes: ours (openTSNE, PCA start, disk cache) against scikit-learn's TSNE.
 
-    python bench/bench_tsne.py
+    python -m bench.bench_tsne [--points 3000]
 
 Embeds the 3,000-code even subsample of mnist-16d's codes of mnist-5k that the latent
 map shows, first computation (empty cache) and a later visitor (another process: read
@@ -11,40 +11,36 @@ visitor recomputes nothing.
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.harness import print_header, timed
+from vae_core import load_dataset, load_model
+from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.tsne import default_perplexity, tsne_embedding
 
-from vae_core import load_dataset, load_model  # noqa: E402
-from vae_core.latent.aggregate import encode_dataset  # noqa: E402
-from vae_core.latent.tsne import default_perplexity, tsne_embedding  # noqa: E402
-
-POINTS = 3000
+POINTS = 3000  # what the latent map embeds
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=POINTS, help=f"codes to embed (the page: {POINTS})")
+    points = parser.parse_args().points
+    print_header()
     mu, _ = encode_dataset(load_model("mnist-16d"), load_dataset("mnist-5k").x)
-    x = mu[np.linspace(0, len(mu) - 1, POINTS).astype(int)]
+    x = mu[np.linspace(0, len(mu) - 1, points).astype(int)]
     with tempfile.TemporaryDirectory() as folder:
-        start = time.perf_counter()
-        ours = tsne_embedding(x, seed=0, folder=Path(folder))
-        first = time.perf_counter() - start
-        start = time.perf_counter()
-        again = tsne_embedding(x, seed=0, folder=Path(folder))
-        later = time.perf_counter() - start
+        first, ours = timed(tsne_embedding, x, seed=0, folder=Path(folder))
+        later, again = timed(tsne_embedding, x, seed=0, folder=Path(folder))
     assert np.array_equal(ours, again)
     from sklearn.manifold import TSNE
 
-    start = time.perf_counter()
-    TSNE(n_components=2, init="pca", random_state=0, perplexity=default_perplexity(POINTS)).fit_transform(x)
-    reference = time.perf_counter() - start
-    print(f"t-SNE of {POINTS:,} mnist-16d codes")
+    reference, _ = timed(TSNE(n_components=2, init="pca", random_state=0,
+                              perplexity=default_perplexity(points)).fit_transform, x)
+    print(f"t-SNE of {points:,} mnist-16d codes")
     print(f"  ours, first computation:    {first:7.2f} s   (goal <= 4 s)")
     print(f"  ours, later visitor (disk): {later:7.3f} s")
     print(f"  scikit-learn TSNE:          {reference:7.2f} s")

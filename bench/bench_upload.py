@@ -17,17 +17,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
 
-REPO = Path(__file__).resolve().parent.parent
-MNIST_TEST = REPO.parent / "shared" / "data" / "mnist" / "t10k"
+from bench.harness import MNIST_TEST, print_header, summarize, timed
 
 
 def render_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
@@ -67,10 +64,12 @@ def accuracy(n: int, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(test.x), size=n, replace=False)
     clean, labels = test.x[idx], test.y[idx]
-    t0 = time.perf_counter()
-    photos = [render_photo(clean[i].reshape(28, 28), rng) for i in range(n)]
-    pixels = np.stack([upload_pixels(p) for p in photos]).reshape(n, -1)
-    prep_s = (time.perf_counter() - t0) / n
+    def render_and_preprocess():
+        photos = [render_photo(clean[i].reshape(28, 28), rng) for i in range(n)]
+        return np.stack([upload_pixels(p) for p in photos]).reshape(n, -1)
+
+    seconds, pixels = timed(render_and_preprocess)
+    prep_s = seconds / n
     train = vae_core.load_dataset("mnist-5k")
     out = {"n": n, "ms_per_photo_render_and_preprocess": 1000 * prep_s}
     for name in ("mnist-2d", "mnist-16d"):
@@ -107,7 +106,7 @@ def browser_timings(repeats: int) -> dict:
 
         time_upload(page, url, fresh(1))  # warm-up: model, data set and OOD reference caches
         for count in (1, 64):
-            out[count] = statistics.median(time_upload(page, url, fresh(count)) for _ in range(repeats))
+            out[count] = summarize(time_upload(page, url, fresh(count)) for _ in range(repeats)).median
     return out
 
 
@@ -117,6 +116,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-browser", action="store_true")
     args = ap.parse_args(argv)
+    print_header()
     res = accuracy(args.n)
     print(f"{res['n']} MNIST test digits rendered as JPEG photos; kNN (k=8) in latent space, neighbours from mnist-5k")
     print(f"render + open + preprocess: {res['ms_per_photo_render_and_preprocess']:.1f} ms per photo")

@@ -1,6 +1,6 @@
 """Write the exact test log-likelihood of the 2-D models into their model cards, beside the IW figure.
 
-    python bench/exact_cards.py [--limit 1000] [--write-cards]
+    python -m bench.exact_cards [--limit 1000] [--write-cards]
 
 mnist-2d: the first --limit images of the MNIST test set (../shared/data/mnist; the whole 10,000 takes about
 an hour on a 2-core CPU at ~0.3 s an image); digits-2d: the same 180 held-out images its card already uses.
@@ -10,31 +10,21 @@ The IW estimate (K = 1000) is recomputed on exactly the same images so the two f
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
+from bench.harness import MNIST_TEST, print_header
 from vae_core import load_dataset, load_model
 from vae_core.cli.models import exact_summary
-from vae_core.fileio import atomic_write_text
-from vae_core.vae.checkpoint import checkpoint_paths
-from vae_core.vae.model_card import render_markdown
+from vae_core.vae.model_card import write_card_section
 from vae_core.vae.objectives import evaluate
-from vae_core.vae.registry import resolve
 from vae_core.vae.train import split_indices
-
-TEST_SET = ROOT.parent / "shared" / "data" / "mnist" / "t10k"
 
 
 def images(name, model, limit):
     if model.card["data"]["name"] == "mnist-5k":
-        x = torch.from_numpy(load_dataset(f"idx:{TEST_SET}").x[:limit])
+        x = torch.from_numpy(load_dataset(f"idx:{MNIST_TEST}").x[:limit])
         return x, f"the first {len(x):,} images of the MNIST test set"
     data = load_dataset(model.card["data"]["name"])
     cfg = model.card["train_config"]
@@ -43,12 +33,13 @@ def images(name, model, limit):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=["digits-2d", "mnist-2d"])
     ap.add_argument("--limit", type=int, default=1000)
     ap.add_argument("--k", type=int, default=1000)
     ap.add_argument("--write-cards", action="store_true")
     args = ap.parse_args()
+    print_header()
     for name in args.models:
         model = load_model(name).eval()
         x, where = images(name, model, args.limit)
@@ -62,11 +53,8 @@ def main() -> None:
               f"± {ev.iw_se:.3f} (IW below exact by {exact['iw_shortfall']:.3f}); exact gap {exact['exact_gap']:.3f}, "
               f"IW 'gap' {ev.gap:.3f}; median ESS {ev.median_ess:.0f}; {time.perf_counter() - start:.0f} s", flush=True)
         if args.write_cards:
-            sidecar = dict(model.card)
-            sidecar["evaluation"] = {**sidecar["evaluation"], "exact": block}
-            weights, sidecar_path = checkpoint_paths(resolve(name))
-            atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
-            atomic_write_text(weights.parent / "README.md", render_markdown(name, sidecar))
+            # Merged: the IW evaluation bench.bench_quality wrote stays beside the exact figures.
+            sidecar_path = write_card_section(name, "evaluation", {"exact": block}, merge=True)
             print(f"  wrote {sidecar_path} and README.md")
 
 

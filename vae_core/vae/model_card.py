@@ -1,12 +1,19 @@
-"""Model cards: the headline figures of a checkpoint and its README text.
+"""Model cards: the headline figures of a checkpoint, its README text, and the one writer of measured figures.
 
-The figures come from the checkpoint's sidecar: training metrics written by
-`train`, and the held-out evaluation that bench/bench_quality.py adds.
+The figures come from the checkpoint's sidecar: training metrics written by `train`, and the sections the benches
+add through `write_card_section` (the held-out evaluation of bench.bench_quality, its exact counterpart of
+bench.exact_cards, the accuracy of bench.bench_classify, the trade-off figures of bench.bench_tradeoff).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+
+from ..fileio import atomic_write_text
+from .checkpoint import checkpoint_paths, read_sidecar
+from .registry import resolve
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ def render_markdown(name: str, sidecar: dict) -> str:
             lines.append(f"| reference NLL: {label} | {nll:.2f} |")
         if ev.get("reference"):
             lines += ["", f"Reference: the {ev['reference']}, trained on the same images with the same latent "
-                      "size, evaluated by the same code. Reproduce with `python bench/bench_quality.py`."]
+                      "size, evaluated by the same code. Reproduce with `python -m bench.bench_quality`."]
     cl = sidecar.get("classification")
     if cl:
         lines += [
@@ -140,7 +147,7 @@ def render_markdown(name: str, sidecar: dict) -> str:
             f"| this model, generative | {100 * cl['accuracy']:.2f}% |",
         ]
         lines += [f"| {label} | {100 * acc:.2f}% |" for label, acc in cl.get("baselines", {}).items()]
-        lines += ["", "Reproduce with `python bench/bench_classify.py --write-cards`."]
+        lines += ["", "Reproduce with `python -m bench.bench_classify --write-cards`."]
     tr = sidecar.get("tradeoff")
     if tr:
         lines += [
@@ -156,7 +163,7 @@ def render_markdown(name: str, sidecar: dict) -> str:
             f"± {100 * tr['prior_hole_se']:.1f}% |",
             f"| active units, Var_x(mu_u(x)) > 0.01 | {tr['active_units']} of {tr['latent_dim']} |",
             "",
-            "Reproduce with `python bench/bench_tradeoff.py --write-cards`.",
+            "Reproduce with `python -m bench.bench_tradeoff --write-cards`.",
         ]
     lines += [
         "",
@@ -167,3 +174,23 @@ def render_markdown(name: str, sidecar: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def write_card_section(model: str | Path, section: str, figures: dict, merge: bool = False) -> Path:
+    """Store `figures` as `section` of a checkpoint's sidecar (model.json) and regenerate the README.md card beside
+    it from the whole sidecar; returns the sidecar's path.
+
+    model: a shipped model's name or a checkpoint's folder (the tests pass a temporary copy). The section is
+    replaced whole, or with merge=True its other keys are kept (the exact figures go beside the IW evaluation).
+    The sidecar is read afresh here, not taken from a model loaded before a long measurement, so what another
+    bench wrote meanwhile into other sections stays. Both files are written atomically: the page, reading the
+    card while a bench writes it, sees the old file or the new one, never half of one.
+    """
+    folder = resolve(model)
+    weights, sidecar_path = checkpoint_paths(folder)
+    sidecar = read_sidecar(folder)
+    sidecar[section] = {**sidecar.get(section, {}), **figures} if merge else figures
+    atomic_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
+    # The card's title is the model's name, which for a shipped model is its folder's.
+    atomic_write_text(weights.parent / "README.md", render_markdown(weights.parent.name, sidecar))
+    return sidecar_path
