@@ -1,4 +1,4 @@
-"""Browser helpers for the upload page, shared by its Chromium test and bench/bench_upload.py."""
+"""Browser helpers for the upload page, shared by its Chromium test and python -m bench.bench_upload."""
 
 from __future__ import annotations
 

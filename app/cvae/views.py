@@ -99,10 +99,10 @@ def accuracy_section(model_name: str, model) -> None:
     full = model.card.get("classification")
     if full:
         c[1].metric(f"Test accuracy, {full['n']:,} MNIST test images", f"{full['accuracy']:.2%}",
-                    help=f"from bench/bench_classify.py, K = {full['k']} per label")
+                    help=f"from python -m bench.bench_classify, K = {full['k']} per label")
         c[1].caption("measured once by the benchmark, stored in the model card")
     else:
-        c[1].caption("No full test-set figure in this model's card: run bench/bench_classify.py --write-cards.")
+        c[1].caption("No full test-set figure in this model's card: run python -m bench.bench_classify --write-cards.")
     fig = go.Figure(go.Heatmap(z=v.confusion, x=names, y=names, colorscale="Blues", showscale=False,
                                text=v.confusion, texttemplate="%{text}",
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))

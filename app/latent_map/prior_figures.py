@@ -1,4 +1,4 @@
-"""The measured figures of the EM-fitted prior against N(0, I) and the quick baseline, as bench/bench_prior.py
+"""The measured figures of the EM-fitted prior against N(0, I) and the quick baseline, as python -m bench.bench_prior
 stored them beside a shipped model (pretrained/<model>/prior_bench.json): read, never computed, on the page."""
 
 from __future__ import annotations
@@ -61,10 +61,10 @@ def figures_table(result: dict) -> pd.DataFrame:
 def measured_panel(model_name: str) -> None:
     result = load_figures(model_name)
     if result is None:
-        st.caption("No measured figures are stored for this model: run `python bench/bench_prior.py --models "
+        st.caption("No measured figures are stored for this model: run `python -m bench.bench_prior --models "
                    f"{model_name} --write` for a shipped model.")
         return
-    st.markdown(f"**Measured on held-out images** ({result['date']}, bench/bench_prior.py)")
+    st.markdown(f"**Measured on held-out images** ({result['date']}, python -m bench.bench_prior)")
     st.latex(r"\mathbb{E}_x\,\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big) = I(x; z) + \mathrm{KL}\big(q(z)\,\|\,p(z)\big)"
              r",\qquad \mathrm{IW}_K(x) = \log \frac1K \sum_{s=1}^K \frac{p(x\mid z_s)\,g(z_s)}{q(z_s\mid x)}")
     st.dataframe(figures_table(result), key="prior_measured")

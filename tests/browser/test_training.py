@@ -32,7 +32,7 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         page.wait_for_function(NO_BUSY, timeout=60_000)
         epochs.fill("500")
         epochs.press("Enter")
-        # Every update drawn is also announced on the document (bench/bench_train.py times epochs with it).
+        # Every update drawn is also announced on the document (python -m bench.bench_train times epochs with it).
         page.evaluate("() => { window.__shown = []; document.addEventListener('live-plots:shown', "
                       "(e) => window.__shown.push(e.detail)); }")
         page.get_by_role("button", name="Start training").click()

@@ -76,4 +76,4 @@ def test_the_spiky_q_note_is_shown_beyond_two_dimensions(name, spiky_note):
 def test_a_model_without_figures_says_how_to_measure_them():
     at = AppTest.from_function(panel_script, args=("mnist-cvae-8d",)).run()
     assert not at.exception
-    assert not at.dataframe and any("bench/bench_prior.py" in c.value for c in at.caption)
+    assert not at.dataframe and any("python -m bench.bench_prior" in c.value for c in at.caption)
