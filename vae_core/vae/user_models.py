@@ -20,6 +20,7 @@ from pathlib import Path
 import platformdirs
 
 from ..errors import CheckpointError
+from ..fileio import remove_stale_temporaries
 
 USER_PREFIX = "user:"
 DEFAULT_QUOTA_MB = 500
@@ -47,6 +48,8 @@ def used_bytes() -> int:
     root = user_models_dir()
     if not root.is_dir():
         return 0
+    for folder in [root, *(p for p in root.iterdir() if p.is_dir())]:
+        remove_stale_temporaries(folder)  # a killed save's leftovers would otherwise count for ever
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
