@@ -216,8 +216,12 @@ def gunzip_bounded(data: bytes, max_bytes: int, error: type[Exception], label: s
 
 
 def canonical_path(path: str | Path) -> Path:
-    """One spelling per file: ~ expanded, symlinks, '.' and '..' resolved (the file need not exist)."""
-    return Path(os.path.expanduser(str(path))).resolve()
+    """One spelling per file: ~ expanded, symlinks, '.' and '..' resolved (the file need not exist).
+
+    os.path.realpath, not Path.resolve: resolve() raises RuntimeError on a symlink loop (Python 3.11),
+    where realpath leaves the looping part as it is, for the open that follows to refuse. A NUL byte
+    raises ValueError: callers with a user's string check for it first."""
+    return Path(os.path.realpath(os.path.expanduser(str(path))))
 
 
 def is_within(path: str | Path, roots) -> bool:
