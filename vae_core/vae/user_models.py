@@ -59,8 +59,8 @@ def check_quota(extra_bytes: int) -> None:
     if used + extra_bytes > limit:
         raise UserModelsFullError(
             f"the user models folder is full: {used / 2**20:.1f} MB used of its {limit / 2**20:.0f} MB quota, "
-            f"and this model needs {extra_bytes / 2**20:.1f} MB more; delete models in {user_models_dir()} "
-            "or raise VAE_EXPLORER_MODELS_QUOTA_MB")
+            f"and this model needs {extra_bytes / 2**20:.1f} MB more; delete some models, or ask whoever runs "
+            "the server to raise VAE_EXPLORER_MODELS_QUOTA_MB", local_detail=f"the folder is {user_models_dir()}")
 
 
 def list_user_models() -> list[str]:
@@ -102,4 +102,5 @@ def reserve_name(base: str) -> tuple[str, Path]:
         except FileExistsError:
             continue
         return USER_PREFIX + name, root / name
-    raise CheckpointError(f"could not find a free model name for {base!r} in {root}")
+    raise CheckpointError(f"could not find a free model name for {base!r} in the user models folder",
+                          local_detail=f"the folder is {root}")
