@@ -140,7 +140,7 @@ def parse_json(raw: bytes | str, error: type[Exception], label: str, max_depth: 
         except UnicodeDecodeError:
             raise error(f"{label} is not UTF-8 text") from None
     if json_depth(raw) > max_depth:
-        raise error(f"{label} is nested more than {max_depth} levels deep; this is not a file this program wrote")
+        raise error(f"{label} is not valid JSON here: nested too deeply (more than {max_depth} levels)")
     try:
         return json.loads(raw, parse_float=_finite_float, parse_constant=_refuse_constant)
     except _NotFinite as exc:

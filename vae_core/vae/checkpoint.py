@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,6 +142,8 @@ def check_writable(path: str | Path) -> Path:
     Run before training so an hour of work is never lost to a typo in --out.
     Returns the folder the files go to.
     """
+    if not str(path).strip():  # Path("") is ".": a run would silently write into the current folder
+        raise CheckpointError("--out is empty: name the checkpoint folder or .safetensors file to write")
     path = Path(path)
     weights_path, _ = checkpoint_paths(path)
     folder = weights_path.parent
@@ -159,6 +162,21 @@ def check_writable(path: str | Path) -> Path:
     except OSError as exc:
         raise CheckpointError(f"cannot write a checkpoint to {folder} ({exc.strerror or exc})") from None
     return folder
+
+
+def checkpoint_bytes(config: VAEConfig, epochs: int) -> int:
+    """An upper bound on the size of a checkpoint trained for `epochs`: float32 weights and their header,
+    and a sidecar whose history holds one entry per epoch (two KL-per-dimension lists each)."""
+    return 4 * config.num_parameters + 64 * 1024 + 64 * 1024 + epochs * (1024 + 80 * config.latent_dim)
+
+
+def check_free_space(path: str | Path, needed: int) -> None:
+    """Refuse now, before training, when the disk that `path` is on has less than `needed` bytes free."""
+    folder = check_writable(path)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise CheckpointError(f"--out {path}: its disk has {free / 1e6:,.1f} MB free, but the checkpoint may need "
+                              f"up to {needed / 1e6:,.1f} MB; free some space or choose another --out")
 
 
 @contextmanager
