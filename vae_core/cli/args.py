@@ -30,14 +30,12 @@ def seed_int(text: str) -> int:
     return int(text)
 
 
-MAX_CONFIG_BYTES = 1_000_000
-
-
 def require_json_object(path: str) -> None:
     """A --config file must be a small JSON object; anything else is one ConfigError line here, before
     the options inside are checked (by TrainConfig)."""
     from ..errors import ConfigError
     from ..fileio import parse_json, read_regular_file
+    from ..vae.train_config import MAX_CONFIG_BYTES
 
     if not Path(path).exists():
         return  # the loader reports a missing file in its own words

@@ -20,12 +20,12 @@ Documented bounds:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..fileio import parse_json, read_regular_file
 from .config import LIKELIHOODS, MAX_LATENT_DIM
 
 BETA_RANGE = (1e-3, 10.0)
@@ -33,6 +33,7 @@ KL_WEIGHT_RANGE = (0.0, 100.0)
 MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH = 8, 4096
 SEED_LIMIT = 2**32
 MAX_EPOCHS = 10_000  # 8 h of digits, days of MNIST: more is a typo, not a plan
+MAX_CONFIG_BYTES = 1_000_000  # a --config file: a few hundred bytes in practice
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,11 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, path: str | Path, **overrides) -> TrainConfig:
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path} ({exc})") from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path} is not valid JSON ({exc})") from None
+        if not Path(path).exists():
+            raise ConfigError(f"config file not found: {path}")
+        # bounded and strict, as the CLI reads it: no /dev/zero read for ever, no RecursionError
+        raw = parse_json(read_regular_file(path, MAX_CONFIG_BYTES, ConfigError, f"config file {path}"),
+                         ConfigError, str(path))
         return cls.from_dict(raw, source=str(path), **overrides)
 
     @classmethod
