@@ -8,7 +8,19 @@ mistaken for user mistakes.
 
 
 class VAECoreError(Exception):
-    """Base class for every user-facing error raised by vae_core."""
+    """Base class for every user-facing error raised by vae_core.
+
+    The message (str(exc)) never names a server path the user did not give, because the app shows it to a
+    web visitor. Where a local user needs one (the folder to clean up, where to copy files), it goes in
+    `local_detail`: the CLI, whose user owns the machine, prints it after the message; the app never shows it.
+    """
+
+    local_detail: str = ""
+
+    def __init__(self, *args, local_detail: str = ""):
+        super().__init__(*args)
+        if local_detail:
+            self.local_detail = local_detail
 
 
 class ConfigError(VAECoreError, ValueError):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import math
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -30,10 +33,13 @@ def cache_dir() -> Path:
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename it over `path`,
-    so a reader never sees a half-written file, even after a crash."""
+    so a reader never sees a half-written file, even after a crash.
+
+    The temporary's name carries the writer's host and pid (`.NAME.w<pid>-<host>.XXXX.tmp`), so one left
+    behind by a killed writer can be told from one still being written: see remove_stale_temporaries."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.w{os.getpid()}-{_HOST}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp creates 0600; a data or model file should be readable like any other.
         os.chmod(tmp, 0o644)
@@ -49,6 +55,99 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# ---- Temporaries of writers that died -----------------------------------------------------------
+# A kill -9 (or a power cut) between mkstemp and os.replace leaves the temporary behind; nothing
+# would ever remove it, and in the user models folder it counts against the quota.
+
+_HOST = re.sub(r"[^A-Za-z0-9]", "", os.uname().nodename if hasattr(os, "uname") else "")[:24] or "host"
+TEMPORARY = re.compile(r"^\.(?P<target>.+)\.w(?P<pid>\d{1,10})-(?P<host>[A-Za-z0-9]{0,24})\.[^.]+\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process, or a pid we cannot test: assume it is writing
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path, names=None) -> int:
+    """Remove the atomic-write temporaries in `folder` whose writer (on this host) is dead; returns how
+    many. `names` (a predicate on a target file name) limits it to the temporaries of those files.
+    A temporary of another host's writer is left alone: its pid means nothing here."""
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        match = TEMPORARY.match(entry.name)
+        if not match or (names is not None and not names(match["target"])):
+            continue
+        if match["host"] == _HOST and not _alive(int(match["pid"])):
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+# ---- JSON from outside --------------------------------------------------------------------------
+# Python's json accepts what JSON does not (NaN, Infinity, 1e400 read as inf), which later fails as a
+# traceback in json.dumps(allow_nan=False) or poisons arithmetic; and it recurses once per nesting level,
+# so 10,000 levels raise RecursionError. Every JSON that comes from a file, an upload or a browser is
+# read with parse_json: one-line refusals of all three, and a depth limit checked before parsing.
+
+MAX_JSON_DEPTH = 32  # a sidecar is 4 levels deep; training options 2
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
+def _refuse_constant(name: str):
+    raise _NotFinite(name)
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings, without recursing (and without parsing)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if not brackets:
+        return 0
+    steps = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    return int(np.cumsum(np.where((steps == ord("[")) | (steps == ord("{")), 1, -1)).max())
+
+
+def parse_json(raw: bytes | str, error: type[Exception], label: str, max_depth: int = MAX_JSON_DEPTH):
+    """The value of untrusted JSON text, or `error` with a one-line message starting with `label`."""
+    if isinstance(raw, (bytes, bytearray)):
+        try:
+            raw = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise error(f"{label} is not UTF-8 text") from None
+    if json_depth(raw) > max_depth:
+        raise error(f"{label} is not valid JSON here: nested too deeply (more than {max_depth} levels)")
+    try:
+        return json.loads(raw, parse_float=_finite_float, parse_constant=_refuse_constant)
+    except _NotFinite as exc:
+        raise error(f"{label} holds {str(exc)[:24]!s}: JSON has no NaN or Infinity, and numbers must lie "
+                    "within ±1.8e308") from None
+    except (ValueError, RecursionError) as exc:  # a syntax error, or an integer of over 4,300 digits
+        raise error(f"{label} is not valid JSON ({str(exc)[:80]})") from None
 
 
 # ---- Bounded reads of files a user named -------------------------------------------------------
@@ -117,8 +216,12 @@ def gunzip_bounded(data: bytes, max_bytes: int, error: type[Exception], label: s
 
 
 def canonical_path(path: str | Path) -> Path:
-    """One spelling per file: ~ expanded, symlinks, '.' and '..' resolved (the file need not exist)."""
-    return Path(os.path.expanduser(str(path))).resolve()
+    """One spelling per file: ~ expanded, symlinks, '.' and '..' resolved (the file need not exist).
+
+    os.path.realpath, not Path.resolve: resolve() raises RuntimeError on a symlink loop (Python 3.11),
+    where realpath leaves the looping part as it is, for the open that follows to refuse. A NUL byte
+    raises ValueError: callers with a user's string check for it first."""
+    return Path(os.path.realpath(os.path.expanduser(str(path))))
 
 
 def is_within(path: str | Path, roots) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from app.common.cache import get_model
@@ -54,6 +55,20 @@ def released(key: str = "live") -> dict | None:
     state = st.session_state.get(key)
     value = state.get("z") if hasattr(state, "get") else None
     return value if isinstance(value, dict) else None
+
+
+MAX_WIRE_PIXELS = 256 * 256  # the largest image a model may have (vae_core's archive limit)
+
+
+def wire_pixels(value) -> np.ndarray | None:
+    """The browser's decoded pixels from a release, as float64, or None unless they are a flat list of at most
+    MAX_WIRE_PIXELS finite numbers (a hostile client may send strings, objects or NaN instead)."""
+    if not isinstance(value, list) or len(value) > MAX_WIRE_PIXELS:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return None
+    pixels = np.asarray(value, dtype=np.float64)
+    return pixels if np.all(np.isfinite(pixels)) else None
 
 
 def _num(v) -> float | None:

@@ -7,6 +7,7 @@ and hands the point to Python, which decodes it again with PyTorch.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +17,9 @@ from app.common.component_js import component_js
 from app.common.model_cache import browser_weights
 
 MAP_META = "vae-latent-map"  # layout.meta of the chart the component listens to
+# No view of the map reaches this far (PCA and latent dimensions span a few units, t-SNE about a hundred);
+# a click beyond it is a hostile client's, and 1e308 would decode to an image of NaN.
+MAX_CLICK = 1e4
 
 HERE = Path(__file__).resolve().parent  # the JS and CSS live beside this file
 
@@ -43,8 +47,18 @@ def map_click(model_name: str, view, display_px: int, on_click, key: str, served
 def clicked_point(key: str) -> tuple[float, float] | None:
     """The component's last click, read in its on_click callback."""
     state = st.session_state.get(key)
-    value = state.get("point") if hasattr(state, "get") else None
+    return point_from_wire(state.get("point") if hasattr(state, "get") else None)
+
+
+def point_from_wire(value) -> tuple[float, float] | None:
+    """(x, y) of a click as the browser sent it, or None unless both are finite numbers within MAX_CLICK:
+    never trust the wire (Python's json reads NaN, Infinity and 1e400)."""
     try:
-        return float(value["x"]), float(value["y"])
-    except (TypeError, KeyError, ValueError):
-        return None  # never trust the wire
+        x, y = value["x"], value["y"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y)):
+        return None
+    if not all(math.isfinite(v) and abs(v) <= MAX_CLICK for v in (x, y)):
+        return None
+    return float(x), float(y)

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model, list_models
-from app.common.live_decoder import live_decoder, live_weights, released
+from app.common.live_decoder import live_decoder, live_weights, released, wire_pixels
 from app.common.model_cache import data_name
 from app.common.ui import user_errors
 from app.common.what_to_try import what_to_try
@@ -134,14 +134,15 @@ def take_release() -> None:
     """on_release callback: runs before the fragment reruns, so the component is mounted with the
     server's decode of exactly this release (no second round trip)."""
     rel = released()
-    if not rel or rel.get("nonce") != S.get("trav_nonce") or rel.get("seq") == S.get("trav_seq"):
+    seq = rel.get("seq") if rel else None
+    if not isinstance(seq, int) or rel.get("nonce") != S.get("trav_nonce") or seq == S.get("trav_seq"):
         return
     try:
         z, _ = clamp(rel["z"], SLIDER_RANGE)  # the component clamps too; never trust the wire
     except (KeyError, TypeError, VAECoreError):
         return
     if len(z) == len(S.trav_z):
-        S.trav_z, S.trav_seq, S.trav_pixels = [float(v) for v in z], rel["seq"], rel.get("pixels")
+        S.trav_z, S.trav_seq, S.trav_pixels = [float(v) for v in z], seq, wire_pixels(rel.get("pixels"))
         S.trav_pixels_z = list(S.trav_z)  # the z those browser pixels decode
         S.trav_source, S.trav_note = "dragged", ""
 

@@ -20,24 +20,27 @@ def non_negative_int(text: str) -> int:
     return int(text)
 
 
-MAX_CONFIG_BYTES = 1_000_000
+def seed_int(text: str) -> int:
+    """The one --seed type of every subcommand: the range TrainConfig accepts, which numpy's and torch's
+    generators both take (-1 and 10**23 used to escape from them as tracebacks)."""
+    from ..vae.train_config import SEED_LIMIT
+
+    if not (text.isdecimal() and len(text) <= 10 and int(text) < SEED_LIMIT):
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 2**32 - 1, got {text!r}")
+    return int(text)
 
 
 def require_json_object(path: str) -> None:
     """A --config file must be a small JSON object; anything else is one ConfigError line here, before
     the options inside are checked (by TrainConfig)."""
-    import json
-
     from ..errors import ConfigError
-    from ..fileio import read_regular_file
+    from ..fileio import parse_json, read_regular_file
+    from ..vae.train_config import MAX_CONFIG_BYTES
 
     if not Path(path).exists():
         return  # the loader reports a missing file in its own words
     raw = read_regular_file(path, MAX_CONFIG_BYTES, ConfigError, f"--config {path}")
-    try:
-        value = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:
-        raise ConfigError(f"--config {path} is not valid JSON ({str(exc)[:80]})") from None
+    value = parse_json(raw, ConfigError, f"--config {path}")
     if not isinstance(value, dict):
         kind = {list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(type(value), "a number")
         raise ConfigError(f"--config {path} must hold a JSON object of training options, got {kind}")

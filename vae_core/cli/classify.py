@@ -12,7 +12,7 @@ import numpy as np
 
 from ..cvae.classify import MAX_K, check_labels, classify, require_conditional
 from ..errors import ConfigError
-from .args import preprocessed_images
+from .args import preprocessed_images, seed_int
 
 
 def add_parser(sub) -> None:
@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
     c.add_argument("--labels", nargs="+", help="score only these label indices (default: all)")
     c.add_argument("--invert", choices=["auto", "yes", "no"], default="auto",
                    help="treat the image as dark ink on light paper (auto: decide from the border)")
-    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--seed", type=seed_int, default=0)
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_classify)
 

@@ -12,6 +12,7 @@ import sys
 from ..errors import VAECoreError
 from ..oned import data1d, gmm1d, vae1d
 from ..oned.fit1d import fit_both
+from .args import seed_int
 
 HELP = "fit a GMM (EM) and a VAE to one numeric CSV column and compare them"
 
@@ -20,7 +21,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("train", help="CSV file with one numeric column, header optional")
     parser.add_argument("--test", help="CSV file of held-out points, same format")
     parser.add_argument("--k", type=int, default=3, help="number of GMM components (default 3)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for initialisation and training (default 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed for initialisation and training (default 0)")
     parser.add_argument("--init", choices=gmm1d.INIT_METHODS, default="kmeans++", help="GMM initialisation")
     parser.add_argument("--n-init", type=int, default=1, help="GMM restarts; the best is kept")
     parser.add_argument("--tol", type=float, default=1e-8,

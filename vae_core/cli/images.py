@@ -11,6 +11,10 @@ import torch
 from ..errors import ConfigError
 from .args import preprocessed_images
 
+# The prior is N(0, I): |z| of 1,000 is a thousand standard deviations out, where the decoder only extrapolates;
+# far beyond it (1e308) the first layer overflows to inf and the image is made of NaN.
+MAX_ABS_Z = 1000.0
+
 
 def add_parsers(sub) -> None:
     n = sub.add_parser("encode", help="print mu and logvar of q(z|x) for image files")
@@ -61,6 +65,9 @@ def cmd_decode(args) -> int:
         raise ConfigError(f"--z must be numbers, got {' '.join(args.z)!r}") from None
     if not all(np.isfinite(z)):
         raise ConfigError("--z values must be finite")
+    if any(abs(v) > MAX_ABS_Z for v in z):
+        raise ConfigError(f"--z values must lie within ±{MAX_ABS_Z:,.0f} (the prior is N(0, I)), got "
+                          f"{max(z, key=abs):g}")
     if args.scale < 1 or args.scale > 64:
         raise ConfigError("--scale must be from 1 to 64")
     if Path(args.out).is_dir():
@@ -72,6 +79,8 @@ def cmd_decode(args) -> int:
         raise ConfigError(f"{args.model} has a {model.config.latent_dim}-D latent; --z gave {len(z)} values")
     with torch.no_grad():
         x = model.decode(torch.tensor([z]), args.label).reshape(model.config.image_shape).numpy()
+    if not np.all(np.isfinite(x)):
+        raise ConfigError(f"--z {' '.join(args.z)}: the decoder gave no finite image for this z; try values nearer 0")
     img = Image.fromarray(np.round(x * 255).astype(np.uint8), mode="L")
     if args.scale > 1:
         img = img.resize((img.width * args.scale, img.height * args.scale), Image.Resampling.NEAREST)

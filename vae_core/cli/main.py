@@ -31,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except VAECoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        detail = f" ({exc.local_detail})" if exc.local_detail else ""  # server paths: fine for the machine's user
+        print(f"error: {exc}{detail}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # -o into a missing folder, a full disk: the machine's state, not a bug in here
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -9,8 +9,8 @@ from dataclasses import fields
 
 import torch
 
-from ..errors import ConfigError
-from .args import non_negative_int, require_json_object
+from ..errors import CheckpointError, ConfigError
+from .args import non_negative_int, require_json_object, seed_int
 
 # Importance samples per image for evaluate: K = 10,000 on 10,000 MNIST images is already minutes of CPU.
 MAX_K = 10_000
@@ -32,7 +32,7 @@ def add_parsers(sub) -> None:
     t.add_argument("--conditional", action="store_true", default=None, help="train a conditional VAE")
     for name, kind in [("epochs", int), ("patience", int), ("batch-size", int), ("lr", float),
                        ("weight-decay", float), ("kl-weight", float), ("samples", int), ("kl-warmup-epochs", int),
-                       ("val-fraction", float), ("seed", int), ("threads", int)]:
+                       ("val-fraction", float), ("seed", seed_int), ("threads", int)]:
         t.add_argument(f"--{name}", type=kind)
     t.add_argument("--augment-shift", type=non_negative_int, metavar="PX",
                    help="shift each training image at random by up to PX pixels, 0 to 4 (default 0: off)")
@@ -48,7 +48,7 @@ def add_parsers(sub) -> None:
     e.add_argument("--k", type=int, default=1000,
                    help=f"importance samples per image (default 1000, at most {MAX_K:,})")
     e.add_argument("--limit", type=int, help="evaluate only the first N images")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--seed", type=seed_int, default=0)
     e.add_argument("--exact", action="store_true",
                    help="also the exact log p(x) and gap by quadrature (1-D and 2-D latents; about 0.3 s per image)")
     e.add_argument("--json", action="store_true")
@@ -75,7 +75,9 @@ def cmd_models(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from ..vae.train import TrainConfig, train_and_save
+    from ..data.datasets import load_dataset
+    from ..vae.checkpoint import check_free_space, checkpoint_bytes
+    from ..vae.train import TrainConfig, model_config, train_and_save
 
     overrides = {}
     for f in fields(TrainConfig):
@@ -94,7 +96,15 @@ def cmd_train(args) -> int:
     import os
 
     main_rank = os.environ.get("RANK", "0") == "0"  # under torchrun only rank 0 writes and reports
-    result = train_and_save(cfg, args.out, command=command, progress=not args.quiet and main_rank, device=args.device)
+    data = load_dataset(cfg.data)  # here, not in train_and_save: its image shape sizes the checkpoint
+    if main_rank:  # a full disk found after training would throw the whole run away
+        check_free_space(args.out, checkpoint_bytes(model_config(cfg, data), cfg.epochs))
+    try:
+        result = train_and_save(cfg, args.out, command=command, progress=not args.quiet and main_rank,
+                                data=data, device=args.device)
+    except OSError as exc:  # the disk filled up during training, a folder was removed: one line, no traceback
+        raise CheckpointError(f"could not write the checkpoint to {args.out} ({exc.strerror or exc}); "
+                              "this run's training is lost") from None
     if not main_rank:
         return 0
     best = result.best

@@ -90,6 +90,7 @@ MAX_FOLDER_PIXELS = 64 * 1024 * 1024  # all images of a folder: data set, togeth
 def canonical_spec(name: str) -> str:
     """The one spelling of a data set spec: paths in idx:/folder: specs resolve()d, named sets unchanged,
     so `folder:/a/./b` and `folder:/a/b` are one cache entry."""
+    _refuse_nul(name)
     if name.startswith("idx:"):
         spec = name[4:]
         if "," in spec:
@@ -101,6 +102,12 @@ def canonical_spec(name: str) -> str:
     if name.startswith("folder:"):
         return "folder:" + str(canonical_path(name[7:].strip()))
     return name.strip()
+
+
+def _refuse_nul(name: str) -> None:
+    # No path can hold one, and os.stat raises ValueError (not OSError) on it.
+    if "\x00" in str(name):
+        raise DataError("a data set name or path cannot contain a NUL byte (\\x00)")
 
 
 def spec_paths(name: str) -> list[Path]:
@@ -122,12 +129,17 @@ def load_dataset(name: str, split: str = "train", roots=None) -> Dataset:
     """
     if split not in ("train", "test"):
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
+    _refuse_nul(name)
     if roots is not None and any(not is_within(p, roots) for p in spec_paths(name)):
         raise DataError(OUTSIDE_ROOTS)
-    if name.startswith("idx:"):
-        return _load_idx(name[4:], name, roots)
-    if name.startswith("folder:"):
-        return _load_folder(Path(name[7:]), name, roots)
+    try:
+        if name.startswith("idx:"):
+            return _load_idx(name[4:], name, roots)
+        if name.startswith("folder:"):
+            return _load_folder(Path(name[7:]), name, roots)
+    except OSError as exc:  # a name too long, a symlink loop, a folder we may not list: say which and why
+        raise DataError(f"{name[:100]}{'...' if len(name) > 100 else ''}: cannot be read "
+                        f"({exc.strerror or type(exc).__name__})") from None
     if split == "test" and name in ("mnist-5k", "digits"):
         raise DataError(f"{name} has no separate test split; evaluate on mnist (split test) or idx:PATH")
     if name == "mnist-5k":

@@ -60,6 +60,7 @@ def fetch(remote: RemoteDataset, key: str, dest_dir: Path, timeout: float = 30.0
         return dest
     raise DataError(
         f"could not download {remote.name} file {item.name} ({'; '.join(problems)}). "
-        f"If this machine is offline, copy the four IDX files into {dest_dir} "
-        f"or load them with the data set name idx:PATH"
+        "If this machine is offline, copy the four IDX files into the data cache folder "
+        "or load them with the data set name idx:PATH",
+        local_detail=f"the data cache folder is {dest_dir}",
     )

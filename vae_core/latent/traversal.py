@@ -48,7 +48,12 @@ def kl_order(avg_kl: np.ndarray, threshold: float = INACTIVE_KL) -> tuple[list[i
 
 def clamp(z, limit: float = SLIDER_RANGE) -> tuple[np.ndarray, list[int]]:
     """Clamp z to [-limit, limit]; also return the dimensions that were out of range."""
-    z = np.asarray(z, dtype=np.float64).reshape(-1)
+    if isinstance(z, (str, bytes, dict)):
+        raise ConfigError("z must be a list of numbers")
+    try:
+        z = np.asarray(z, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):  # strings, ragged lists, objects: from a browser, anything
+        raise ConfigError("z must be a list of numbers") from None
     if not np.all(np.isfinite(z)):
         raise ConfigError("z must contain only finite numbers")
     out = np.clip(z, -limit, limit)

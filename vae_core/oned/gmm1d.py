@@ -21,6 +21,7 @@ from .data1d import check_fit_data
 
 INIT_METHODS = ("kmeans++", "random", "quantiles")
 MAX_COMPONENTS = 50
+MAX_N_INIT, MAX_EM_ITER = 100, 100_000  # restarts and EM steps per start: beyond, a run never ends
 LOG_2PI = math.log(2.0 * math.pi)
 # As in scikit-learn, so an emptied component keeps a tiny positive weight
 # and log(weight) stays finite.
@@ -290,14 +291,14 @@ class GaussianMixture1D:
             raise ConfigError(f"K must be an integer from 1 to {MAX_COMPONENTS}, got {self.n_components}")
         if self.init not in INIT_METHODS:
             raise ConfigError(f"unknown initialisation '{self.init}'; choose one of {', '.join(INIT_METHODS)}")
-        if not isinstance(self.n_init, (int, np.integer)) or self.n_init < 1:
-            raise ConfigError(f"n_init must be a positive integer, got {self.n_init}")
+        if not isinstance(self.n_init, (int, np.integer)) or not 1 <= self.n_init <= MAX_N_INIT:
+            raise ConfigError(f"n_init must be an integer from 1 to at most {MAX_N_INIT}, got {self.n_init}")
         if not (math.isfinite(self.var_floor) and self.var_floor > 0):
             raise ConfigError(f"variance floor must be positive, got {self.var_floor}")
         if not (math.isfinite(self.tol) and self.tol >= 0):
             raise ConfigError(f"tol must be non-negative, got {self.tol}")
-        if not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 1:
-            raise ConfigError(f"max_iter must be a positive integer, got {self.max_iter}")
+        if not isinstance(self.max_iter, (int, np.integer)) or not 1 <= self.max_iter <= MAX_EM_ITER:
+            raise ConfigError(f"max_iter must be an integer from 1 to at most {MAX_EM_ITER:,}, got {self.max_iter}")
         if self.init_params is not None and self.init_params.n_components != self.n_components:
             raise ConfigError("init_params must have K components")
 

@@ -22,14 +22,17 @@ ordinary loader (safetensors only), then the same bytes are copied in.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import shutil
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
 
 from ..errors import CheckpointError
-from ..fileio import atomic_write_bytes
+from ..fileio import atomic_write_bytes, parse_json
 from .checkpoint import checkpoint_paths, load_checkpoint, read_sidecar, weights_file_of
 from .model_card import render_markdown
 from .train_config import MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
@@ -81,6 +84,12 @@ def _is_pickle(data: bytes) -> bool:
     return (len(data) >= 2 and data[0] == 0x80 and 2 <= data[1] <= 5) or (data[:4] == b"PK\x03\x04" and b".pkl" in data)
 
 
+def _is_safetensors(data: bytes) -> bool:
+    # An 8-byte little-endian header length, then a JSON object: a header of 640 bytes begins 0x80 0x02,
+    # which _is_pickle alone would take for a protocol-2 pickle.
+    return len(data) >= 9 and struct.unpack("<Q", data[:8])[0] <= len(data) - 8 and data[8:9] == b"{"
+
+
 def read_archive(blob: bytes) -> dict[str, bytes]:
     """The archive's three entries, each checked for name, count and size; refuses with ArchiveError."""
     if len(blob) > MAX_ARCHIVE_BYTES:
@@ -111,8 +120,8 @@ def read_archive(blob: bytes) -> dict[str, bytes]:
         raise ArchiveError(f"the archive unpacks to {declared / 2**20:.1f} MB, over the {MAX_TOTAL / 2**20:g} MB limit")
     entries = {}
     for info in infos:
-        entries[info.filename] = _bounded_read(zf, info, LIMITS[info.filename])
-        if _is_pickle(entries[info.filename]):
+        data = entries[info.filename] = _bounded_read(zf, info, LIMITS[info.filename])
+        if _is_pickle(data) and not (info.filename == "model.safetensors" and _is_safetensors(data)):
             raise ArchiveError(f"the archive entry {info.filename!r} is a pickle; only safetensors is accepted")
     if "model.json" not in entries:
         raise ArchiveError("the archive has no model.json sidecar")
@@ -155,10 +164,7 @@ def _check_config_limits(sidecar: dict) -> None:
 def validate_archive(blob: bytes):
     """(model, entries) once every check passes; raises ArchiveError (a CheckpointError) otherwise."""
     entries = read_archive(blob)
-    try:
-        sidecar = json.loads(entries["model.json"])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ArchiveError(f"model.json is not valid JSON ({exc})") from None
+    sidecar = parse_json(entries["model.json"], ArchiveError, "model.json")
     if not isinstance(sidecar, dict):
         raise ArchiveError("model.json must be a JSON object")
     _check_config_limits(sidecar)
@@ -178,7 +184,16 @@ def import_archive(blob: bytes, label: str = "uploaded") -> str:
     """Validate an archive and add it to the user models folder; returns its registry name."""
     _, entries = validate_archive(blob)
     check_quota(sum(len(v) for v in entries.values()))
-    name, folder = reserve_name(label)
-    for entry in sorted(entries, key=lambda e: e == "model.json"):  # the sidecar last: listed only when complete
-        atomic_write_bytes(folder / entry, entries[entry])
+    folder = None
+    try:
+        name, folder = reserve_name(label)
+        for entry in sorted(entries, key=lambda e: e == "model.json"):  # the sidecar last: listed only when complete
+            atomic_write_bytes(folder / entry, entries[entry])
+    except BaseException as exc:
+        if folder is not None:  # a half-stored model is never listed, but its folder would count against the quota
+            shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full disk, a read-only folder: the reason, never the server's path
+            reason = "no space left on its disk" if exc.errno == errno.ENOSPC else (exc.strerror or "an OS error")
+            raise ArchiveError(f"the model could not be stored on the server: {reason.lower()}") from None
+        raise
     return name

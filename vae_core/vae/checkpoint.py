@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
 from ..errors import CheckpointError, ConfigError
-from ..fileio import atomic_write_bytes, atomic_write_text
+from ..fileio import atomic_write_bytes, atomic_write_text, parse_json, remove_stale_temporaries
 from .checkpoint_guard import check_weights_fit, read_sidecar_json, read_weights
 from .config import VAEConfig
 from .model import VAE
@@ -78,6 +79,7 @@ def save_checkpoint(model: VAE, path: str | Path, metadata: dict | None = None, 
         **_finite_json(metadata or {}),
     }
     text = json.dumps(sidecar, indent=2, sort_keys=False, allow_nan=False) + "\n"
+    _remove_dead_writers_temporaries(sidecar_path)
     atomic_write_bytes(weights_path, blob)
     atomic_write_text(sidecar_path, text)
     _remove_stale_weights(checkpoint_paths(path)[0], keep={weights_path.name, previous})
@@ -97,10 +99,23 @@ _WEIGHTS_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.safetensors$")
 
 def _current_weights_name(sidecar_path: Path) -> str | None:
     try:
-        sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        sidecar = parse_json(sidecar_path.read_bytes(), CheckpointError, sidecar_path.name)
+    except (OSError, CheckpointError):
         return None
     return weights_file_of(sidecar_path, sidecar).name if isinstance(sidecar, dict) else None
+
+
+def _remove_dead_writers_temporaries(sidecar_path: Path) -> None:
+    """Called with the writer lock held: what a killed save of this checkpoint left behind goes. Temporaries
+    that carry a pid go when that process is dead; ones named before they carried a pid (mkstemp's 8
+    random characters only) can only be a dead writer's, since every writer of this checkpoint holds the lock."""
+    stem = re.escape(sidecar_path.stem)
+    ours = re.compile(rf"^(?:{stem}\.json|{stem}(?:\.[0-9a-f]{{12}})?\.safetensors)$")
+    remove_stale_temporaries(sidecar_path.parent, names=ours.match)
+    legacy = re.compile(rf"^\.(?:{stem}\.json|{stem}(?:\.[0-9a-f]{{12}})?\.safetensors)\.[a-z0-9_]{{8}}\.tmp$")
+    for p in sidecar_path.parent.iterdir():
+        if legacy.match(p.name):
+            p.unlink(missing_ok=True)
 
 
 def _remove_stale_weights(canonical: Path, keep: set) -> None:
@@ -127,6 +142,8 @@ def check_writable(path: str | Path) -> Path:
     Run before training so an hour of work is never lost to a typo in --out.
     Returns the folder the files go to.
     """
+    if not str(path).strip():  # Path("") is ".": a run would silently write into the current folder
+        raise CheckpointError("--out is empty: name the checkpoint folder or .safetensors file to write")
     path = Path(path)
     weights_path, _ = checkpoint_paths(path)
     folder = weights_path.parent
@@ -145,6 +162,21 @@ def check_writable(path: str | Path) -> Path:
     except OSError as exc:
         raise CheckpointError(f"cannot write a checkpoint to {folder} ({exc.strerror or exc})") from None
     return folder
+
+
+def checkpoint_bytes(config: VAEConfig, epochs: int) -> int:
+    """An upper bound on the size of a checkpoint trained for `epochs`: float32 weights and their header,
+    and a sidecar whose history holds one entry per epoch (two KL-per-dimension lists each)."""
+    return 4 * config.num_parameters + 64 * 1024 + 64 * 1024 + epochs * (1024 + 80 * config.latent_dim)
+
+
+def check_free_space(path: str | Path, needed: int) -> None:
+    """Refuse now, before training, when the disk that `path` is on has less than `needed` bytes free."""
+    folder = check_writable(path)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise CheckpointError(f"--out {path}: its disk has {free / 1e6:,.1f} MB free, but the checkpoint may need "
+                              f"up to {needed / 1e6:,.1f} MB; free some space or choose another --out")
 
 
 @contextmanager

@@ -4,14 +4,13 @@ exactly the tensor shapes the config implies. A mismatch is refused before a net
 
 from __future__ import annotations
 
-import json
 import struct
 from pathlib import Path
 
 import torch
 
 from ..errors import CheckpointError
-from ..fileio import read_regular_file
+from ..fileio import parse_json, read_regular_file
 from .config import MAX_PARAMETERS, VAEConfig
 
 MAX_SIDECAR_BYTES = 4_000_000  # config, card and per-epoch history: tens of KB in practice
@@ -20,14 +19,9 @@ MAX_WEIGHTS_BYTES = 4 * MAX_PARAMETERS + MAX_HEADER_BYTES + 8
 
 
 def read_sidecar_json(path: Path) -> object:
-    """The parsed sidecar, or a one-line CheckpointError (size, encoding, syntax, nesting)."""
-    raw = read_regular_file(path, MAX_SIDECAR_BYTES, CheckpointError, str(path))
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{path} is not valid JSON ({str(exc)[:80]})") from None
-    except RecursionError:
-        raise CheckpointError(f"{path} is nested too deeply to be a checkpoint sidecar") from None
+    """The parsed sidecar, or a one-line CheckpointError (size, encoding, syntax, nesting, NaN or 1e400)."""
+    return parse_json(read_regular_file(path, MAX_SIDECAR_BYTES, CheckpointError, str(path)), CheckpointError,
+                      str(path))
 
 
 def read_weights(path: Path) -> bytes:
@@ -44,18 +38,30 @@ def expected_shapes(config: VAEConfig) -> dict[str, tuple[int, ...]]:
         return {k: tuple(v.shape) for k, v in VAE(config).state_dict().items()}
 
 
+# save_checkpoint writes float32 only. Other dtypes would be cast on load, but torch cannot even test
+# float8 for NaN (isfinite is not implemented for it), so anything else is refused by name.
+WEIGHTS_DTYPE = "F32"
+
+
 def header_shapes(blob: bytes, path: Path) -> dict[str, tuple[int, ...]]:
-    """Tensor names and shapes from a safetensors header, parsed by hand so no tensor is read."""
+    """Tensor names and shapes from a safetensors header, parsed by hand so no tensor is read; a tensor
+    of another dtype than float32 is refused here."""
     if len(blob) < 8:
         raise CheckpointError(f"{path} is not a safetensors file (too short)")
     (n,) = struct.unpack("<Q", blob[:8])
     if n > min(MAX_HEADER_BYTES, len(blob) - 8):
         raise CheckpointError(f"{path} is not a readable safetensors file (header of {n:,} bytes)")
     try:
-        header = json.loads(blob[8:8 + n].decode("utf-8"))
-        return {k: tuple(int(d) for d in v["shape"]) for k, v in header.items() if k != "__metadata__"}
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        header = parse_json(blob[8:8 + n], CheckpointError, f"{path}: the safetensors header")
+        tensors = {k: v for k, v in header.items() if k != "__metadata__"}
+        shapes = {k: tuple(int(d) for d in v["shape"]) for k, v in tensors.items()}
+        dtypes = sorted({str(v["dtype"])[:16] for v in tensors.values()} - {WEIGHTS_DTYPE})
+    except (ValueError, TypeError, KeyError, AttributeError):
         raise CheckpointError(f"{path} is not a readable safetensors file (damaged header)") from None
+    if dtypes:
+        raise CheckpointError(f"{path} holds {', '.join(dtypes[:4])} weights; a checkpoint's weights must be "
+                              "float32 (F32)")
+    return shapes
 
 
 def check_weights_fit(blob: bytes, config: VAEConfig, path: Path) -> None:

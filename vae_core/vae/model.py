@@ -55,11 +55,16 @@ class VAE(nn.Module):
             return None
         if y is None:
             raise ConfigError("this is a conditional model: pass a class label y")
-        y = torch.as_tensor(y, dtype=torch.long).reshape(-1)
+        top = self.config.num_classes - 1
+        wanted = "labels must be integers" + ("" if n == 1 else f", one for each of the {n} images,")
+        try:
+            y = torch.as_tensor(y, dtype=torch.long).reshape(-1)
+        except (TypeError, ValueError, RuntimeError, OverflowError):  # 10**20 overflows int64: not a traceback
+            raise ConfigError(f"{wanted} from 0 to {top}") from None
         if y.numel() == 1 and n > 1:
             y = y.expand(n)
-        if y.numel() != n or y.min() < 0 or y.max() >= self.config.num_classes:
-            raise ConfigError(f"labels must be {n} integers in [0, {self.config.num_classes - 1}]")
+        if y.numel() != n or y.min() < 0 or y.max() > top:
+            raise ConfigError(f"{wanted} from 0 to {top}")
         return F.one_hot(y, self.config.num_classes).to(torch.float32)
 
     # -- the two networks ----------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import CheckpointError
@@ -40,13 +41,28 @@ def resolve(name_or_path: str | Path) -> Path:
     raise CheckpointError(f"no model named {text!r}; pretrained models: {known}")
 
 
+@contextmanager
+def _named(name_or_path, path: Path):
+    """A damaged shipped or user model is named by its registry name in the message, not by the server's
+    folder (a web visitor chose it by name); the folder goes in local_detail, for the CLI."""
+    try:
+        yield
+    except CheckpointError as exc:
+        text = str(name_or_path)
+        if text == str(path) or not (is_user_model(text) or path.parent == PRETRAINED_DIR):
+            raise  # a path the user typed: theirs to see
+        message = str(exc).replace(str(path) + "/", f"{text}: ").replace(str(path), text)
+        raise type(exc)(message, local_detail=f"the model's folder is {path}") from None
+
+
 def load_model(name_or_path: str | Path) -> VAE:
     """Load a pretrained model by name or a checkpoint by path, in eval mode.
 
     The returned model also carries `.name` and `.card` (the sidecar's metadata).
     """
     path = resolve(name_or_path)
-    model, sidecar = load_checkpoint(path)
+    with _named(name_or_path, path):
+        model, sidecar = load_checkpoint(path)
     model.name = str(name_or_path)
     model.card = sidecar
     return model
@@ -54,7 +70,9 @@ def load_model(name_or_path: str | Path) -> VAE:
 
 def model_card(name_or_path: str | Path) -> dict:
     """The sidecar metadata of a model, without loading its weights."""
-    return read_sidecar(resolve(name_or_path))
+    path = resolve(name_or_path)
+    with _named(name_or_path, path):
+        return read_sidecar(path)
 
 
 def model_card_text(name_or_path: str | Path) -> str | None:

@@ -12,6 +12,7 @@ Documented bounds:
                         (beta^2 is the decoder variance); unset for Bernoulli
     kl_weight           the beta-VAE weight on the KL term, 0 .. 100
     samples (M)         1 .. 1000
+    epochs              1 .. 10,000 (MAX_EPOCHS)
     lr                  > 0 and <= 10, finite
     seed                0 .. 2**32 - 1
     threads             1 .. 1024, or unset for torch's default
@@ -19,18 +20,20 @@ Documented bounds:
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..fileio import parse_json, read_regular_file
 from .config import LIKELIHOODS, MAX_LATENT_DIM
 
 BETA_RANGE = (1e-3, 10.0)
 KL_WEIGHT_RANGE = (0.0, 100.0)
 MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH = 8, 4096
 SEED_LIMIT = 2**32
+MAX_EPOCHS = 10_000  # 8 h of digits, days of MNIST: more is a typo, not a plan
+MAX_CONFIG_BYTES = 1_000_000  # a --config file: a few hundred bytes in practice
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,11 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, path: str | Path, **overrides) -> TrainConfig:
-        try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path} ({exc})") from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path} is not valid JSON ({exc})") from None
+        if not Path(path).exists():
+            raise ConfigError(f"config file not found: {path}")
+        # bounded and strict, as the CLI reads it: no /dev/zero read for ever, no RecursionError
+        raw = parse_json(read_regular_file(path, MAX_CONFIG_BYTES, ConfigError, f"config file {path}"),
+                         ConfigError, str(path))
         return cls.from_dict(raw, source=str(path), **overrides)
 
     @classmethod
@@ -168,7 +168,7 @@ def _check_ranges(c: TrainConfig) -> None:
         (1 <= len(c.hidden) <= MAX_HIDDEN_LAYERS and all(1 <= h <= MAX_HIDDEN_WIDTH for h in c.hidden), "hidden",
          f"must list 1 to {MAX_HIDDEN_LAYERS} layer widths from 1 to {MAX_HIDDEN_WIDTH}, got {list(c.hidden)}"),
         (c.likelihood in LIKELIHOODS, "likelihood", f"must be one of {', '.join(LIKELIHOODS)}, got {c.likelihood!r}"),
-        (c.epochs >= 1, "epochs", f"must be at least 1, got {c.epochs}"),
+        (1 <= c.epochs <= MAX_EPOCHS, "epochs", f"must be from 1 to {MAX_EPOCHS:,}, got {c.epochs}"),
         (c.patience >= 1, "patience", f"must be at least 1, got {c.patience}"),
         (c.batch_size >= 1, "batch_size", f"must be at least 1, got {c.batch_size}"),
         (math.isfinite(c.lr) and 0 < c.lr <= 10, "lr", f"must be a finite number > 0 (at most 10), got {c.lr}"),

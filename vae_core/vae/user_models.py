@@ -20,6 +20,7 @@ from pathlib import Path
 import platformdirs
 
 from ..errors import CheckpointError
+from ..fileio import remove_stale_temporaries
 
 USER_PREFIX = "user:"
 DEFAULT_QUOTA_MB = 500
@@ -47,6 +48,8 @@ def used_bytes() -> int:
     root = user_models_dir()
     if not root.is_dir():
         return 0
+    for folder in [root, *(p for p in root.iterdir() if p.is_dir())]:
+        remove_stale_temporaries(folder)  # a killed save's leftovers would otherwise count for ever
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
@@ -56,8 +59,8 @@ def check_quota(extra_bytes: int) -> None:
     if used + extra_bytes > limit:
         raise UserModelsFullError(
             f"the user models folder is full: {used / 2**20:.1f} MB used of its {limit / 2**20:.0f} MB quota, "
-            f"and this model needs {extra_bytes / 2**20:.1f} MB more; delete models in {user_models_dir()} "
-            "or raise VAE_EXPLORER_MODELS_QUOTA_MB")
+            f"and this model needs {extra_bytes / 2**20:.1f} MB more; delete some models, or ask whoever runs "
+            "the server to raise VAE_EXPLORER_MODELS_QUOTA_MB", local_detail=f"the folder is {user_models_dir()}")
 
 
 def list_user_models() -> list[str]:
@@ -99,4 +102,5 @@ def reserve_name(base: str) -> tuple[str, Path]:
         except FileExistsError:
             continue
         return USER_PREFIX + name, root / name
-    raise CheckpointError(f"could not find a free model name for {base!r} in {root}")
+    raise CheckpointError(f"could not find a free model name for {base!r} in the user models folder",
+                          local_detail=f"the folder is {root}")

@@ -174,8 +174,7 @@ def test_kl_weight_scales_only_the_trained_objective():
 @pytest.mark.parametrize("args, fragment", [
     (["--val-fraction", "1.5"], "val_fraction (--val-fraction)"),
     (["--threads", "0"], "threads (--threads)"),
-    (["--seed", "-1"], "seed (--seed)"),
-    (["--seed", str(2**32)], "seed (--seed)"),
+    # --seed is refused by the parser, alike for every subcommand: tests/cli/test_crash_paths.py
     (["--likelihood", "gaussian", "--beta", "1e9"], "beta (--beta)"),
     (["--likelihood", "gaussian", "--beta", "nan"], "beta (--beta)"),
     (["--lr", "0"], "lr (--lr)"),
