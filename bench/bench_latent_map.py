@@ -79,7 +79,7 @@ def bench_rerun(repeats: int = 10) -> None:
 
 def bench_clicks(n: int) -> None:
     from testkit.browser import chromium_page, streamlit_server
-    from testkit.latent_map import DECODED_TEXT, TO_PIXELS
+    from testkit.latent_map import DECODED_TEXT, TO_PIXELS, wait_click_ready
 
     rng = np.random.default_rng(0)
     browser, server = [], []
@@ -87,7 +87,7 @@ def bench_clicks(n: int) -> None:
         page.goto(f"{url}/latent_map")
         page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=180_000)
         page.wait_for_selector("[data-testid=map-click-caption]", timeout=60_000)
-        page.wait_for_timeout(1500)
+        wait_click_ready(page)
         for i in range(n + 1):
             before = page.evaluate(DECODED_TEXT)
             px = page.evaluate(TO_PIXELS, rng.uniform(-3.5, 3.5, size=2).tolist())

@@ -58,9 +58,10 @@ LOOK_MS = 700
 
 
 def clicks(page, n: int, rng) -> list[float]:
-    from testkit.latent_map import DECODED_TEXT, TO_PIXELS
+    from testkit.latent_map import DECODED_TEXT, TO_PIXELS, wait_click_ready
 
     times = []
+    wait_click_ready(page)
     for _ in range(n + 1):
         before = page.evaluate(DECODED_TEXT)
         px = page.evaluate(TO_PIXELS, rng.uniform(-3.5, 3.5, size=2).tolist())

@@ -8,3 +8,13 @@ TO_PIXELS = """([x, y]) => { const gd = [...document.querySelectorAll('.js-plotl
 # The text of the server's decode of the last click ("decoded z = [...]").
 DECODED_TEXT = """() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]
   .map(e => e.innerText).filter(s => s.includes('decoded z')).join('')"""
+# True once the click listener has attached to the map now on the page (a rerun that changes the figure
+# mounts a new graph, and a press on it before the listener attaches is lost).
+CLICK_READY = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.layout && g.layout.meta === 'vae-latent-map');
+  return !!gd && gd.dataset.clickReady === 'true'; }"""
+
+
+def wait_click_ready(page, timeout_ms: int = 120_000) -> None:
+    """Until a click on the latent map will be heard."""
+    page.wait_for_function(CLICK_READY, timeout=timeout_ms)

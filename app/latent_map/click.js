@@ -51,6 +51,9 @@ function attach(inst) {
   document.addEventListener("mouseup", inst.onMouseUp, true);
   if (graph.on) graph.on("plotly_relayout", () => placeMarker(inst));  // pan and zoom move it
   placeMarker(inst);
+  // Said on the graph itself: a press before this (the page still drawing the map's neighbours after a
+  // rerun) reaches no listener, and a test or bench that clicks must wait for it.
+  graph.dataset.clickReady = "true";
 }
 
 // A cross on the map at the clicked point, drawn over the chart (the chart itself is not resent).

@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from testkit.browser import chromium_page, require_chromium, screenshot, streamlit_server
-from testkit.latent_map import DECODED_TEXT, TO_PIXELS
+from testkit.latent_map import DECODED_TEXT, TO_PIXELS, wait_click_ready
 from vae_core import load_model
 from vae_core.data.datasets import load_dataset
 from vae_core.latent.aggregate import encode_dataset, log_aggregate_density, log_prior
@@ -42,7 +42,9 @@ def test_clicking_a_gap_decodes_that_exact_z_in_the_browser_and_on_the_server():
         page.goto(f"{url}/latent_map")
         page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=120_000)
         page.wait_for_selector("[data-testid=map-click-caption]", timeout=60_000)
-        page.wait_for_timeout(1000)
+        wait_click_ready(page)
+        # The pan below must find the listener there too, or "no decode" would prove nothing.
+        assert page.evaluate("() => window.__mapClick === undefined")
 
         # A pan is not a click: dragging the map decodes nothing.
         x0, y0 = page.evaluate(TO_PIXELS, [0.0, 0.0])
@@ -96,7 +98,7 @@ def test_a_click_on_the_pca_plane_of_a_16d_model_decodes_z_from_the_pca_basis():
         page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].some(g => g.layout && "
                                "g.layout.meta === 'vae-latent-map' && g.layout.xaxis.title.text.startsWith('PC1'))",
                                timeout=120_000)
-        page.wait_for_timeout(1500)
+        wait_click_ready(page)  # the new model's map is a new graph: its listener attaches after it is drawn
         page.mouse.click(*page.evaluate(TO_PIXELS, [1.0, -0.5]))
         page.wait_for_function(f"() => ({DECODED_TEXT})().length > 0", timeout=30_000)
         page.wait_for_timeout(300)
