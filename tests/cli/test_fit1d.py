@@ -39,12 +39,14 @@ def test_json_output_has_both_fits(csv_files):
     # The schema documented in README.md, "JSON output of fit1d".
     assert set(out) == {"n_train", "n_test", "warnings", "gmm", "vae"}
     assert set(gmm) == {"k", "weights", "means", "variances", "converged", "n_iter", "log_likelihood_history",
-                        "train_log_likelihood", "test_log_likelihood", "kl_truth_to_fit", "n_parameters",
-                        "fit_seconds"}
+                        "train_log_likelihood", "test_log_likelihood", "kl_truth_to_fit", "test_minus_truth",
+                        "n_parameters", "fit_seconds"}
     assert set(vae) == {"latent_dim", "sigma_mode", "steps", "train_log_likelihood", "test_log_likelihood",
-                        "train_elbo", "test_elbo", "kl_truth_to_fit", "n_parameters", "fit_seconds"}
+                        "train_elbo", "test_elbo", "kl_truth_to_fit", "test_minus_truth", "n_parameters",
+                        "fit_seconds"}
     assert set(vae["n_parameters"]) == {"decoder", "encoder"}
     assert gmm["kl_truth_to_fit"] is None and vae["kl_truth_to_fit"] is None
+    assert gmm["test_minus_truth"] is None  # no truth is known for a CSV
     assert out["n_train"] == 800 and out["n_test"] == 400
     assert any("dropped 2 of 802 rows" in w for w in out["warnings"])
     assert len(gmm["weights"]) == len(gmm["means"]) == len(gmm["variances"]) == 3

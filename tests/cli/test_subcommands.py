@@ -96,6 +96,23 @@ def test_evaluate_prints_elbo_terms_and_nll(checkpoint):
     assert "NLL" in text and "KL(q(z|x)||p(z))" in text
 
 
+def test_evaluate_binarises_for_a_binarised_model_and_says_what_a_grey_score_is(checkpoint):
+    # digits-2d was trained on binarised pixels: auto evaluates one seeded binarisation of the images
+    auto = json.loads(run("evaluate", "--model", "digits-2d", "--data", "digits", "--k", 10, "--limit", 20,
+                          "--json").stdout)
+    assert auto["binarize_seed"] == 0 and auto["true_log_likelihood"] is True
+    other = json.loads(run("evaluate", "--model", "digits-2d", "--data", "digits", "--k", 10, "--limit", 20,
+                           "--binarize-seed", 3, "--json").stdout)
+    assert other["binarize_seed"] == 3 and other["nll"] != auto["nll"]
+    grey = json.loads(run("evaluate", "--model", "digits-2d", "--data", "digits", "--k", 10, "--limit", 20,
+                          "--binarize", "no", "--json").stdout)
+    assert grey["binarize_seed"] is None and grey["true_log_likelihood"] is False
+    # the test checkpoint is a grey-value model: its text output says the figures are scores, not NLLs
+    text = run("evaluate", "--model", checkpoint, "--data", "digits", "--k", 5, "--limit", 10).stdout
+    assert "cross-entropy score" in text and "not a normalised log-likelihood" in text
+    assert "a lower bound on the gap" in text
+
+
 def _digit_photo(path, size=(60, 80)):
     img = Image.new("L", size, 235)  # dark ink on light paper
     arr = np.array(img)

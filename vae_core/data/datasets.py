@@ -262,35 +262,33 @@ def _from_arrays(name: str, images: np.ndarray, labels: np.ndarray, class_names)
 
 
 def _load_folder(root: Path, name: str, roots=None) -> Dataset:
+    from .folder_scan import list_class_folders
     from .imageio import open_image
 
     if not root.is_dir():
         raise DataError(f"{name} is not a folder")
-    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not classes:
+    # Counted and size-checked before any file is opened: too many images are refused at once.
+    listing = list_class_folders(root, name, IMAGE_SUFFIXES, MAX_FOLDER_IMAGES, MAX_LABEL + 1,
+                                 lambda path: _check_within(path, roots))
+    if not listing.classes:
         raise DataError(f"{name}: {root} has no class subfolders (expected one folder of images per class)")
     arrays, labels, shape = [], [], None
-    for label, folder in enumerate(classes):
-        for file in sorted(folder.iterdir()):
-            if file.suffix.lower() not in IMAGE_SUFFIXES:
-                continue
-            _check_within(file, roots)
-            if len(arrays) >= MAX_FOLDER_IMAGES:
-                raise DataError(f"{name}: more than {MAX_FOLDER_IMAGES:,} images; the limit is {MAX_FOLDER_IMAGES:,}")
-            img = np.asarray(open_image(file).convert("L"), dtype=np.uint8)
-            if shape is None:
-                shape = img.shape
-            if img.shape != shape:
-                raise DataError(f"{name}: {file} is {img.shape[1]}x{img.shape[0]}, "
-                                f"but the first image was {shape[1]}x{shape[0]}; all images must share one size")
-            if img.size * (len(arrays) + 1) > MAX_FOLDER_PIXELS:
-                raise DataError(f"{name}: the images hold more than {MAX_FOLDER_PIXELS:,} pixels in all; "
-                                "use fewer or smaller images")
-            arrays.append(img)
-            labels.append(label)
+    for label, file in listing.files:
+        _check_within(file, roots)
+        img = np.asarray(open_image(file).convert("L"), dtype=np.uint8)
+        if shape is None:
+            shape = img.shape
+        if img.shape != shape:
+            raise DataError(f"{name}: {file} is {img.shape[1]}x{img.shape[0]}, "
+                            f"but the first image was {shape[1]}x{shape[0]}; all images must share one size")
+        if img.size * (len(arrays) + 1) > MAX_FOLDER_PIXELS:
+            raise DataError(f"{name}: the images hold more than {MAX_FOLDER_PIXELS:,} pixels in all; "
+                            "use fewer or smaller images")
+        arrays.append(img)
+        labels.append(label)
     if not arrays:
         raise DataError(f"{name}: no image files found in the class subfolders of {root}")
-    return _from_arrays(name, np.stack(arrays), np.array(labels), tuple(c.name for c in classes))
+    return _from_arrays(name, np.stack(arrays), np.array(labels), listing.classes)
 
 
 def fingerprint(ds: Dataset) -> str:

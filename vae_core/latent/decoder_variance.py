@@ -25,7 +25,7 @@ ACTIVE_THRESHOLD = 0.01  # Burda et al. (2016): unit u is active when Cov_x(E_q[
 class TradeoffSummary:
     beta2: float                 # decoder variance
     squared_error: float         # E_x E_q ||x - mu_D(z)||^2, one z ~ q(z|x) per image
-    reconstruction_nll: float    # E_x E_q[-log p(x|z)] in nats, same draws
+    reconstruction_nll: float    # E_x E_q[-log p(x|z)] in nats, same draws (negative where the density exceeds 1)
     average_kl: float            # E_x KL(q(z|x) || p(z)), closed form
     prior_hole_mass: float       # P_{z~p}(log q(z) - log p(z) < -tau)
     prior_hole_se: float
@@ -33,9 +33,12 @@ class TradeoffSummary:
     active_units: int
     latent_dim: int
     n: int
+    squared_error_se: float = float("nan")  # standard error over the n images (and the draws): sd / sqrt(n)
+    average_kl_se: float = float("nan")
+    per_image: dict | None = None  # squared error and KL per image, for paired comparisons; left out of to_dict
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "per_image"}
 
 
 def active_units(mu: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> int:
@@ -64,7 +67,12 @@ def tradeoff_summary(model, x: np.ndarray, tau: float = 2.0, n_samples: int = 10
     sq = (xt - model.decode(z)).pow(2).sum(1).double()
     nll = -model.log_px_given_z(xt, model.decoder_output(z)).double()
     gaps = gap_stats(mu, logvar, tau=tau, n_samples=n_samples, seed=seed)
+    mu64, lv64 = mu.astype(np.float64), logvar.astype(np.float64)
+    kl = 0.5 * np.sum(mu64 * mu64 + np.exp(lv64) - lv64 - 1.0, axis=1)
+    root_n = np.sqrt(len(x)) if len(x) > 1 else float("nan")
     return TradeoffSummary(beta2=float(cfg["beta"]) ** 2, squared_error=float(sq.mean()),
                            reconstruction_nll=float(nll.mean()), average_kl=gaps.average_kl,
                            prior_hole_mass=gaps.prior_hole_mass, prior_hole_se=gaps.prior_hole_se, tau=float(tau),
-                           active_units=active_units(mu), latent_dim=int(cfg["latent_dim"]), n=len(x))
+                           active_units=active_units(mu), latent_dim=int(cfg["latent_dim"]), n=len(x),
+                           squared_error_se=float(sq.std() / root_n), average_kl_se=float(kl.std(ddof=1) / root_n),
+                           per_image={"squared_error": sq.numpy(), "kl": kl})

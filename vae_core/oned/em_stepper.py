@@ -107,7 +107,8 @@ class EMStepper:
         self.responsibilities_fresh = False
         self.last_action = "M-step: weights, means and variances updated" + note
 
-    def run_to_convergence(self, x: np.ndarray, tol: float, max_iter: int) -> None:
+    def run_to_convergence(self, x: np.ndarray, tol: float, max_iter: int) -> gmm1d.EMRun:
+        """Run EM from the current parameters; returns the run (its n_iter and whether it converged)."""
         x = np.asarray(x, dtype=float).ravel()
         run = gmm1d.run_em(x, self.params, tol, max_iter, self.var_floor)
         self._record_start(run.log_likelihood_history[0])
@@ -123,3 +124,4 @@ class EMStepper:
         self.responsibilities_fresh = False
         self.last_action = (f"ran {run.n_iter} EM iterations: " +
                             ("converged" if run.converged else f"stopped at max_iter = {max_iter}"))
+        return run

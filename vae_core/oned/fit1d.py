@@ -16,6 +16,15 @@ def _mean_or_none(values: np.ndarray | None) -> float | None:
     return None if values is None else float(np.mean(values))
 
 
+def versus_truth(log_fit: np.ndarray, truth: MixtureSpec, test) -> dict:
+    """The fit's test mean log-likelihood minus the truth's, paired over the test points, with its standard
+    error sd(d) / sqrt(n) of the per-point differences d_i = log p_fit(x_i) - log p_true(x_i): a difference
+    within about two SEs of 0 is not evidence that either density fits the test data better."""
+    d = np.asarray(log_fit, dtype=float) - data1d.log_density(truth, test)
+    se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("nan")
+    return {"mean": float(d.mean()), "se": se, "n": int(d.size)}
+
+
 def summarise_gmm(model: gmm1d.GaussianMixture1D, train, test, truth: MixtureSpec | None, seconds: float) -> dict:
     return {
         "k": model.n_components,
@@ -28,6 +37,8 @@ def summarise_gmm(model: gmm1d.GaussianMixture1D, train, test, truth: MixtureSpe
         "train_log_likelihood": model.score(train),
         "test_log_likelihood": None if test is None else model.score(test),
         "kl_truth_to_fit": None if truth is None else data1d.kl_from_truth(truth, model.score_samples),
+        "test_minus_truth": None if truth is None or test is None else versus_truth(model.score_samples(test),
+                                                                                      truth, test),
         "n_parameters": model.n_parameters(),
         "fit_seconds": seconds,
     }
@@ -43,6 +54,8 @@ def summarise_vae(model: vae1d.VAE1D, train, test, truth: MixtureSpec | None) ->
         "train_elbo": model.mean_elbo(train),
         "test_elbo": None if test is None else model.mean_elbo(test),
         "kl_truth_to_fit": None if truth is None else data1d.kl_from_truth(truth, model.log_density),
+        "test_minus_truth": None if truth is None or test is None else versus_truth(model.log_density(test),
+                                                                                      truth, test),
         "n_parameters": model.n_parameters(),
         "fit_seconds": model.fit_seconds,
     }

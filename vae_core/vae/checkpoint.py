@@ -86,6 +86,16 @@ def save_checkpoint(model: VAE, path: str | Path, metadata: dict | None = None, 
     return sidecar_path
 
 
+def drop_previous_weights(path: str | Path) -> None:
+    """Remove the weights generation save_checkpoint kept for readers of the previous sidecar: call it once
+    no reader can still hold that sidecar (a trained model checkpointed every few epochs would otherwise
+    keep its weights twice)."""
+    weights_path, sidecar_path = checkpoint_paths(path)
+    current = _current_weights_name(sidecar_path)
+    if current is not None:
+        _remove_stale_weights(weights_path, keep={current})
+
+
 def weights_file_of(sidecar_path: Path, sidecar: dict) -> Path:
     """The weights file a sidecar names (a plain file name beside it)."""
     name = sidecar.get("weights_file")

@@ -56,6 +56,9 @@ class VAEConfig(Mapping):
         variance of the lecture notes. None for the Bernoulli decoder.
     labels: class names of the data set the model was trained on.
     conditional: feed a one-hot label into encoder and decoder (a CVAE).
+    binarized: the Bernoulli decoder was trained on binarised pixels x_b ~ Bernoulli(x), so its log p(x)
+        is a true log-likelihood of binary images (vae_core.data.binarize); False: trained on grey values,
+        where the Bernoulli sum is a cross-entropy score, not a normalised log-likelihood.
     """
 
     image_shape: tuple[int, int] = (28, 28)
@@ -65,6 +68,7 @@ class VAEConfig(Mapping):
     beta: float | None = None
     labels: tuple[str, ...] = field(default_factory=lambda: tuple(str(d) for d in range(10)))
     conditional: bool = False
+    binarized: bool = False
 
     def __post_init__(self) -> None:
         # Normalise sequences from JSON (lists) so equality and hashing work. Types are checked strictly
@@ -90,6 +94,10 @@ class VAEConfig(Mapping):
             raise ConfigError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, got {_short(self.likelihood)}")
         if not isinstance(self.conditional, bool):
             raise ConfigError(f"conditional must be true or false, got {_short(self.conditional)}")
+        if not isinstance(self.binarized, bool):
+            raise ConfigError(f"binarized must be true or false, got {_short(self.binarized)}")
+        if self.binarized and self.likelihood != "bernoulli":
+            raise ConfigError("binarized applies to the bernoulli decoder only")
         if self.likelihood == "gaussian":
             if isinstance(self.beta, bool) or not isinstance(self.beta, (int, float)) \
                     or not math.isfinite(self.beta) or self.beta <= 0:

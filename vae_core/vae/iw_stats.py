@@ -35,10 +35,13 @@ class IWEstimate:
         return self.ess < LOW_ESS
 
     def summary(self, i: int = 0) -> str:
-        flag = (f" (ESS below {LOW_ESS:.0f}: q(z|x) misses part of the posterior; the estimate is unreliable, "
-                "usually too low)") if bool(self.low_ess[i]) else ""
-        return (f"{self.log_px[i].item():.2f} ± {self.se[i].item():.2f} nats (IW, K = {self.k}, "
-                f"ESS {self.ess[i].item():.0f} of {self.k}){flag}")
+        """The figure with its ESS, said to be a lower bound whose distance from log p(x) the SE does not measure:
+        the delta-method SE comes from the same K weights, so it misses what those draws missed."""
+        flag = (f"; ESS below {LOW_ESS:.0f}: q(z|x) misses part of the posterior, so the estimate is unreliable, "
+                "usually too low") if bool(self.low_ess[i]) else ""
+        return (f"{self.log_px[i].item():.2f} nats (IW, K = {self.k}, ESS {self.ess[i].item():.0f} of {self.k}: a "
+                f"lower bound on average; its Monte Carlo SE, {self.se[i].item():.2f}, measures how much a rerun "
+                f"moves it, not how far it is below the true value{flag})")
 
 
 def iw_statistics(log_w: torch.Tensor) -> IWEstimate:

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
+from ..data.binarize import bernoulli_draw, binarize
 from ..data.datasets import Dataset, fingerprint, load_dataset
 from ..errors import TrainingDivergedError, VAECoreError
 from .checkpoint import check_writable, checkpoint_writer, save_checkpoint
@@ -26,6 +27,7 @@ from .model import VAE
 from .objectives import elbo_terms
 from .train_config import TrainConfig
 from .train_control import TrainControl
+from .train_state import TrainState, capture, check_resumable, restore
 
 ACTIVE_UNIT_NATS = 0.01  # a latent dimension is "active" when its average KL exceeds this
 
@@ -33,7 +35,7 @@ ACTIVE_UNIT_NATS = 0.01  # a latent dimension is "active" when its average KL ex
 def model_config(cfg: TrainConfig, data: Dataset) -> VAEConfig:
     return VAEConfig(image_shape=data.image_shape, latent_dim=cfg.latent_dim, hidden=cfg.hidden,
                      likelihood=cfg.likelihood, beta=cfg.beta, labels=data.class_names,
-                     conditional=cfg.conditional)
+                     conditional=cfg.conditional, binarized=cfg.binarize == "dynamic")
 
 
 @dataclass
@@ -98,7 +100,8 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
           on_epoch: Callable[[dict], None] | None = None, control: TrainControl | None = None,
           observer: Callable[[dict, VAE], None] | None = None,
           on_batch: Callable[[int, int, int], None] | None = None,
-          placement: Placement | None = None) -> TrainResult:
+          placement: Placement | None = None, resume: TrainState | None = None,
+          on_state: Callable[[TrainState], None] | None = None, state_every: int = 0) -> TrainResult:
     """Train a VAE, maximising the ELBO with the KL term weighted by kl_weight (a beta-VAE).
 
     `on_epoch(record)` and `observer(record, model)` see each finished epoch
@@ -107,8 +110,14 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
     TrainingDivergedError at once, carrying the best result so far.
     `placement` (from distributed.setup) picks the device and, under torchrun,
     this process's rank: see distributed.py.
+    `on_state(state)` receives the full training state (train_state.py) every
+    `state_every` epochs; `resume` (such a state, of the same settings and data)
+    continues from it: the epoch count, the history, Adam's moments and the
+    random generators carry on. Both are single-process only.
     """
     where = placement or Placement(torch.device("cpu"))
+    if where.distributed and (resume is not None or on_state is not None):
+        raise VAECoreError("resuming and saving training states are single-process only (not under torchrun)")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     data = data if data is not None else load_dataset(cfg.data)
@@ -122,6 +131,9 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
     train_idx, val_idx = split_indices(len(data), cfg.val_fraction, cfg.seed)
     x_all, y_all = torch.from_numpy(data.x).to(where.device), torch.from_numpy(data.y).to(where.device)
     x_tr, x_va = x_all[train_idx], x_all[val_idx]
+    dynamic = cfg.binarize == "dynamic"
+    if dynamic:  # one fixed binarisation of the validation images, so epochs compare on the same 0/1 data
+        x_va = binarize(x_va.cpu(), cfg.seed).to(where.device)
     y_tr = y_all[train_idx] if cfg.conditional else None
     y_va = y_all[val_idx] if cfg.conditional else None
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -132,9 +144,24 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
     n_batches = math.ceil(len(x_tr) / cfg.batch_size)
     # Its own generator, so every rank draws the same permutation whatever else used the global RNG.
     perm_rng = torch.Generator().manual_seed(cfg.seed)
+    first = 1
+    if resume is not None or on_state is not None:
+        data_id = fingerprint(data)
+    if resume is not None:
+        check_resumable(resume, cfg.to_dict(), data_id)
+        restore(resume, model, opt, perm_rng)
+        result.history, result.best_epoch, first = list(resume.history), resume.best_epoch, resume.epoch + 1
+        best_val, best_state, stale, seen = resume.best_val, resume.best, resume.stale, resume.seen
+        start -= resume.train_time_s
     bar = _progress_bar(cfg.epochs, progress)
-    for epoch in range(1, cfg.epochs + 1):
+    bar.update(first - 1)
+    for epoch in range(first, cfg.epochs + 1):
         model.train()
+        # Dynamic binarisation draws from a generator seeded by (seed, epoch, rank), not carried across epochs,
+        # so a run resumed at any epoch draws the same images as one that never stopped.
+        # (torch's CPU generator keeps only 32 bits of a seed: SeedSequence mixes the three into them.)
+        draw_seed = int(np.random.SeedSequence([cfg.seed, epoch, where.rank]).generate_state(1)[0])
+        draw_rng = torch.Generator(device=where.device).manual_seed(draw_seed)
         warm = min(1.0, epoch / cfg.kl_warmup_epochs) if cfg.kl_warmup_epochs else 1.0
         kl_weight = cfg.kl_weight * warm
         perm = torch.randperm(len(x_tr), generator=perm_rng).to(where.device)
@@ -151,6 +178,8 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
             xb = x_tr[idx]
             if cfg.augment_shift:
                 xb = random_shift(xb, data.image_shape, cfg.augment_shift)
+            if dynamic:
+                xb = bernoulli_draw(xb, draw_rng)
             loss, t = objective(xb, None if y_tr is None else y_tr[idx], cfg.samples, kl_weight)
             bad = not math.isfinite(loss.item())
             if where.distributed:
@@ -185,7 +214,7 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
         if observer:
             observer(record, model)
         if control is not None:
-            control.epoch_done()
+            control.epoch_done(epoch)
         bar.update(1)
         bar.set_postfix(train=f"{record['train_elbo']:.1f}", val=f"{record['val_elbo']:.1f}")
         # Only a full-KL epoch is comparable, so warm-up epochs never count as best.
@@ -195,6 +224,11 @@ def train(cfg: TrainConfig, data: Dataset | None = None, progress: bool = True,
         elif warm == 1.0:
             stale += 1
             result.stopped_early = stale >= cfg.patience
+        if on_state is not None and state_every and epoch % state_every == 0:
+            counters = {"best_epoch": result.best_epoch, "best_val": best_val, "stale": stale, "seen": seen,
+                        "train_time_s": time.perf_counter() - start}
+            on_state(capture(epoch, cfg.to_dict(), data_id, model, best_state, opt, perm_rng, counters,
+                             result.history))
         if broadcast_flag(where, result.stopped_early):
             break
     bar.close()

@@ -11,8 +11,10 @@ Documented bounds:
     beta                the Gaussian decoder's standard deviation, 0.001 .. 10
                         (beta^2 is the decoder variance); unset for Bernoulli
     kl_weight           the beta-VAE weight on the KL term, 0 .. 100
+    binarize            "none" (grey values) or "dynamic" (a fresh x_b ~ Bernoulli(x) of every training image
+                        every epoch, validation on one seeded binarisation); "dynamic" needs bernoulli
     samples (M)         1 .. 1000
-    epochs              1 .. 10,000 (MAX_EPOCHS)
+    epochs              1 .. 10,000 (MAX_EPOCHS); patience and kl_warmup_epochs at most that too
     lr                  > 0 and <= 10, finite
     seed                0 .. 2**32 - 1
     threads             1 .. 1024, or unset for torch's default
@@ -24,6 +26,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..data.binarize import BINARIZE_MODES
 from ..errors import ConfigError
 from ..fileio import parse_json, read_regular_file
 from .config import LIKELIHOODS, MAX_LATENT_DIM
@@ -53,6 +56,7 @@ class TrainConfig:
     samples: int = 1
     kl_warmup_epochs: int = 0
     augment_shift: int = 0
+    binarize: str = "none"
     val_fraction: float = 0.1
     seed: int = 0
     threads: int | None = None
@@ -132,6 +136,12 @@ def _json_type(value) -> str:
     return repr(value)
 
 
+def _short_int(v: int) -> str:
+    """An integer for a message: a 10,000-digit one is shown by its size, not printed whole."""
+    text = str(v) if abs(v) < 10**30 else f"a {len(str(abs(v)))}-digit number"
+    return text
+
+
 def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -155,6 +165,8 @@ def _check_types(c: TrainConfig) -> None:
         raise ConfigError(f"data (--data) must be a data set name, got {_json_type(c.data)}")
     if not isinstance(c.likelihood, str):
         raise ConfigError(f"likelihood (--likelihood) must be a string, got {_json_type(c.likelihood)}")
+    if not isinstance(c.binarize, str):
+        raise ConfigError(f"binarize (--binarize) must be a string, got {_json_type(c.binarize)}")
     if not isinstance(c.conditional, bool):
         raise ConfigError(f"conditional (--conditional) must be true or false, got {_json_type(c.conditional)}")
     if not isinstance(c.hidden, (list, tuple)) or not all(_is_int(h) for h in c.hidden):
@@ -168,13 +180,14 @@ def _check_ranges(c: TrainConfig) -> None:
         (1 <= len(c.hidden) <= MAX_HIDDEN_LAYERS and all(1 <= h <= MAX_HIDDEN_WIDTH for h in c.hidden), "hidden",
          f"must list 1 to {MAX_HIDDEN_LAYERS} layer widths from 1 to {MAX_HIDDEN_WIDTH}, got {list(c.hidden)}"),
         (c.likelihood in LIKELIHOODS, "likelihood", f"must be one of {', '.join(LIKELIHOODS)}, got {c.likelihood!r}"),
-        (1 <= c.epochs <= MAX_EPOCHS, "epochs", f"must be from 1 to {MAX_EPOCHS:,}, got {c.epochs}"),
-        (c.patience >= 1, "patience", f"must be at least 1, got {c.patience}"),
+        (1 <= c.epochs <= MAX_EPOCHS, "epochs", f"must be from 1 to {MAX_EPOCHS:,}, got {_short_int(c.epochs)}"),
+        (1 <= c.patience <= MAX_EPOCHS, "patience", f"must be from 1 to {MAX_EPOCHS:,}, got {_short_int(c.patience)}"),
         (c.batch_size >= 1, "batch_size", f"must be at least 1, got {c.batch_size}"),
         (math.isfinite(c.lr) and 0 < c.lr <= 10, "lr", f"must be a finite number > 0 (at most 10), got {c.lr}"),
         (math.isfinite(c.weight_decay) and c.weight_decay >= 0, "weight_decay", f"must be >= 0, got {c.weight_decay}"),
         (1 <= c.samples <= 1000, "samples", f"(M) must be from 1 to 1000, got {c.samples}"),
-        (c.kl_warmup_epochs >= 0, "kl_warmup_epochs", f"must be >= 0, got {c.kl_warmup_epochs}"),
+        (0 <= c.kl_warmup_epochs <= MAX_EPOCHS, "kl_warmup_epochs",
+         f"must be from 0 to {MAX_EPOCHS:,}, got {_short_int(c.kl_warmup_epochs)}"),
         (0 <= c.augment_shift <= 4, "augment_shift", f"must be from 0 to 4 pixels, got {c.augment_shift}"),
         (math.isfinite(c.val_fraction) and 0 < c.val_fraction < 1, "val_fraction",
          f"must be between 0 and 1 (exclusive), got {c.val_fraction}"),
@@ -184,6 +197,10 @@ def _check_ranges(c: TrainConfig) -> None:
          f"(the beta-VAE weight on KL) must be from {KL_WEIGHT_RANGE[0]:g} to {KL_WEIGHT_RANGE[1]:g}, "
          f"got {c.kl_weight}"),
     ]
+    checks.append((c.binarize in BINARIZE_MODES, "binarize",
+                   f"must be one of {', '.join(BINARIZE_MODES)}, got {c.binarize!r}"))
+    checks.append((c.binarize == "none" or c.likelihood == "bernoulli", "binarize",
+                   f"{c.binarize!r} binarises pixels for the bernoulli decoder; the gaussian one models grey values"))
     for ok, field_name, message in checks:
         if not ok:
             raise ConfigError(f"{_name(field_name)} {message}")

@@ -8,23 +8,34 @@ Built from threading primitives by default. Pass a multiprocessing context
 (`TrainControl(multiprocessing.get_context("spawn"))`) and it is built from
 that context's shared primitives instead, so it can be handed to a training
 process at start and the verbs called in the parent still reach it.
+
+Paced (`paced=True`), the loop does not start an epoch until the one before it
+has been acknowledged (`acknowledge(epoch)`) by whoever shows it. A training in
+another process reports through a pipe; unpaced, a busy server reading that
+pipe slowly let the trainer run many epochs ahead of what the page showed, so a
+Stop pressed at epoch 15 saved epoch 33. Paced, a stop lands within one batch
+of the epoch the visitor sees.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 _FREE = -1  # _epochs_left when running freely
+ACK_TIMEOUT_S = 30.0  # a reader that stopped reading must not hold a training forever
 
 
 class TrainControl:
-    def __init__(self, context=None) -> None:
+    def __init__(self, context=None, paced: bool = False) -> None:
         if context is None:
             self._lock, self._running = threading.Lock(), threading.Event()
-            self._stop, self._epochs_left = _Cell(False), _Cell(_FREE)
+            self._stop, self._epochs_left, self._acked = _Cell(False), _Cell(_FREE), _Cell(0)
         else:
             self._lock, self._running = context.Lock(), context.Event()
             self._stop, self._epochs_left = context.Value("b", 0, lock=False), context.Value("i", _FREE, lock=False)
+            self._acked = context.Value("i", 0, lock=False)
+        self.paced = paced
         self._running.set()
 
     # --- verbs for the UI ---
@@ -49,6 +60,10 @@ class TrainControl:
             self._stop.value = True
             self._running.set()
 
+    def acknowledge(self, epoch: int) -> None:
+        """The reader has shown `epoch`: a paced loop may go on to the next one."""
+        self._acked.value = max(int(self._acked.value), int(epoch))
+
     # --- state ---
     @property
     def stopped(self) -> bool:
@@ -65,7 +80,12 @@ class TrainControl:
             pass
         return self.stopped
 
-    def epoch_done(self) -> None:
+    def epoch_done(self, epoch: int | None = None) -> None:
+        """Called after each epoch's report. Paced, waits until that epoch is acknowledged (or a stop)."""
+        if self.paced and epoch is not None:
+            deadline = time.monotonic() + ACK_TIMEOUT_S
+            while self._acked.value < epoch and not self.stopped and time.monotonic() < deadline:
+                time.sleep(0.002)
         with self._lock:
             if self._epochs_left.value != _FREE:
                 self._epochs_left.value -= 1

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
+import uuid
 from pathlib import Path
 
 import platformdirs
@@ -104,3 +106,43 @@ def reserve_name(base: str) -> tuple[str, Path]:
         return USER_PREFIX + name, root / name
     raise CheckpointError(f"could not find a free model name for {base!r} in the user models folder",
                           local_detail=f"the folder is {root}")
+
+
+def folder_bytes(name: str) -> int:
+    """What "user:<name>" occupies on disk (0 when it does not exist): for per-visitor accounting."""
+    folder = user_model_path(name)
+    if folder is None or not folder.is_dir():
+        return 0
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def rename_user_model(name: str, new_label: str) -> str:
+    """Give "user:<name>" a new name made from `new_label`; returns the new "user:<name>". The new folder is
+    claimed with mkdir first (atomic), so a rename never replaces another model."""
+    folder = user_model_path(name)
+    if folder is None or not (folder / "model.json").is_file():
+        raise CheckpointError("no such model")
+    new = slug(new_label)
+    target = user_models_dir() / new
+    if new == folder.name:
+        return USER_PREFIX + new
+    try:
+        target.mkdir()
+    except FileExistsError:
+        raise CheckpointError(f"a model named {new} already exists; choose another name") from None
+    try:
+        os.replace(folder, target)  # over the empty folder just claimed
+    except OSError:
+        target.rmdir()
+        raise CheckpointError("the model could not be renamed") from None
+    return USER_PREFIX + new
+
+
+def delete_user_model(name: str) -> None:
+    """Remove "user:<name>": renamed out of the listing first (one atomic step), then deleted."""
+    folder = user_model_path(name)
+    if folder is None or not folder.is_dir():
+        raise CheckpointError("no such model")
+    doomed = folder.with_name(f".deleting-{uuid.uuid4().hex[:12]}")
+    os.replace(folder, doomed)
+    shutil.rmtree(doomed, ignore_errors=True)

@@ -11,7 +11,7 @@ PRETRAINED = REPO / "pretrained"
 
 @pytest.mark.parametrize("name, latent, conditional, beta2", [
     ("mnist-cvae-2d", 2, True, None), ("mnist-cvae-8d", 8, True, None),
-    ("tradeoff-beta2-0.02", 2, False, 0.02), ("tradeoff-beta2-0.2", 2, False, 0.2),
+    ("tradeoff-beta2-0.05", 2, False, 0.05), ("tradeoff-beta2-0.5", 2, False, 0.5),
     ("tradeoff-beta2-2", 2, False, 2.0),
 ])
 def test_shipped_model_loads_with_its_card_and_config(name, latent, conditional, beta2):
@@ -28,7 +28,7 @@ def test_shipped_model_loads_with_its_card_and_config(name, latent, conditional,
 
 
 def test_trade_off_models_differ_only_in_beta():
-    cards = [load_model(n).card["train_config"] for n in ("tradeoff-beta2-0.02", "tradeoff-beta2-0.2",
+    cards = [load_model(n).card["train_config"] for n in ("tradeoff-beta2-0.05", "tradeoff-beta2-0.5",
                                                          "tradeoff-beta2-2")]
     for c in cards:
         c.pop("beta")

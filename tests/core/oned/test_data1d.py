@@ -104,3 +104,19 @@ def test_truth_density_and_parameter_count():
     np.testing.assert_allclose(data1d.density(spec, x), expected)
     assert spec.n_parameters() == 5  # 2 means, 2 variances, 1 free weight
     assert data1d.DEFAULT_MIXTURE.n_parameters() == 8
+
+
+def test_a_fit_against_the_truth_is_paired_over_the_test_points_with_its_standard_error():
+    from vae_core.oned import fit1d
+    from vae_core.oned.vae1d import VAE1DConfig
+
+    spec = data1d.DEFAULT_MIXTURE
+    test = data1d.sample(spec, 500, 1)
+    same = fit1d.versus_truth(data1d.log_density(spec, test), spec, test)
+    assert same == {"mean": 0.0, "se": 0.0, "n": 500}
+    worse = fit1d.versus_truth(data1d.log_density(spec, test) - np.linspace(0, 0.2, 500), spec, test)
+    assert worse["mean"] == pytest.approx(-0.1) and worse["se"] == pytest.approx(
+        np.linspace(0, 0.2, 500).std(ddof=1) / np.sqrt(500))
+    result = fit1d.fit_both(data1d.sample(spec, 400, 0), test, k=3, truth=spec,
+                            vae_config=VAE1DConfig(steps=20))
+    assert result["gmm"]["test_minus_truth"]["n"] == 500 and result["vae"]["test_minus_truth"]["se"] > 0

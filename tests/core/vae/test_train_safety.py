@@ -76,10 +76,22 @@ def test_sidecar_never_holds_bare_nan(tmp_path, tiny_model):
     ({"likelihood": "gaussian", "beta": 100.0}, "beta"), ({"beta": 0.5}, "beta"),
     ({"kl_weight": -1.0}, "kl_weight"), ({"kl_weight": float("nan")}, "kl_weight"),
     ({"conditional": "yes"}, "conditional"), ({"epochs": True}, "epochs"),
+    ({"epochs": 10**9}, "epochs"), ({"patience": 10**9}, "patience"), ({"kl_warmup_epochs": 10**9}, "kl_warmup"),
 ])
 def test_invalid_settings_are_refused_with_the_field_named(changes, field):
     with pytest.raises(ConfigError, match=field):
         TrainConfig(**{**TINY, **changes})
+
+
+def test_absurd_epochs_are_refused_with_the_limit_named():
+    with pytest.raises(ConfigError) as info:
+        TrainConfig(**{**TINY, "epochs": 10**9})
+    assert str(info.value) == "epochs (--epochs) must be from 1 to 10,000, got 1000000000"
+    with pytest.raises(ConfigError, match="got 99999999999999999999999$"):
+        TrainConfig(**{**TINY, "epochs": 99999999999999999999999})
+    with pytest.raises(ConfigError, match="got a 41-digit number"):
+        TrainConfig(**{**TINY, "epochs": 10**40})
+    assert TrainConfig(**{**TINY, "epochs": 10_000}).epochs == 10_000
 
 
 @pytest.mark.parametrize("text, fragment", [

@@ -3,6 +3,7 @@
 import pytest
 
 import vae_core
+from vae_core.errors import CheckpointError
 from vae_core.vae import user_models
 from vae_core.vae.checkpoint import save_checkpoint
 from vae_core.vae.user_models import UserModelsFullError, check_quota, reserve_name
@@ -52,3 +53,42 @@ def test_quota_refuses_with_a_clear_message(folder, monkeypatch, tiny_model):
     (path / "blob").write_bytes(b"x" * 2000)
     with pytest.raises(UserModelsFullError, match=r"user models folder is full: .* MB quota"):
         check_quota(100)
+
+
+def test_a_model_is_renamed_without_replacing_another_and_deleted_out_of_the_listing(folder, tiny_model):
+    from vae_core.vae.user_models import delete_user_model, folder_bytes, rename_user_model
+
+    first, path = reserve_name("first")
+    save_checkpoint(tiny_model, path)
+    other, other_path = reserve_name("other")
+    save_checkpoint(tiny_model, other_path)
+    size = folder_bytes(first)
+    assert size > 4 * tiny_model.num_parameters
+    with pytest.raises(CheckpointError, match="already exists"):
+        rename_user_model(first, other[len("user:"):])
+    assert (other_path / "model.json").is_file() and (path / "model.json").is_file()
+    renamed = rename_user_model(first, "My Digits!")
+    assert renamed == "user:my-digits" and renamed in vae_core.list_models() and first not in vae_core.list_models()
+    assert folder_bytes(renamed) == size and folder_bytes(first) == 0
+    delete_user_model(renamed)
+    assert renamed not in vae_core.list_models() and not any(p.name.startswith(".deleting") for p in folder.iterdir())
+    with pytest.raises(CheckpointError, match="no such model"):
+        delete_user_model(renamed)
+    with pytest.raises(CheckpointError, match="no such model"):
+        rename_user_model("user:../../etc", "x")
+
+
+def test_the_previous_weights_generation_is_dropped_on_request(folder, tiny_model):
+    import torch
+
+    from vae_core.vae.checkpoint import drop_previous_weights, load_checkpoint
+
+    name, path = reserve_name("twice")
+    save_checkpoint(tiny_model, path)
+    with torch.no_grad():
+        next(tiny_model.parameters()).add_(1.0)
+    save_checkpoint(tiny_model, path)
+    assert len(list(path.glob("*.safetensors"))) == 2  # kept for a reader of the previous sidecar
+    drop_previous_weights(path)
+    assert len(list(path.glob("*.safetensors"))) == 1
+    load_checkpoint(path)
