@@ -92,7 +92,8 @@ class ClassServer:
     def start(self) -> None:
         self.run_dir = Path(self.run_dir or tempfile.mkdtemp(prefix="vae-class-server-"))
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "VAE_EXPLORER_TRUST_PROXY": os.environ.get("VAE_EXPLORER_TRUST_PROXY", "1")}
+        # nginx is the one proxy in front: the client address is the last X-Forwarded-For entry.
+        self.env = {**os.environ, "VAE_EXPLORER_TRUSTED_PROXIES": os.environ.get("VAE_EXPLORER_TRUSTED_PROXIES", "1")}
         self.env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
         self.replica_ports = [free_port() for _ in range(self.replicas)]
         self.processes = [self._spawn(i) for i in range(self.replicas)]
@@ -116,8 +117,14 @@ class ClassServer:
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         with open(self.run_dir / f"replica-{index + 1}.log", "a") as log:  # the child keeps its own copy
-            return subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            # A name that stays the same when this replica is started again, so that with a shared database it
+            # takes back its own interrupted runs and leaves the other replicas' alone.
+            env = {**self.env, "VAE_EXPLORER_REPLICA_ID": f"{socket.gethostname()}-replica-{index + 1}"}
+            proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
+        # For the teacher (and the tests) to stop or inspect one replica: its process group is this pid.
+        (self.run_dir / f"replica-{index + 1}.pid").write_text(f"{proc.pid}\n")
+        return proc
 
     def restart_dead_replicas(self) -> list[int]:
         """Start again, on its own port, every replica that has ended (nginx skips it meanwhile)."""

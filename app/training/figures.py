@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.common.palette import INACTIVE_COLOUR, TRAIN_COLOUR, VALIDATION_COLOUR, class_colour
+
 ACTIVE_NATS = 0.01
 _TERMS = (("elbo", "ELBO (nats/image)"), ("reconstruction", "Reconstruction E_q[log p(x|z)]"),
           ("kl", "KL(q(z|x) ‖ p(z))"))
-_SPLITS = (("train", "training", False, "#1f77b4"), ("val", "validation", True, "#d62728"))
-# Streamlit's categorical colours, which the other pages' Plotly maps use too: a class keeps its colour.
-CLASS_COLORS = ("#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a",
-                "#6d3fc0", "#d5dae5")
+_SPLITS = (("train", "training", False, TRAIN_COLOUR), ("val", "validation", True, VALIDATION_COLOUR))
+# The prior's 1, 2, 3 sigma circles on the map: with the KL weight at 0 the codes spread far beyond them, and
+# without them the spread had no scale (the axes simply grew with it).
+PRIOR_CIRCLES = (1, 2, 3)
 # A marker per epoch while they can be told apart; beyond that, lines alone.
 MARKERS_UP_TO = 40
 
@@ -36,7 +38,7 @@ def kl_bars(kl_per_dim: list[float]) -> dict:
     kl = [float(v) for v in kl_per_dim]
     return {"id": "kl", "kind": "bars", "title": "Validation KL per latent dimension", "height": 300,
             "categories": [f"z{i + 1}" for i in range(len(kl))], "y": kl,
-            "colors": ["#1f77b4" if v > ACTIVE_NATS else "#bbbbbb" for v in kl],
+            "colors": [TRAIN_COLOUR if v > ACTIVE_NATS else INACTIVE_COLOUR for v in kl],
             "log": max(kl, default=0) > 0, "ylabel": "average KL (nats)", "legend": False,
             "threshold": {"y": ACTIVE_NATS, "label": f"{ACTIVE_NATS} nats: active"}}
 
@@ -48,10 +50,11 @@ def latent_map(map_mu: np.ndarray, map_labels: list, epoch: int) -> dict:
     groups = []
     for i, label in enumerate(sorted(set(labels.tolist()), key=str)):
         pts = mu[labels == label]
+        # the class's place among the sorted names is its index (digits: "0" ... "9"), as on the latent map
         groups.append({"label": str(label), "x": pts[:, 0].tolist(), "y": pts[:, 1].tolist(),
-                       "color": CLASS_COLORS[i % len(CLASS_COLORS)]})
+                       "color": class_colour(i)})
     return {"id": "map", "kind": "scatter", "title": f"μ(x) of {len(labels)} fixed validation images, epoch {epoch}",
-            "height": 340, "xlabel": "z1", "ylabel": "z2", "groups": groups}
+            "height": 340, "xlabel": "z1", "ylabel": "z2", "groups": groups, "circles": list(PRIOR_CIRCLES)}
 
 
 def rows(history: list[dict], views: dict, latent_dim: int) -> tuple[list[list[dict]], list[int]]:

@@ -1,49 +1,72 @@
 """One training run from start to saved model, reporting as it goes: the same code whether it runs in a
 thread of the server or in a training process of its own (see worker.py).
 
-`send(kind, *payload)` reports: ("batch", epoch, done, per), ("epoch", record, views), ("saved", name) and,
-last, ("ended", status, message) with status done, stopped or failed. No streamlit here.
+`send(kind, *payload)` reports: ("batch", epoch, done, per), ("epoch", record, views, cpu_s),
+("checkpoint", epoch), ("saved", name) and, last, ("ended", status, message) with status done, stopped or
+failed. Every `plan.state_every` epochs the full training state goes to `plan.state_dir` and the best
+weights so far to the run's model folder (both atomically), so a restart loses at most those epochs, and
+`plan.resume` continues from that state. No streamlit here.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
 from vae_core.data.datasets import Dataset
 from vae_core.errors import TrainingDivergedError, VAECoreError
-from vae_core.vae.train import TrainConfig, TrainResult, save_trained, train
+from vae_core.vae.model import VAE
+from vae_core.vae.train import TrainConfig, TrainResult, model_config, save_trained, train
 from vae_core.vae.train_control import TrainControl
-from vae_core.vae.user_models import check_quota, reserve_name
+from vae_core.vae.train_state import TrainState, load_train_state, save_train_state
+from vae_core.vae.user_models import USER_PREFIX
 
 from .views import epoch_views
 
 BATCH_REPORT_S = 0.2  # progress-bar updates at most five times a second: the pipe stays quiet
 
 
-def train_job(cfg: TrainConfig, data: Dataset, label: str, control: TrainControl, command: str,
+@dataclass(frozen=True)
+class JobPlan:
+    command: str
+    folder: str  # the run's model folder, reserved by the manager
+    state_dir: str  # where its resumable state goes
+    resume: bool = False
+    state_every: int = 5
+    cpu_budget_s: float = 0.0  # what this start may use (0: no limit)
+    cpu_limit_note: str = ""  # the message when it does
+
+    @property
+    def model_name(self) -> str:
+        return USER_PREFIX + Path(self.folder).name
+
+
+def train_job(cfg: TrainConfig, data: Dataset, plan: JobPlan, control: TrainControl,
               send: Callable[..., None]) -> None:
+    note = []
     try:
-        result = _train(cfg, data, control, send)
+        resume = load_train_state(plan.state_dir) if plan.resume else None
+        result = _train(cfg, data, control, send, plan, resume, note)
         if result.history:
-            _save(result, cfg, data, label, command, send)
-            send("ended", "stopped" if result.stopped_by_user else "done", "")
+            _save(result, cfg, data, plan, send)
+            send("ended", "stopped" if result.stopped_by_user else "done", "".join(note))
         else:
             send("ended", "stopped", "stopped before the first epoch finished: nothing saved")
     except TrainingDivergedError as exc:
         message = str(exc).replace("; no checkpoint was written", "")
         if exc.result is not None:
-            name = _save(exc.result, cfg, data, label, command, send)
-            message += f"; the last good epoch was saved as {name}"
+            name = _save(exc.result, cfg, data, plan, send)
+            message += f"; the last good epoch was saved as {name.removeprefix(USER_PREFIX)}"
         send("ended", "failed", message)
     except VAECoreError as exc:
         send("ended", "failed", str(exc))
-    except Exception as exc:  # a bug: keep the server alive and say what happened
-        send("ended", "failed", f"training failed unexpectedly ({type(exc).__name__}: {exc})")
+    except Exception as exc:  # a bug: keep the server alive and say what happened (no path: the type only)
+        send("ended", "failed", f"training failed unexpectedly ({type(exc).__name__})")
 
 
 def explorer_settings() -> dict[str, str]:
@@ -51,8 +74,8 @@ def explorer_settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith("VAE_EXPLORER_")}
 
 
-def process_main(cfg: TrainConfig, data: Dataset, label: str, control: TrainControl, command: str,
-                 conn, niceness: int, settings: dict[str, str]) -> None:
+def process_main(cfg: TrainConfig, data: Dataset, plan: JobPlan, control: TrainControl, conn, niceness: int,
+                 settings: dict[str, str]) -> None:
     """Entry point of a training process. Lowered priority: on a shared server the visitors' clicks win
     the CPU over a training, which only slows down while they are busy. The settings are the parent's at
     submit time: a fork server started earlier holds an older environment."""
@@ -62,7 +85,7 @@ def process_main(cfg: TrainConfig, data: Dataset, label: str, control: TrainCont
     lower_priority(niceness, os.environ.get("VAE_EXPLORER_TRAINING_SCHED", "idle"))
     torch.set_num_threads(training_threads(cfg))
     try:
-        train_job(cfg, data, label, control, command, lambda *message: conn.send(message))
+        train_job(cfg, data, plan, control, lambda *message: conn.send(message))
     finally:
         conn.close()
 
@@ -93,28 +116,46 @@ def training_threads(cfg: TrainConfig) -> int:
     return max(1, int(os.environ.get("VAE_EXPLORER_TRAINING_THREADS", "1")))
 
 
-def _train(cfg: TrainConfig, data: Dataset, control: TrainControl, send) -> TrainResult:
+def _train(cfg: TrainConfig, data: Dataset, control: TrainControl, send, plan: JobPlan,
+           resume: TrainState | None, note: list) -> TrainResult:
     last = [0.0]
+    cpu_start = time.process_time()
 
     def observer(record, model):
-        send("epoch", record, epoch_views(model, data, cfg))
+        send("epoch", record, epoch_views(model, data, cfg), time.process_time() - cpu_start)
 
     def on_batch(epoch, done, per):
         now = time.monotonic()
         if done == per or now - last[0] >= BATCH_REPORT_S:
             last[0] = now
             send("batch", epoch, done, per)
+            if plan.cpu_budget_s and time.process_time() - cpu_start > plan.cpu_budget_s and not control.stopped:
+                note.append(plan.cpu_limit_note)
+                control.stop()  # ends within this batch; the last complete epoch is saved
 
-    return train(cfg, data, progress=False, control=control, observer=observer, on_batch=on_batch)
+    def on_state(state: TrainState):
+        save_train_state(state, plan.state_dir)
+        model = VAE(model_config(cfg, data))
+        model.load_state_dict(state.best if state.best is not None else state.model)
+        best_epoch = state.best_epoch if state.best is not None else state.epoch
+        partial = TrainResult(model=model.eval(), history=list(state.history), best_epoch=best_epoch,
+                              train_time_s=state.train_time_s)
+        _write(partial, cfg, data, plan)
+        send("checkpoint", state.epoch)
+
+    return train(cfg, data, progress=False, control=control, observer=observer, on_batch=on_batch,
+                 resume=resume, on_state=on_state, state_every=plan.state_every)
 
 
-def _save(result: TrainResult, cfg: TrainConfig, data: Dataset, label: str, command: str, send) -> str:
-    check_quota(4 * result.model.num_parameters + 64 * 1024)
-    name, folder = reserve_name(label)
+def _write(result: TrainResult, cfg: TrainConfig, data: Dataset, plan: JobPlan) -> None:
+    """Into the folder reserved (and its storage counted against the quotas) when the run was admitted."""
     try:
-        save_trained(result, cfg, data, folder, command=command)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)  # no half-made model left in the folder
-        raise
-    send("saved", name)
-    return name
+        save_trained(result, cfg, data, plan.folder, command=plan.command)
+    except OSError as exc:  # a full disk, most likely: one line, no server path
+        raise VAECoreError(f"the model could not be written on the server ({exc.strerror or 'error'})") from None
+
+
+def _save(result: TrainResult, cfg: TrainConfig, data: Dataset, plan: JobPlan, send) -> str:
+    _write(result, cfg, data, plan)
+    send("saved", plan.model_name)
+    return plan.model_name

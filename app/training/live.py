@@ -8,6 +8,8 @@ components that stay mounted and redraw in place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -15,15 +17,26 @@ from app.common.live_images import ImageRow, grid_payload, live_image_rows
 from app.common.live_plots import live_plots, load_uplot
 
 from . import figures
-from .worker import Run, TrainingManager
+from .run import Run
+from .worker import TrainingManager
 
 STATE_TEXT = {"queued": "waiting in the queue", "running": "training", "paused": "paused", "done": "finished",
-              "stopped": "stopped", "failed": "failed"}
+              "stopped": "stopped", "failed": "failed", "interrupted": "interrupted"}
 
 
-def controls(mgr: TrainingManager, owner: str, run: Run) -> None:
+def controls(mgr: TrainingManager, owner: str, run: Run, resume: Callable[[Run], None]) -> None:
     state = run.state
+    if run.elsewhere:
+        st.info(f"This run is trained by another server of this class ({run.elsewhere}), which holds its controls: "
+                "this one shows its record and its checkpoints. Reopen this page when that server is back.")
+        return
     c1, c2, c3, c4 = st.columns(4)
+    if state == "interrupted":
+        label = f"Resume from epoch {run.checkpoint_epoch}" if run.checkpoint_epoch else "Start it again"
+        if c1.button(label, key="tr_resume_run", type="primary", width="stretch",
+                     help="Same settings; training goes on from the last saved state, the epochs counting on."):
+            resume(run)
+        return
     if state == "running":
         c1.button("Pause", key="tr_pause", on_click=mgr.pause, args=(owner, run.id), width="stretch")
     elif state == "paused":
@@ -36,21 +49,28 @@ def controls(mgr: TrainingManager, owner: str, run: Run) -> None:
 
 def status_line(mgr: TrainingManager, run: Run) -> None:
     state = run.state
+    name = run.model_name[5:] if run.model_name else ""
     if state == "queued":
-        st.info(f"Run {run.id} ({run.label}) is waiting: number {mgr.position(run)} in the queue. "
+        st.info(f"Run {run.number} ({run.label}) is waiting: number {mgr.position(run)} in the queue. "
                 f"This server trains {mgr.max_running} model(s) at a time.")
         return
     frac, eta = run.progress()
     epochs = len(run.history)
     eta_text = f", about {eta:.0f} s left" if eta is not None else ""
     doing = "starting its training process" if state == "running" and run.batch[0] == 0 else STATE_TEXT[state]
-    st.progress(frac, text=f"Run {run.id} ({run.label}): {doing}, epoch {epochs} of {run.cfg.epochs}{eta_text}")
-    if state == "failed":
+    st.progress(frac, text=f"Run {run.number} ({run.label}): {doing}, epoch {epochs} of {run.cfg.epochs}{eta_text}")
+    if state == "interrupted":
+        kept = (f"its last checkpoint, epoch {run.checkpoint_epoch}, is kept as ★ {name} (pick it on any page)"
+                if run.checkpoint_epoch and run.has_model else "no checkpoint had been saved yet")
+        st.warning(f"This run was {run.message}; {kept}.")
+    elif state == "failed":
         st.error(run.message)
     elif run.message:
         st.info(run.message)
-    if run.model_name:
-        st.success(f"Saved as ★ {run.model_name[5:]}: pick it in the Model menu of any page.")
+    if run.saved:
+        st.success(f"Saved as ★ {name}: pick it in the Model menu of any page.")
+    elif run.active and run.checkpoint_epoch and run.has_model:
+        st.caption(f"Checkpoint so far: epoch {run.checkpoint_epoch}, as ★ {name}.")
 
 
 def numbers(run: Run) -> None:
@@ -101,19 +121,27 @@ def images(run: Run) -> None:
                         revision=f"run {run.id}, epoch {run.history[-1]['epoch']}", key="tr_images")
 
 
-def live_view(mgr: TrainingManager, owner: str, current: Run) -> None:
-    """The visitor's latest run. The full run draws the buttons; a fragment fills the places (containers)
+def settings_line(run: Run) -> None:
+    c = run.cfg
+    st.caption(f"Settings of run {run.number}: {run.label}; hidden {', '.join(map(str, c.hidden))}; "
+               f"{c.epochs} epochs, batch {c.batch_size}, learning rate {c.lr:g}, M = {c.samples}, "
+               f"KL warm-up {c.kl_warmup_epochs}, seed {c.seed}.")
+
+
+def live_view(mgr: TrainingManager, owner: str, current: Run, resume: Callable[[Run], None]) -> None:
+    """The run the page shows. The full run draws the buttons; a fragment fills the places (containers)
     left for the status and the numbers, then draws the charts and, below them, the image rows, and does
     it again twice a second while the run is active."""
     status_box = st.container()
-    controls(mgr, owner, current)
+    settings_line(current)
+    controls(mgr, owner, current, resume)
     numbers_box = st.container()
     load_uplot()
     drawn = (current.id, current.state)
 
     def live() -> None:
-        runs = mgr.runs_of(owner)
-        run = runs[-1].snapshot() if runs else None  # the bar, the numbers and the charts show one epoch
+        found = mgr.get(owner, current.id)
+        run = found.snapshot() if found else None  # the bar, the numbers and the charts show one epoch
         if run is None or (run.id, run.state) != drawn:
             st.rerun()  # paused, resumed, finished: redraw the buttons and unlock the settings form
         with status_box:
@@ -125,4 +153,4 @@ def live_view(mgr: TrainingManager, owner: str, current: Run) -> None:
 
     # Polls twice a second only while the run is queued, running or paused (an epoch's points reach the
     # chart within a second of its end); a finished run's page costs the server nothing.
-    st.fragment(live, run_every=0.5 if current.active else None)()
+    st.fragment(live, run_every=0.5 if current.active and not current.elsewhere else None)()

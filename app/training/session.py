@@ -1,44 +1,37 @@
-"""The server-wide training manager and this visitor's id."""
+"""The server-wide training manager, one per database (a test's own folder gets its own)."""
 
 from __future__ import annotations
 
-import re
 import threading
-import uuid
 
 import streamlit as st
 
+import vae_core
 from app.common.cache import list_models
+from app.common.class_settings import current_settings
+from app.common.data_roots import allowed_roots, visitor_spec
+from app.common.ownership import get_store
+from app.store import database_path
 
-from .worker import TrainingManager, warm_up
+from .process import warm_up
+from .worker import TrainingManager
 
 
 def _saved(run) -> None:
-    list_models.clear()  # the new model is in every page's picker on its next run
+    list_models.clear()  # the new model (or a run's checkpoint so far) is in every page's picker on its next run
+
+
+def _load(spec: str):
+    """A queued run's data set, loaded again after a restart: still only what a visitor may name."""
+    return vae_core.load_dataset(visitor_spec(spec), roots=allowed_roots())
 
 
 @st.cache_resource(show_spinner=False)
-def get_manager() -> TrainingManager:
+def _manager_at(path: str) -> TrainingManager:
     # The fork server imports torch and the library once, in the background, while the visitor picks settings.
     threading.Thread(target=warm_up, daemon=True, name="training-warm-up").start()
-    return TrainingManager(on_saved=_saved)
+    return TrainingManager(on_saved=_saved, store=get_store(), load_data=_load, settings=current_settings())
 
 
-VISITOR_PARAM = "visitor"  # in the training page's address, so that a reload finds the visitor's runs again
-_VISITOR_ID = re.compile(r"[0-9a-f]{32}")
-
-
-def visitor_id() -> str:
-    """A random id per visitor: a visitor sees and controls only runs started under it. It starts in this
-    browser session; a valid id in the page's address (?visitor=..., 128 random bits) is taken instead, so
-    that a reload or a second tab finds the visitor's runs. Anyone handed that address shares them."""
-    if "tr_visitor" not in st.session_state:
-        given = st.query_params.get(VISITOR_PARAM, "")
-        st.session_state.tr_visitor = given if _VISITOR_ID.fullmatch(given) else uuid.uuid4().hex
-    return st.session_state.tr_visitor
-
-
-def remember_visitor() -> None:
-    """Put the visitor's id in the address once they have a run (Streamlit drops it on a page switch)."""
-    if st.query_params.get(VISITOR_PARAM) != st.session_state.tr_visitor:
-        st.query_params[VISITOR_PARAM] = st.session_state.tr_visitor
+def get_manager() -> TrainingManager:
+    return _manager_at(str(database_path()))

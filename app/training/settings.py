@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.training.form_link import form_from_link, form_to_link
 from vae_core.vae.train_config import BETA_RANGE, TrainConfig
 
 S = st.session_state
@@ -36,8 +37,9 @@ def _apply_preset() -> None:
         S[f"tr_{key}"] = value
 
 
-def settings_form(disabled: bool = False) -> dict:
+def settings_form(disabled: bool = False, budget: int = 0) -> dict:
     """Draw the settings (sidebar-free, in the page body) and return the raw values."""
+    form_from_link(DATASETS, DEFAULTS)
     for key, value in DEFAULTS.items():
         S.setdefault(f"tr_{key}", value)
     st.selectbox("Preset", ["(your own settings)", *PRESETS], key="tr_preset", on_change=_apply_preset,
@@ -59,7 +61,8 @@ def settings_form(disabled: bool = False) -> dict:
     c1, c2, c3, c4 = st.columns(4)
     c1.number_input("Monte Carlo samples M", min_value=1, max_value=64, step=1, key="tr_samples", disabled=disabled)
     c2.number_input("KL warm-up epochs", min_value=0, max_value=1000, step=1, key="tr_warmup", disabled=disabled)
-    c3.number_input("Epochs", min_value=1, max_value=500, step=1, key="tr_epochs", disabled=disabled)
+    c3.number_input("Epochs", min_value=1, max_value=500, step=1, key="tr_epochs", disabled=disabled,
+                    help=f"This server allows at most {budget:,} epochs x training images per run." if budget else None)
     c4.number_input("Batch size", min_value=1, max_value=4096, step=1, key="tr_batch", disabled=disabled)
     c1, c2, c3 = st.columns(3)
     c1.number_input("Learning rate", min_value=1e-6, max_value=1.0, step=1e-4, format="%.5f", key="tr_lr",
@@ -67,7 +70,9 @@ def settings_form(disabled: bool = False) -> dict:
     c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="tr_seed", disabled=disabled)
     c3.toggle("Conditional (CVAE)", key="tr_conditional", disabled=disabled,
               help="A conditional VAE: the class label y is fed to the encoder q(z|x, y) and the decoder p(x|z, y).")
-    return {k: S[f"tr_{k}"] for k in DEFAULTS}
+    values = {k: S[f"tr_{k}"] for k in DEFAULTS}
+    form_to_link(values, DEFAULTS)
+    return values
 
 
 def build_config(values: dict) -> TrainConfig:
@@ -100,3 +105,19 @@ def formulas() -> None:
     st.caption("β² scales the reconstruction term (Gaussian decoder only); λ scales the KL term. The charts always "
                "report the real ELBO (λ = 1): reconstruction − KL, in nats per image. Active units: latent "
                "dimensions whose average KL over the validation images exceeds 0.01 nats.")
+
+
+def values_from_config(cfg: TrainConfig) -> dict:
+    """The form's values that build `cfg` again: reopening a run shows that run's settings."""
+    return dict(data=cfg.data, latent=cfg.latent_dim, hidden=",".join(str(h) for h in cfg.hidden),
+                likelihood=cfg.likelihood, beta=cfg.beta if cfg.beta is not None else DEFAULTS["beta"],
+                kl_weight=cfg.kl_weight, samples=cfg.samples, warmup=cfg.kl_warmup_epochs, epochs=cfg.epochs,
+                batch=cfg.batch_size, lr=cfg.lr, seed=cfg.seed, conditional=cfg.conditional)
+
+
+def show_settings_of(cfg: TrainConfig) -> None:
+    """Fill the form with a run's settings (before the form is drawn in this script run)."""
+    if cfg.data not in DATASETS:
+        return
+    for key, value in values_from_config(cfg).items():
+        S[f"tr_{key}"] = value

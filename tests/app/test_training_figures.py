@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from app.training.figures import ACTIVE_NATS, CLASS_COLORS, MARKERS_UP_TO, curves, kl_bars, latent_map, rows
+from app.common.palette import CLASS_COLOURS
+from app.training.figures import ACTIVE_NATS, MARKERS_UP_TO, curves, kl_bars, latent_map, rows
 
 TERMS = ("elbo", "reconstruction", "kl")
 
@@ -53,7 +54,7 @@ def test_latent_map_draws_each_class_in_its_own_colour():
     zero, one = spec["groups"]
     assert (zero["label"], zero["x"], zero["y"]) == ("0", [2.0], [3.0])
     assert (one["label"], one["x"], one["y"]) == ("1", [0.0, 4.0], [1.0, 5.0])
-    assert (zero["color"], one["color"]) == CLASS_COLORS[:2]
+    assert (zero["color"], one["color"]) == CLASS_COLOURS[:2]
 
 
 def test_rows_put_the_map_beside_the_kl_bars_only_for_a_2d_latent():
@@ -80,3 +81,19 @@ def test_live_plots_refuses_duplicate_ids_and_unknown_kinds():
         live_plots([[{"id": "a", "kind": "lines"}, {"id": "a", "kind": "bars"}]], view="v", revision=1, key="k")
     with pytest.raises(ValueError, match="kind"):
         live_plots([[{"id": "a", "kind": "pie"}]], view="v", revision=1, key="k")
+
+
+def test_the_live_map_uses_the_one_palette_and_draws_the_prior_circles():
+    """Class 1 is the latent map's orange on the Train page too (it was light blue), and the map carries the
+    prior's 1, 2, 3 sigma circles, so the spread of a KL-weight-0 run has a scale."""
+    import numpy as np
+
+    from app.common.palette import class_colour
+    from app.training.figures import latent_map
+
+    labels = [str(i % 10) for i in range(40)]
+    spec = latent_map(np.random.default_rng(0).normal(size=(40, 2)), labels, epoch=1)
+    colours = {g["label"]: g["color"] for g in spec["groups"]}
+    assert colours["1"] == class_colour(1) == "#ff7f0e"
+    assert [colours[str(i)] for i in range(10)] == [class_colour(i) for i in range(10)]
+    assert spec["circles"] == [1, 2, 3]

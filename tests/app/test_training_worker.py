@@ -7,15 +7,13 @@ import os
 import signal
 import time
 
-import numpy as np
 import pytest
 
 import vae_core
 from app.training.worker import TrainingManager
-from vae_core.data.datasets import Dataset
+from testkit.training import toy_config, toy_data
 from vae_core.errors import ConfigError
 from vae_core.vae import train as train_module
-from vae_core.vae.train import TrainConfig
 
 
 @pytest.fixture(autouse=True)
@@ -23,15 +21,8 @@ def models_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_EXPLORER_MODELS", str(tmp_path / "mine"))
 
 
-def _data(n=80):
-    rng = np.random.default_rng(0)
-    x = (rng.random((n, 16)) > 0.5).astype(np.float32)
-    return Dataset("toy", x, rng.integers(0, 3, n).astype(np.int64), (4, 4), ("a", "b", "c"))
+_data, _cfg = toy_data, toy_config
 
-
-def _cfg(**kw):
-    return TrainConfig(**{**dict(data="toy", latent_dim=2, hidden=(8,), epochs=2, batch_size=8, seed=0,
-                                 val_fraction=0.25, patience=1000), **kw})
 
 
 def wait_for(condition, timeout=20.0):
@@ -49,7 +40,7 @@ def test_a_run_trains_saves_to_the_user_folder_and_shows_its_views():
     run = mgr.submit("alice", _cfg(), _data(), label="toy run")
     mgr.join()
     assert run.state == "done" and len(run.history) == 2 and saved == [run]
-    assert run.model_name in vae_core.list_models() and run.model_name.startswith("user:toy-run-")
+    assert run.model_name in vae_core.list_models() and run.model_name.startswith("user:toy-d2-bern-kl1-")
     model = vae_core.load_model(run.model_name)
     assert model.card["history"] == run.history
     assert run.views["map_mu"].shape == (20, 2) and run.views["reconstructions"].shape == (8, 4, 4)
@@ -91,12 +82,16 @@ def test_one_training_at_a_time_others_queue_in_order_and_see_only_their_runs():
     mgr.stop("bob", first.id)  # not bob's run: nothing happens
     time.sleep(0.2)
     assert first.state == "running"
-    with pytest.raises(vae_core.VAECoreError, match="already have a training"):
+    fourth = mgr.submit("alice", _cfg(), _data())  # one running and one waiting per visitor
+    assert fourth.state == "queued" and mgr.position(fourth) == 3
+    with pytest.raises(vae_core.VAECoreError, match="1 run.s. training and 1 waiting"):
         mgr.submit("alice", _cfg(), _data())
     mgr.stop("alice", first.id)
     mgr.join()
-    assert [r.state for r in (first, second, third)] == ["stopped", "done", "done"]
+    assert [r.state for r in (first, second, third, fourth)] == ["stopped", "done", "done", "done"]
     assert second.started_at >= first.finished_at - 0.05 and third.started_at >= second.finished_at - 0.05
+    assert fourth.started_at >= third.finished_at - 0.05
+    assert [r.number for r in (first, second, third, fourth)] == [1, 1, 1, 2]  # each visitor counts their own
 
 
 def test_a_queued_run_can_leave_the_queue_and_invalid_settings_never_queue():
@@ -184,3 +179,21 @@ def test_the_normal_policy_keeps_only_the_niceness(monkeypatch):
         assert os.sched_getscheduler(run.pid) == os.SCHED_OTHER
     mgr.stop("alice", run.id)
     mgr.join()
+
+
+def test_a_training_process_does_not_run_the_servers_main_script(tmp_path, monkeypatch):
+    """Under Streamlit, __main__ is a page script: a training process that imported it ran the page (and the
+    training page's manager, which marked the process's own run interrupted)."""
+    import sys
+    import types
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    mgr = TrainingManager()
+    run = mgr.submit("alice", _cfg(), _data())
+    mgr.join()
+    assert run.state == "done" and not marker.exists()

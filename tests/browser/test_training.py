@@ -6,16 +6,11 @@ import re
 import pytest
 
 from testkit.browser import NO_BUSY, chromium_page, require_chromium, screenshot, streamlit_server
+from testkit.training import epoch_shown
 from vae_core.vae.archive import export_archive
 from vae_core.vae.registry import resolve
 
 pytestmark = pytest.mark.browser
-
-
-def epoch_shown(page) -> int:
-    text = page.locator('[data-testid="stProgress"]').inner_text()
-    match = re.search(r"epoch (\d+) of", text)
-    return int(match.group(1)) if match else -1
 
 
 def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
@@ -39,7 +34,7 @@ def test_train_watch_stop_and_pick_the_model_elsewhere(tmp_path, monkeypatch):
         page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
         live_map = page.locator("[data-chart=map]")  # the charts (uPlot) are in the component's shadow root
         live_map.wait_for(timeout=60_000)
-        assert "(mnist-5k-2d)" in page.locator('[data-testid="stProgress"]').inner_text()
+        assert "(mnist-5k, d=2, Bernoulli, KL weight 1)" in page.locator('[data-testid="stProgress"]').inner_text()
         first_epoch = epoch_shown(page)
         map_title = live_map.locator(".u-title").text_content()
         live_map.evaluate("e => e.scrollIntoView({block: 'end'})")  # every chart in sight: out of sight they wait

@@ -27,7 +27,7 @@ def test_a_one_epoch_run_on_digits_saves_a_loadable_model():
     get_manager().join(timeout=60)
     at.run()
     assert_ok(at)
-    saved = [m for m in vae_core.list_models() if m.startswith("user:digits-2d-")]
+    saved = [m for m in vae_core.list_models() if m.startswith("user:digits-d2-bern-kl1-")]
     assert len(saved) == 1
     model = vae_core.load_model(saved[0])
     assert model.config.latent_dim == 2 and model.config.hidden == (16,) and len(model.card["history"]) == 1
@@ -54,10 +54,12 @@ def test_invalid_settings_are_refused_before_anything_starts():
     at.session_state["tr_batch"] = 4000
     at.button(key="tr_start").click().run()
     assert any("batch_size (--batch-size) 4000 is larger" in e.value for e in at.error)
-    assert get_manager().runs_of(at.session_state["tr_visitor"]) == []
+    assert get_manager().runs_of(at.session_state["visitor_browser"]) == []
 
 
 def test_a_reload_finds_the_visitors_run_through_the_address_and_a_made_up_id_finds_nothing():
+    """The browser's cookie is the identity (AppTest sends none); a valid ?visitor= is taken by a browser
+    without one, so a link to one's runs works; ?run=N names the visitor's own run."""
     from app.training.session import get_manager
 
     at = new_page("training", timeout=60).run()
@@ -65,20 +67,22 @@ def test_a_reload_finds_the_visitors_run_through_the_address_and_a_made_up_id_fi
     at.session_state["tr_hidden"] = "16"
     at.button(key="tr_start").click().run()
     assert_ok(at)
-    visitor = at.session_state["tr_visitor"]
-    assert at.query_params["visitor"] == visitor  # in the address from the first run on
+    visitor = at.session_state["visitor_browser"]
+    assert at.query_params["run"] == "1"  # the visitor's first run, in the address from the start on
     get_manager().join(timeout=60)
 
     reloaded = new_page("training", timeout=60)
     reloaded.query_params["visitor"] = visitor
+    reloaded.query_params["run"] = "1"
     reloaded.run()
     assert_ok(reloaded)
-    assert reloaded.session_state["tr_visitor"] == visitor
+    assert reloaded.session_state["visitor_browser"] == visitor
     assert any("Saved as" in s.value for s in reloaded.success)
 
     for forged in ("../../etc", "0" * 31, visitor.upper(), visitor + "0"):
         stranger = new_page("training", timeout=60)
         stranger.query_params["visitor"] = forged
+        stranger.query_params["run"] = "1"
         stranger.run()
         assert_ok(stranger)
-        assert stranger.session_state["tr_visitor"] != forged and not stranger.success
+        assert stranger.session_state["visitor_browser"] != forged and not stranger.success
