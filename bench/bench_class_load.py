@@ -42,6 +42,12 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of one process in MB, from /proc: what a replica needs of the machine."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+
+
 def replica_cookie(base: str) -> str:
     """The cookie nginx gives a new browser with the page's HTML."""
     with urllib.request.urlopen(f"{base}/", timeout=30) as r:
@@ -86,11 +92,13 @@ def measure(replicas: int, counts: list[int], page: str, reruns: int, timeout: f
             wall, cpu = time.perf_counter() - t0, cpu_seconds(pids) - cpu0
             opens = summarize(r["open"].seconds for r in results)
             again = summarize(x.seconds for r in results for x in r["reruns"])
+            peak = max(memory_mb(pid)[1] for pid in pids)
             rows.append({"replicas": replicas, "sessions": n, "open": opens, "rerun": again, "cpu": cpu,
-                         "wall": wall, "open_bytes": results[0]["open"].bytes,
+                         "peak_mb": peak, "wall": wall, "open_bytes": results[0]["open"].bytes,
                          "rerun_bytes": results[0]["reruns"][0].bytes if reruns else 0})
             print(f"  {replicas} replica(s), {n:2d} sessions: open {opens.median:.2f} / {opens.p95:.2f} s, "
-                  f"rerun {again.median:.2f} / {again.p95:.2f} s, server CPU {cpu:.1f} s over {wall:.1f} s",
+                  f"rerun {again.median:.2f} / {again.p95:.2f} s, server CPU {cpu:.1f} s over {wall:.1f} s, "
+                  f"peak memory per replica {peak:.0f} MB",
                   flush=True)
     return rows
 
@@ -108,12 +116,12 @@ def main() -> None:
     print_header()
     rows = [row for r in args.replicas for row in measure(r, args.sessions, args.page, args.reruns, args.timeout)]
     print(f"\n{args.page}: N sessions at once, each an open and {args.reruns} reruns; seconds, median / p95")
-    print("| replicas | sessions | open | rerun | server CPU / wall | bytes: open, rerun |")
-    print("|---|---|---|---|---|---|")
+    print("| replicas | sessions | open | rerun | server CPU / wall | bytes: open, rerun | peak MB per replica |")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['replicas']} | {row['sessions']} | {row['open'].median:.2f} / {row['open'].p95:.2f} | "
               f"{row['rerun'].median:.2f} / {row['rerun'].p95:.2f} | {row['cpu']:.1f} / {row['wall']:.1f} | "
-              f"{row['open_bytes']:,}, {row['rerun_bytes']:,} |")
+              f"{row['open_bytes']:,}, {row['rerun_bytes']:,} | {row['peak_mb']:.0f} |")
     ok = [r for r in rows if r["open"].p95 <= 3.0 and r["rerun"].p95 <= 0.5]
     for replicas in args.replicas:
         held = max((r["sessions"] for r in ok if r["replicas"] == replicas), default=0)

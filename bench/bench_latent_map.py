@@ -68,7 +68,7 @@ def bench_rerun(repeats: int = 10) -> None:
     at = AppTest.from_file(str(REPO / "app/pages/latent_map.py"), default_timeout=300).run()
     times = []
     for i in range(repeats):
-        slider = at.slider(key="map_tau").set_value(1.0 + (i % 4))
+        slider = at.select_slider(key="map_tau").set_value(1.0 + (i % 4))
         seconds, at = timed(slider.run)
         times.append(seconds)
     rerun = summarize(times)

@@ -50,10 +50,12 @@ def loss_function(recon_x, x, mu, logvar):
     return bce + kld
 
 
-def train_epoch(model, loader, optimizer) -> int:
+def train_epoch(model, loader, optimizer, binarize: bool = False) -> int:
     model.train()
     seen = 0
     for (data,) in loader:
+        if binarize:  # dynamic binarisation, as our binarised models train: a fresh x_b ~ Bernoulli(x) each time
+            data = torch.bernoulli(data)
         optimizer.zero_grad()
         recon, mu, logvar = model(data)
         loss = loss_function(recon, data, mu, logvar)
@@ -71,8 +73,10 @@ def val_elbo(model, x: torch.Tensor) -> float:
 
 
 def train_reference(x_train: torch.Tensor, latent_dim: int, epochs: int, seed: int = 1,
-                    x_val: torch.Tensor | None = None, patience: int | None = None):
+                    x_val: torch.Tensor | None = None, patience: int | None = None, binarize: bool = False):
     """Train with the recipe; with x_val and patience, keep the best-validation weights.
+
+    binarize: train on dynamically binarised images (pass a binarised x_val), as TrainConfig binarize="dynamic".
 
     Returns (model, images_per_second, epochs_run).
     """
@@ -83,7 +87,7 @@ def train_reference(x_train: torch.Tensor, latent_dim: int, epochs: int, seed: i
     best, best_state, stale, seen, epochs_run = -float("inf"), None, 0, 0, 0
     start = time.perf_counter()
     for _ in range(epochs):
-        seen += train_epoch(model, loader, optimizer)
+        seen += train_epoch(model, loader, optimizer, binarize)
         epochs_run += 1
         if x_val is not None and patience:
             score = val_elbo(model, x_val)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import subprocess
@@ -34,34 +35,74 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def streamlit_server(script: str = "streamlit_app.py", timeout: float = 90.0):
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    try:
+class StreamlitServer:
+    """A `streamlit run` that a test can stop with SIGTERM, as a deploy or a shutdown would, and start again on
+    the same port, with the same environment (the same data directory)."""
+
+    def __init__(self, script: str = "streamlit_app.py", port: int | None = None) -> None:
+        self.script, self.port = script, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log = ""
+
+    def start(self, timeout: float = 90.0) -> str:
+        cmd = [sys.executable, "-m", "streamlit", "run", self.script, "--server.headless", "true",
+               "--server.port", str(self.port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
                     if r.read().decode().strip() == "ok":
-                        break
+                        return self.url
             except OSError:
                 pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"streamlit did not become healthy:\n{proc.stdout.read()}")
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                raise RuntimeError(f"streamlit did not become healthy:\n{self.proc.stdout.read()}")
             time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then wait for the process to exit; returns its exit code."""
+        self.proc.terminate()
         try:
-            proc.wait(timeout=10)
+            out, _ = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        self.log += out or ""
+        return self.proc.returncode
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.terminate(timeout=10)
+
+
+@contextmanager
+def streamlit_server(script: str = "streamlit_app.py", timeout: float = 90.0):
+    server = StreamlitServer(script)
+    try:
+        yield server.start(timeout)
+    finally:
+        server.stop()
+
+
+_SHARED: StreamlitServer | None = None
+
+
+@contextmanager
+def shared_server(timeout: float = 90.0):
+    """The app's `streamlit run`, shared by every test that only reads (one start and one set of warm caches for
+    the whole session instead of one a test: most of the browser tests' time was servers starting cold). Each
+    test still gets a fresh browser context, so a new visitor. Tests that train, restart the server or change
+    its environment start their own with streamlit_server(). Restarted if a test left it dead."""
+    global _SHARED
+    if _SHARED is None or _SHARED.proc is None or _SHARED.proc.poll() is not None:
+        _SHARED = StreamlitServer()
+        _SHARED.start(timeout)
+        atexit.register(_SHARED.stop)
+    yield _SHARED.url
 
 
 @contextmanager
@@ -120,3 +161,20 @@ def draw_a_one(page) -> None:
     for step in range(1, 21):
         page.mouse.move(x + step * 0.5, y + step * 0.035 * box["height"])
     page.mouse.up()
+
+
+def open_option(page, picker, name: str, attempts: int = 3, timeout_ms: int = 20_000):
+    """Open a selectbox and wait for its option `name`; returns the option. A rerun that lands while the list is
+    open redraws the selectbox and closes the list, so the picker is opened again (up to `attempts` times)."""
+    option = page.get_by_role("option", name=name)
+    for attempt in range(attempts):
+        page.wait_for_function(NO_BUSY, timeout=120_000)
+        picker.click()
+        try:
+            option.wait_for(timeout=timeout_ms)
+            return option
+        except Exception:  # Playwright's TimeoutError: open it again, unless this was the last try
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+    return option

@@ -8,11 +8,11 @@ TO_PIXELS = """([x, y]) => { const gd = [...document.querySelectorAll('.js-plotl
 # The text of the server's decode of the last click ("decoded z = [...]").
 DECODED_TEXT = """() => [...document.querySelectorAll('[data-testid=stMarkdownContainer]')]
   .map(e => e.innerText).filter(s => s.includes('decoded z')).join('')"""
-# True once the click listener has attached to the map now on the page (a rerun that changes the figure
-# mounts a new graph, and a press on it before the listener attaches is lost).
+# True once the listener of the view now drawn has attached to the map (a rerun that changes the model may
+# keep the graph element and change its figure, whose layout.datarevision names the view).
 CLICK_READY = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
     .find(g => g.layout && g.layout.meta === 'vae-latent-map');
-  return !!gd && gd.dataset.clickReady === 'true'; }"""
+  return !!gd && gd.dataset.clickReady === (gd.layout.datarevision || 'true'); }"""
 
 
 def wait_click_ready(page, timeout_ms: int = 120_000) -> None:

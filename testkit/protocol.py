@@ -53,6 +53,10 @@ class ProtocolSession:
     cookie: str | None = None  # sent on the websocket's handshake, as a browser sends its cookies
     cached: set[str] = field(default_factory=set)
     runs: list[Run] = field(default_factory=list)
+    auto_reruns: dict[str, float] = field(default_factory=dict)  # fragment id -> interval (st.fragment(run_every))
+    page_hash: str = ""
+    texts: list[str] = field(default_factory=list)  # the markdown of the last run, for a bench to read
+    kinds: list[str] = field(default_factory=list)  # every ForwardMsg's kind, in order, for a failure's message
 
     async def __aenter__(self) -> ProtocolSession:
         headers = {"Cookie": self.cookie} if self.cookie else None
@@ -69,9 +73,24 @@ class ProtocolSession:
         msg = BackMsg()
         msg.rerun_script.page_name = self.page
         msg.rerun_script.cached_message_hashes.extend(sorted(self.cached))
+        return await self._send_and_read(msg, timeout)
+
+    async def poll(self, fragment_id: str, timeout: float = 60.0) -> Run:
+        """What the browser's timer does for st.fragment(run_every=...): rerun that fragment alone. When the
+        fragment asks for a full rerun (st.rerun(scope="app")), this waits for that run too."""
+        msg = BackMsg()
+        msg.rerun_script.page_name = self.page
+        msg.rerun_script.page_script_hash = self.page_hash
+        msg.rerun_script.fragment_id = fragment_id
+        msg.rerun_script.is_auto_rerun = True
+        msg.rerun_script.cached_message_hashes.extend(sorted(self.cached))
+        return await self._send_and_read(msg, timeout)
+
+    async def _send_and_read(self, msg: BackMsg, timeout: float) -> Run:
         start = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
         count = size = deltas = 0
+        texts: list[str] = []
         while True:
             remaining = timeout - (time.perf_counter() - start)
             if remaining <= 0:
@@ -81,6 +100,7 @@ class ProtocolSession:
             fm = ForwardMsg()
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
+            self.kinds.append(kind if kind != "script_finished" else f"finished {fm.script_finished}")
             if fm.metadata.cacheable and fm.hash:
                 self.cached.add(fm.hash)
             if kind == "delta":
@@ -89,14 +109,26 @@ class ProtocolSession:
                 if element is not None and element.WhichOneof("type") == "exception":
                     raise ScriptFailed(f"the page {self.page or 'home'} showed an exception: "
                                        f"{element.exception.message}")
+                if element is not None and element.WhichOneof("type") == "markdown":
+                    texts.append(element.markdown.body)
+            elif kind == "new_session" and not self.page_hash:
+                self.page_hash = fm.new_session.page_script_hash
+            elif kind == "navigation" and fm.navigation.page_script_hash:
+                self.page_hash = fm.navigation.page_script_hash  # the page st.navigation ran, not the router
+            elif kind == "auto_rerun":
+                self.auto_reruns[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
             elif kind == "page_not_found":
                 raise ScriptFailed(f"no page {self.page!r}")
             elif kind == "script_finished":
+                if fm.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue  # a rerun the script asked for follows on the same stream
                 if fm.script_finished not in (ForwardMsg.FINISHED_SUCCESSFULLY,
                                               ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
                     raise ScriptFailed(f"the run of {self.page or 'home'} ended with status {fm.script_finished}")
                 run = Run(time.perf_counter() - start, count, size, deltas)
                 self.runs.append(run)
+                if texts:
+                    self.texts = texts
                 return run
 
 

@@ -13,10 +13,12 @@ import torch
 if "VAE_CORE_CACHE" not in os.environ:
     os.environ["VAE_CORE_CACHE"] = tempfile.mkdtemp(prefix="vae_core_test_cache_")
     atexit.register(shutil.rmtree, os.environ["VAE_CORE_CACHE"], ignore_errors=True)
-# Likewise the user models folder: tests never list or write the user's real models.
+# Likewise the user data folder: tests never list or write the user's real models, and the server's
+# database (explorer.sqlite3 beside the models folder) is a throwaway one.
 if "VAE_EXPLORER_MODELS" not in os.environ:
-    os.environ["VAE_EXPLORER_MODELS"] = tempfile.mkdtemp(prefix="vae_explorer_models_test_")
-    atexit.register(shutil.rmtree, os.environ["VAE_EXPLORER_MODELS"], ignore_errors=True)
+    _data = tempfile.mkdtemp(prefix="vae_explorer_data_test_")
+    os.environ["VAE_EXPLORER_MODELS"] = os.path.join(_data, "models")
+    atexit.register(shutil.rmtree, _data, ignore_errors=True)
 
 from vae_core.vae.config import VAEConfig
 from vae_core.vae.model import VAE

@@ -12,9 +12,10 @@ import streamlit as st
 
 from app.common.cache import get_dataset
 from app.common.draw_pad import draw_pad
+from app.common.link_state import linked_choice, linked_number
 from vae_core.data.imageio import EXTENSIONS, open_image
 from vae_core.errors import ImageError, VAECoreError
-from vae_core.images.preprocess import preprocess
+from vae_core.images.preprocess import WORK_SIZE, preprocess
 
 SOURCES = ("Data-set image", "Upload", "Draw")
 # The formats as a visitor knows them: JPEG and TIF are the same formats as JPG and TIFF.
@@ -32,7 +33,8 @@ class ChosenImage:
 @st.cache_data(max_entries=256, show_spinner=False)
 def preprocessed_pixels(data: bytes, name: str, image_shape: tuple[int, int]) -> np.ndarray:
     """MNIST-style (H, W) pixels of an uploaded or drawn image; an ImageError names the file."""
-    img = open_image(data, name=name, orient=False)  # orientation is a visible preprocessing step
+    # Orientation is a visible preprocessing step; a large picture is decoded at reduced size.
+    img = open_image(data, name=name, orient=False, max_side=WORK_SIZE)
     try:
         return preprocess(img, image_shape, None).pixels
     except ImageError as exc:
@@ -50,11 +52,21 @@ def upload_error(file_name: str, exc: Exception) -> str:
     return message if message.startswith(file_name) else f"{file_name}: {message}"
 
 
-def choose_image(model, key: str, label: str, purpose: str) -> ChosenImage | None:
+def in_file_order(messages: list[str], names: list[str]) -> list[str]:
+    """upload_error-style lines (each starting with its file's name) in the order the files were given, so that
+    a file refused from its header and one refused after decoding are told in the batch's own order."""
+    def position(message: str) -> int:
+        return next((i for i, n in enumerate(names) if message.startswith(f"{n}:")), len(names))
+    return sorted(messages, key=position)
+
+
+def choose_image(model, key: str, label: str, purpose: str, sources=SOURCES) -> ChosenImage | None:
     """The widgets for choosing one image for `model`, keyed `{key}_source`, `{key}_index`, `{key}_upload` and
     `{key}_draw`. None, with a message shown, while nothing is chosen or the choice cannot be used. `purpose`
-    ends the prompts, e.g. "to trace it through the VAE"."""
-    source = st.radio(label, SOURCES, horizontal=True, key=f"{key}_source")
+    ends the prompts, e.g. "to trace it through the VAE". `sources`: some of SOURCES, in the order shown."""
+    # A link keeps the source and a data-set image's index (?image=), never an upload or a drawing.
+    source = linked_choice(st.radio, label, list(sources), sources[0], key=f"{key}_source", name="source",
+                           horizontal=True)
     shape = tuple(model.config.image_shape)
     if source == "Data-set image":
         return _data_set_image(model, key, shape)
@@ -82,8 +94,8 @@ def _data_set_image(model, key: str, shape: tuple[int, int]) -> ChosenImage | No
     except VAECoreError as exc:
         st.error(str(exc))
         return None
-    index = int(st.number_input(f"Index in {name} (0 to {len(data) - 1})", 0, len(data) - 1, 0,
-                                key=f"{key}_index"))
+    index = int(linked_number(st, f"Index in {name} (0 to {len(data) - 1})", 0, len(data) - 1, 0,
+                              key=f"{key}_index", name="image"))
     y = int(data.y[index])
     class_name = data.class_names[y] if data.class_names else str(y)
     return ChosenImage(np.asarray(data.x[index], np.float32).reshape(shape), y,

@@ -37,10 +37,21 @@ class ImageRow:
     scale: int = 3
 
 
+# Each image at least this wide on the page: the 8 x 8 digits at the rows' scale 3 made a row of eight 160 px
+# wide, too small to read a reconstruction; 28 x 28 images keep their scale.
+MIN_IMAGE_PX = 48
+
+
+def display_scale(row: ImageRow) -> int:
+    """The row's scale, raised so that each image is at least MIN_IMAGE_PX wide."""
+    width = int(np.asarray(row.images).shape[-1])
+    return max(int(row.scale), -(-MIN_IMAGE_PX // max(width, 1)))
+
+
 def grid_payload(row: ImageRow) -> dict:
     """One grid as the browser paints it: its size and its grey pixels (uint8, row-major, base64)."""
     grid = tile_images(row.images, cols=row.cols)
-    return {"width": int(grid.shape[1]), "height": int(grid.shape[0]), "scale": int(row.scale),
+    return {"width": int(grid.shape[1]), "height": int(grid.shape[0]), "scale": display_scale(row),
             "pixels": base64.b64encode(np.ascontiguousarray(grid).tobytes()).decode("ascii"),
             "caption": row.caption}
 

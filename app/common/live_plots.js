@@ -34,8 +34,10 @@ function equalRanges(u, want) {
   return { x: [cx - perPx * w / 2, cx + perPx * w / 2], y: [cy - perPx * h / 2, cy + perPx * h / 2] };
 }
 
-function extent(groups) {
+function extent(groups, circles = []) {
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  // The prior's circles are always in view: early on they frame the codes, later they give the spread its scale.
+  for (const r of circles) { x0 = Math.min(x0, -r); x1 = Math.max(x1, r); y0 = Math.min(y0, -r); y1 = Math.max(y1, r); }
   for (const g of groups) {
     for (const v of g.x) { if (v < x0) x0 = v; if (v > x1) x1 = v; }
     for (const v of g.y) { if (v < y0) y0 = v; if (v > y1) y1 = v; }
@@ -62,6 +64,36 @@ function shapeOf(spec) {
   if (spec.kind === "lines") return `lines|${spec.points}|${spec.series.map((s) => s.label).join(",")}`;
   if (spec.kind === "bars") return `bars|${spec.log}|${spec.categories.length}`;
   return `scatter|${spec.groups.map((g) => g.label).join(",")}`;
+}
+
+// The prior N(0, I)'s circles of radius r (its r-sigma contours), dotted, above the points.
+function circlesHook(chart) {
+  return (u) => {
+    const radii = chart.spec.circles;
+    if (!radii || !radii.length) return;
+    const { left, top, width, height } = u.bbox, ctx = u.ctx, ratio = devicePixelRatio || 1;
+    const cx = u.valToPos(0, "x", true), cy = u.valToPos(0, "y", true);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.strokeStyle = chart.th.text;
+    ctx.setLineDash([2 * ratio, 3 * ratio]);
+    ctx.fillStyle = chart.th.text;
+    ctx.font = `${11 * ratio}px ${chart.th.font}`;
+    ctx.textBaseline = "bottom";
+    for (const r of radii) {
+      const rx = Math.abs(u.valToPos(r, "x", true) - cx), ry = Math.abs(u.valToPos(r, "y", true) - cy);
+      ctx.lineWidth = (r === radii[radii.length - 1] ? 1.5 : 1) * ratio;
+      ctx.beginPath();
+      ctx.ellipse(cx, cy, rx, ry, 0, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+    const outer = radii[radii.length - 1];
+    ctx.fillText(`prior ${outer}σ`, cx + 0.71 * Math.abs(u.valToPos(outer, "x", true) - cx) + 3 * ratio,
+                 cy - 0.71 * Math.abs(u.valToPos(outer, "y", true) - cy));
+    ctx.restore();
+  };
 }
 
 function thresholdHook(chart) {
@@ -122,7 +154,7 @@ function options(chart, width) {
   const { spec, th } = chart;
   const base = { width, height: spec.height, title: spec.title, legend: { show: spec.legend !== false, live: false },
                  cursor: { drag: { x: true, y: spec.kind === "scatter", setScale: spec.kind !== "scatter" } },
-                 hooks: { setSelect: [(u) => onSelect(chart, u)], draw: [thresholdHook(chart)] } };
+                 hooks: { setSelect: [(u) => onSelect(chart, u)], draw: [thresholdHook(chart), circlesHook(chart)] } };
   if (spec.kind === "lines") {
     return { ...base, scales: { x: { time: false } },
              axes: [axis(th, spec.xlabel), axis(th, spec.ylabel || "", { size: 52 })],
@@ -170,7 +202,7 @@ function onSelect(chart, u) {
 }
 
 function fitScatter(chart) {
-  const r = equalRanges(chart.u, chart.zoom || extent(chart.spec.groups));
+  const r = equalRanges(chart.u, chart.zoom || extent(chart.spec.groups, chart.spec.circles));
   chart.u.batch(() => {
     chart.u.setScale("x", { min: r.x[0], max: r.x[1] });
     chart.u.setScale("y", { min: r.y[0], max: r.y[1] });
@@ -230,6 +262,7 @@ function apply(inst, chart) {
   }
   chart.cell.dataset.view = view;  // for tests and the bench: which run and which update it shows
   chart.cell.dataset.liveRevision = String(revision);
+  if (spec.circles) chart.cell.dataset.circles = spec.circles.join(",");  // for tests: the prior circles drawn
   // The same, as an event on the document: a listener there outlives the element's host, which Streamlit
   // may replace between reruns (bench/bench_train.py times each epoch's arrival with it).
   document.dispatchEvent(new CustomEvent("live-plots:shown", { detail: { chart: spec.id, view, revision } }));

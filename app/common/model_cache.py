@@ -6,13 +6,12 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from app.common.palette import CLASS_COLOURS
 from vae_core.latent.aggregate import encode_dataset
 from vae_core.latent.browser_decoder import decoder_blob
 from vae_core.latent.traversal import average_kl
 
 MAP_POINTS = 1500  # enough to show the clusters, small enough to send with the component
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
 def data_name(model_name: str) -> str | None:
@@ -51,4 +50,4 @@ def map_points(model_name: str) -> dict | None:
     labels = get_dataset(data_name(model_name)).y
     idx = np.random.default_rng(0).permutation(len(mu))[:MAP_POINTS]
     return {"x": np.round(mu[idx, 0], 3).tolist(), "y": np.round(mu[idx, 1], 3).tolist(),
-            "c": [int(v) % len(CLASS_COLOURS) for v in labels[idx]], "colors": CLASS_COLOURS}
+            "c": [int(v) % len(CLASS_COLOURS) for v in labels[idx]], "colors": list(CLASS_COLOURS)}

@@ -12,26 +12,29 @@ from app.common.cache import get_model
 from app.common.shared_figure import content_key, shared_figure
 from vae_core.latent.exact import ExactPosterior, exact_posterior
 from vae_core.vae.iw_stats import LOW_ESS, iw_estimate
+from vae_core.vae.pixels import figure_names, model_pixels
 
 IW_K = 1000
 FORMULAS = [
     (r"\log p(x) = \log \int p(x\mid z)\,p(z)\,dz \approx \log \sum_i p(x\mid z_i)\,p(z_i)\,\Delta A",
-     "exact up to quadrature error (< 0.01 nats): an adaptive grid over where the posterior's mass is"),
+     "exact up to quadrature error (< 0.01 nats): an adaptive grid over where the posterior's mass is; of the "
+     "image's seeded binarisation x_b for a model trained on binarised pixels"),
     (r"p(z\mid x) = \frac{p(x\mid z)\,p(z)}{p(x)}", "the true posterior, drawn as contours holding 50%, 90%, 99%"),
     (r"\mathrm{KL}\big(q(z\mid x)\,\|\,p(z\mid x)\big) = \log p(x) - \mathrm{ELBO}(x)",
      "the exact gap; ELBO(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z)), its first term on a grid over q"),
     (r"\log \hat p_K(x) = \log \frac{1}{K}\sum_{k=1}^{K} \frac{p(x\mid z_k)\,p(z_k)}{q(z_k\mid x)},\quad "
      r"\mathrm{ESS} = \frac{(\sum_k w_k)^2}{\sum_k w_k^2},\quad \mathrm{SE} \approx \frac{\operatorname{sd}(w)}"
-     r"{\sqrt{K}\,\bar w}", f"the importance-weighted estimate (a lower bound on average), K = {IW_K}; "
+     r"{\sqrt{K}\,\bar w}", "the importance-weighted estimate (a lower bound on average), K = {k}; "
      f"flagged when ESS < {LOW_ESS:.0f}"),
 ]
 
 
 @st.cache_data(max_entries=256, show_spinner="Integrating p(x|z) p(z) over the latent grid…")
 def exact_and_iw(model_name: str, pixels: bytes, label: int | None = None) -> tuple[ExactPosterior, dict]:
-    """Keyed by the image's bytes: the same image is integrated once for every visitor."""
+    """Keyed by the image's bytes: the same image is integrated once for every visitor. The figures are of the
+    image's seeded binarisation for a model trained on binarised pixels (vae_core.vae.pixels.model_pixels)."""
     model = get_model(model_name)
-    x = torch.from_numpy(np.frombuffer(pixels, dtype=np.float32).copy())[None]
+    x = model_pixels(model, torch.from_numpy(np.frombuffer(pixels, dtype=np.float32).copy())[None])
     post = exact_posterior(model, x, label)
     gen = torch.random.fork_rng()
     with gen:
@@ -73,15 +76,20 @@ def posterior_figure(post: ExactPosterior, backdrop: np.ndarray | None = None) -
 
 
 def posterior_section(model_name: str, pixels: np.ndarray, key: str, label: int | None = None,
-                      backdrop: np.ndarray | None = None) -> None:
-    """The whole section for one image; a model with a latent above 2-D gets the IW figures only."""
+                      backdrop: np.ndarray | None = None, page_iw: dict | None = None) -> None:
+    """The whole section for one image; a model with a latent above 2-D gets the IW figures only.
+
+    `page_iw` ({"log_px", "k", "ess"}) is the IW figure the page already shows for this image: the section then
+    compares the exact value with it instead of showing a second IW estimate beside the first."""
     model = get_model(model_name)
+    names = figure_names(model.config)
     x = np.ascontiguousarray(pixels, dtype=np.float32).ravel()
     if model.config.latent_dim > 2:
         torch.manual_seed(0)
-        iw = iw_estimate(model, torch.from_numpy(x)[None], label, k=IW_K)
-        st.caption(f"log p(x) = {iw.summary(0)}. The exact posterior needs a 1-D or 2-D latent; "
-                   f"this model's is {model.config.latent_dim}-D, so only the IW estimate is available.")
+        iw = iw_estimate(model, model_pixels(model, torch.from_numpy(x)[None]), label, k=IW_K)
+        st.caption(f"{names.log_px} = {iw.summary(0)}. The exact posterior needs a 1-D or 2-D latent; "
+                   f"this model's is {model.config.latent_dim}-D, so only the IW estimate is available. "
+                   f"{names.note[0].upper()}{names.note[1:]}.")
         return
     post, iw = exact_and_iw(model_name, x.tobytes(), label)
     left, right = st.columns([3, 2])
@@ -97,21 +105,30 @@ def posterior_section(model_name: str, pixels: np.ndarray, key: str, label: int 
             fig.update_layout(height=300, xaxis_title="z", margin=dict(l=10, r=10, t=30, b=10))
             st.plotly_chart(fig, key=f"{key}_posterior")
     with right:
-        st.metric("log p(x), exact", f"{post.log_px:.2f} nats")
+        st.metric(f"{names.log_px}, exact", f"{post.log_px:.2f} nats")
         st.metric("gap KL(q(z|x) ‖ p(z|x)), exact", f"{post.gap:.2f} nats",
-                  help=f"log p(x) - ELBO(x); ELBO(x) = {post.elbo:.2f} nats by quadrature")
-        shortfall = post.log_px - iw["log_px"]
-        st.metric(f"log p(x), IW estimate (K = {iw['k']})", f"{iw['log_px']:.2f} ± {iw['se']:.2f}",
-                  delta=f"{-shortfall:+.2f} vs exact", delta_color="off",
-                  help="± one Monte Carlo standard error")
-        st.caption(f"Effective sample size of the weights: {iw['ess']:.0f} of {iw['k']}.")
-        if iw["ess"] < LOW_ESS:
+                  help=f"{names.log_px} − ELBO(x); ELBO(x) = {post.elbo:.2f} nats by quadrature")
+        if page_iw is not None:
+            iw = page_iw
+            st.caption(f"The IW estimate above (K = {iw['k']}, ESS {iw['ess']:.0f}) is "
+                       f"{post.log_px - iw['log_px']:.2f} nats below this exact value: the error no standard "
+                       "error captures.")
+        else:
+            shortfall = post.log_px - iw["log_px"]
+            st.metric(f"{names.log_px}, IW estimate (K = {iw['k']})", f"{iw['log_px']:.2f}",
+                      delta=f"{-shortfall:+.2f} vs exact", delta_color="off",
+                      help=f"A lower bound on average. Its Monte Carlo SE, {iw['se']:.2f}, measures only how much "
+                           "a rerun moves it; its real error is the distance from the exact value beside it.")
+            st.caption(f"Effective sample size of the weights: {iw['ess']:.0f} of {iw['k']}. The IW figure is a "
+                       "lower bound whose error its standard error does not capture: the exact value shows that "
+                       "error.")
+        if page_iw is None and iw["ess"] < LOW_ESS:
             st.warning(f"ESS below {LOW_ESS:.0f}: a few samples of q(z|x) carry the estimate, which misses part "
                        "of the posterior; it is unreliable, usually too low by more than its SE "
                        "(sometimes too high, by a lucky draw).")
     st.caption("q(z|x) (red) is the Gaussian the encoder fits inside the true posterior p(z|x) (blue), which is "
-               "not Gaussian: the gap is the KL between them, in nats.")
+               f"not Gaussian: the gap is the KL between them, in nats. {names.note[0].upper()}{names.note[1:]}.")
     with st.expander("How these are computed", expanded=False):
         for tex, words in FORMULAS:
             st.latex(tex)
-            st.caption(words)
+            st.caption(words.replace("{k}", str(iw["k"])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import streamlit as st
@@ -33,23 +34,34 @@ def grid_png(images, cols: int, scale: int = 3) -> bytes:
     return out.getvalue()
 
 
-def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:
+def picker_models() -> tuple[list[str], Callable[[str], str]]:
+    """The models this visitor may pick (others' hidden in private mode) and the labels to show them with."""
     from app.common.cache import list_models
+    from app.common.class_settings import current_settings
+    from app.common.identity import current_visitor
+    from app.common.ownership import get_store, labeler, visible_models
 
-    names = list_models()
+    settings = current_settings()
+    visitor = current_visitor(settings)
+    records = get_store().models()
+    return visible_models(list_models(), visitor, settings, records), labeler(visitor, records)
+
+
+def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:
+    """The sidebar's model picker, kept in the address as ?model= (a link names the model it shows)."""
+    from app.common.link_state import one_of, publish, seed_widget
+
+    names, label = picker_models()
     if not names:
         st.error("No pretrained models found in pretrained/. Train one with `python -m vae_core train`.")
         return None
-    if st.session_state.get(key) in names:  # set by another page before switching here: no default, no warning
-        return st.sidebar.selectbox("Model", names, key=key, format_func=model_label, help=PICKER_HELP)
-    index = names.index(default) if default in names else 0
-    return st.sidebar.selectbox("Model", names, index=index, key=key, format_func=model_label,
-                                help=PICKER_HELP)
+    seed_widget(key, "model", one_of(names, "a model on this server"), default if default in names else names[0])
+    if st.session_state.get(key) not in names:  # set by another page or a link before switching here: kept
+        st.session_state[key] = default if default in names else names[0]
+    name = st.sidebar.selectbox("Model", names, key=key, format_func=label, help=PICKER_HELP)
+    publish("model", name, default, key=key)
+    return name
 
 
-PICKER_HELP = "★ marks your own models: trained on the Training page or uploaded, kept in the user models folder."
-
-
-def model_label(name: str) -> str:
-    """A user's own model is starred, so it is never mistaken for a shipped one."""
-    return f"★ {name[len('user:'):]} (yours)" if name.startswith("user:") else name
+PICKER_HELP = ("★ marks your own models (trained on the Training page or uploaded from this browser); "
+               "\"(class)\" marks models other visitors made on this server.")

@@ -16,6 +16,7 @@ from app.common.cache import get_dataset, get_model
 from vae_core import classify, generation_grid, style_transfer
 from vae_core.cvae.classify import Classification
 from vae_core.cvae.style import StyleTransfer
+from vae_core.vae.pixels import model_pixels
 from vae_core.vae.train import split_indices
 
 VALIDATION_K = 20  # importance samples per label for the cached validation accuracy
@@ -27,11 +28,15 @@ def grid(model_name: str, n_columns: int, seed: int) -> tuple[np.ndarray, np.nda
     return generation_grid(get_model(model_name), n_columns=n_columns, seed=seed)
 
 
+REPEATS = 5  # independent K-sample estimates per bar: their spread is the whisker (vae_core.cvae.classify)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def classify_image(model_name: str, pixels: bytes, k: int) -> Classification:
+    """log p(x|y) of the image (of its seeded binarisation, for a model trained on binarised pixels)."""
     model = get_model(model_name)
-    x = np.frombuffer(pixels, dtype=np.float32).reshape(1, -1)
-    return classify(model, x, k=k, seed=0)
+    x = model_pixels(model, np.frombuffer(pixels, dtype=np.float32).reshape(1, -1))
+    return classify(model, x, k=k, seed=0, repeats=REPEATS)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -75,7 +80,7 @@ def validation_split(model_name: str):
 def validation_accuracy(model_name: str) -> Validation:
     model = get_model(model_name)
     data, idx = validation_split(model_name)
-    result = classify(model, data.x[idx], k=VALIDATION_K, seed=0)
+    result = classify(model, model_pixels(model, data.x[idx]), k=VALIDATION_K, seed=0)
     truth = np.asarray(data.y)[idx]
     n_classes = len(model.config.labels)
     confusion = np.zeros((n_classes, n_classes), int)

@@ -6,15 +6,24 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from app.common.glossary import explain
+from app.common.layout import folded
+from app.common.lesson_events import record_once
+from app.common.link_state import linked_number, linked_slider
+from app.common.palette import class_colour
 from app.common.ui import image_grid
-from app.cvae.cache import classify_image, grid, transfer, validation_accuracy
+from app.cvae.cache import REPEATS, classify_image, grid, transfer, validation_accuracy
+from vae_core.vae.pixels import figure_names
 
 CLASSIFY_FORMULAS = [
     (r"\log p(x\mid y) \approx \log \frac{1}{K}\sum_{k=1}^{K} w_k,\quad "
      r"w_k = \frac{p(z_k)\, p_D(x\mid z_k, y)}{q(z_k\mid x, y)},\quad z_k \sim q(z\mid x, y)",
      "importance sampling with the encoder as proposal, K samples for every label y"),
-    (r"\mathrm{SE}\big[\log \hat p(x\mid y)\big] \approx \frac{\mathrm{sd}(w_1,\dots,w_K)}{\sqrt{K}\;\bar w}",
-     "its Monte Carlo standard error (delta method); the bars' whiskers are ± 1 SE"),
+    (r"\overline{\log \hat p}(x\mid y) = \frac1R\sum_{r=1}^{R}\log \hat p^{(r)}(x\mid y),\qquad "
+     r"\mathrm{SE} = \frac{\mathrm{sd}\big(\log \hat p^{(1)},\dots,\log \hat p^{(R)}\big)}{\sqrt{R}}",
+     f"each bar: the mean of R = {REPEATS} independent estimates of K draws each; its whisker ± 1 SE from their "
+     "spread, which measures what a rerun does however few draws carry each estimate (the delta-method SE "
+     "sd(w) / (√K w̄) does not when the ESS is small)"),
     (r"p(y\mid x) = \frac{p(x\mid y)\, p(y)}{\sum_{y'} p(x\mid y')\, p(y')},\qquad p(y) = \tfrac{1}{10}",
      "Bayes' rule with a uniform label prior"),
     (r"\hat y = \arg\max_y\, p(x\mid y)\, p(y)", "generative classification"),
@@ -25,11 +34,17 @@ def shaped(images: np.ndarray, shape) -> np.ndarray:
     return np.asarray(images).reshape(-1, *shape)
 
 
-def generation_section(model_name: str, model) -> None:
+def generation_and_style_formulas() -> None:
+    st.caption("Generation by label:")
     st.latex(r"x \sim p_D(x\mid z, y),\qquad z \sim p(z) = \mathcal N(0, I)")
+    st.caption("Style transfer:")
+    st.latex(r"z = \mu(x, y_{\text{true}}),\qquad \tilde x_{y'} = \mu_D(z, y')\ \text{ for every label } y'")
+
+
+def generation_section(model_name: str, model) -> None:
     c1, c2 = st.columns([1, 1])
-    cols = c1.slider("Columns (prior draws of z)", 4, 16, 10, key="cvae_gen_cols")
-    seed = c2.number_input("Seed", 0, 10_000, 0, key="cvae_gen_seed")
+    cols = linked_slider(c1, "Columns (prior draws of z)", 4, 16, 10, key="cvae_gen_cols", name="cols")
+    seed = linked_number(c2, "Seed", 0, 10_000, 0, key="cvae_gen_seed", name="seed")
     images, z = grid(model_name, cols, int(seed))
     names = model.config.labels
     image_grid(shaped(images, model.config.image_shape), cols=cols, scale=3,
@@ -38,7 +53,6 @@ def generation_section(model_name: str, model) -> None:
 
 
 def style_section(model_name: str, model, pixels: np.ndarray, label: int, label_source: str) -> None:
-    st.latex(r"z = \mu(x, y_{\text{true}}),\qquad \tilde x_{y'} = \mu_D(z, y')\ \text{ for every label } y'")
     result = transfer(model_name, pixels.astype(np.float32).tobytes(), label)
     shape = model.config.image_shape
     left, right = st.columns([1, 8])
@@ -59,31 +73,42 @@ def classification_bars(model, result, true_label: int | None) -> None:
     guess = model.config.labels[int(result.predicted[0])]
     post = result.posterior[0]
     verdict = f"**Guess: {guess}** with p(y|x) = {post.max():.1%}"
+    record_once("cvae_classified", post.tobytes(), p_max=float(post.max()), guess=int(result.predicted[0]))
     if true_label is not None:
         verdict += f" (true label {model.config.labels[true_label]})"
-    st.markdown(verdict)
+    st.markdown(verdict, help=explain("ESS"))
     left, right = st.columns(2)
-    colours = ["#d62728" if n == guess else "#4c78a8" for n in names]
+    colours = [class_colour(int(y)) for y in result.labels]  # each digit its colour on every page
+    outline = dict(color="#111111", width=[3 if n == guess else 0 for n in names])  # the guess, outlined
     values = result.log_px_y[0]
     top = float(values.max())
     floor = top - 60.0  # bars rise from here: log p(x|y) spans hundreds of nats, the contest is at the top
+    fig_names = figure_names(model.config)
+    quantity = "log p(x|y)" if fig_names.true_likelihood else "score(x|y)"
     fig = go.Figure(go.Bar(x=names, y=np.maximum(values, floor) - floor, base=floor, marker_color=colours,
-                           customdata=np.column_stack([values, result.se[0]]),
+                           marker_line=outline,
+                           customdata=np.column_stack([values, result.se[0], result.ess[0]]),
                            error_y=dict(type="data", array=result.se[0], visible=True),
-                           hovertemplate="y=%{x}: log p(x|y) = %{customdata[0]:.2f} ± %{customdata[1]:.2f}"
-                                         "<extra></extra>"))
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=30), title=f"log p(x|y), K = {result.k} per label",
+                           hovertemplate=f"y=%{{x}}: {quantity} = %{{customdata[0]:.2f}} ± %{{customdata[1]:.2f}}, "
+                                         f"ESS %{{customdata[2]:.0f}} of {result.k}<extra></extra>"))
+    fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=30),
+                      title=f"{quantity}, K = {result.k} per label, {result.repeats} repeats",
                       yaxis=dict(title="nats", range=[floor, top + 5]), xaxis=dict(title="y", type="category"))
     left.plotly_chart(fig, key="cvae_log_px_bars", config={"displayModeBar": False})
-    fig = go.Figure(go.Bar(x=names, y=post, marker_color=colours,
+    fig = go.Figure(go.Bar(x=names, y=post, marker_color=colours, marker_line=outline,
                            hovertemplate="y=%{x}: p(y|x) = %{y:.4f}<extra></extra>"))
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=30), title="p(y|x) ∝ p(x|y) p(y)",
                       yaxis=dict(title="probability", range=[0, 1]), xaxis=dict(title="y", type="category"))
     right.plotly_chart(fig, key="cvae_posterior_bars", config={"displayModeBar": False})
-    st.caption("Bars of log p(x|y) are importance-sampling estimates with ± 1 Monte Carlo standard error; the "
-               "axis shows the top 60 nats (lower values are cut off at its floor). Estimates (not exact): a rerun "
-               "with other draws moves them by about their SE.")
-    with st.expander("Formulas", expanded=False):
+    ess = result.ess[0]
+    st.caption(f"Each bar is the mean of {result.repeats} independent importance-sampling estimates of K = "
+               f"{result.k} draws; its whisker is ± 1 standard error from the spread of those {result.repeats}, so "
+               "a rerun with other draws moves a bar by about √2 whiskers. Every estimate is a lower bound on "
+               f"average, and how far below the true value it sits is in no whisker: the effective sample size of "
+               f"the weights, {ess.min():.0f} to {ess.max():.0f} of {result.k} here (in each bar's hover), says how "
+               "many draws carry it. The axis shows the top 60 nats (lower values are cut off at its floor). "
+               f"{fig_names.note[0].upper()}{fig_names.note[1:]}.")
+    with folded("The mathematics: log p(x|y) by importance sampling, its standard error, and p(y|x)"):
         for tex, words in CLASSIFY_FORMULAS:
             st.latex(tex)
             st.caption(words)
@@ -99,10 +124,10 @@ def accuracy_section(model_name: str, model) -> None:
     full = model.card.get("classification")
     if full:
         c[1].metric(f"Test accuracy, {full['n']:,} MNIST test images", f"{full['accuracy']:.2%}",
-                    help=f"from python -m bench.bench_classify, K = {full['k']} per label")
+                    help=f"measured by the project's classification benchmark, K = {full['k']} per label")
         c[1].caption("measured once by the benchmark, stored in the model card")
     else:
-        c[1].caption("No full test-set figure in this model's card: run python -m bench.bench_classify --write-cards.")
+        c[1].caption("No full test-set figure in this model's card.")
     fig = go.Figure(go.Heatmap(z=v.confusion, x=names, y=names, colorscale="Blues", showscale=False,
                                text=v.confusion, texttemplate="%{text}",
                                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))

@@ -5,11 +5,17 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from app.common.presenter import presenting
 from vae_core.vae.gradient_estimators import ESTIMATORS, LABELS
 
 COLOURS = {"reparameterisation": "#1f77b4", "score_function": "#d62728", "score_function_baseline": "#ff7f0e"}
 NODE_HEIGHT = 190
 CONFIG = {"displayModeBar": False}
+
+
+def scaled(height: int) -> int:
+    """A measured section's chart height: taller in the presenter view, for a projector."""
+    return int(height * 1.4) if presenting() else height
 
 
 def _small(fig: go.Figure, height: int = NODE_HEIGHT, **layout) -> go.Figure:
@@ -66,7 +72,7 @@ def monte_carlo_figure(running_mean: np.ndarray, se: np.ndarray, exact: float, e
         go.Scatter(x=[1, max(m[-1], 2)], y=[exact, exact], name=exact_label, mode="lines",
                    line=dict(color="black", dash="dash")),
     ])
-    fig.update_layout(height=330, margin=dict(l=50, r=10, t=10, b=40), xaxis_title="M (draws of z from q(z|x))",
+    fig.update_layout(height=scaled(330), margin=dict(l=50, r=10, t=10, b=40), xaxis_title="M (draws of z from q(z|x))",
                       yaxis_title="nats", legend=dict(orientation="h", y=-0.25), xaxis_type="log",
                       xaxis_range=[0, 3.02])  # log10 of 1..1000: the slider extends the line across a fixed axis
     return fig
@@ -77,7 +83,7 @@ def spread_figure(estimates: dict, component: int, label: str) -> go.Figure:
     fig = go.Figure([go.Box(y=estimates[name][:, component], name=LABELS[name], boxpoints="all", jitter=0.4,
                             pointpos=0, marker=dict(color=COLOURS[name], size=5), line=dict(color=COLOURS[name]))
                      for name in ESTIMATORS])
-    fig.update_layout(height=340, margin=dict(l=50, r=10, t=10, b=40), yaxis_title=label, showlegend=False)
+    fig.update_layout(height=scaled(340), margin=dict(l=50, r=10, t=10, b=40), yaxis_title=label, showlegend=False)
     return fig
 
 
@@ -87,7 +93,7 @@ def variance_figure(ms: np.ndarray, variances: dict) -> go.Figure:
     ref = variances["reparameterisation"][0] / ms
     fig.add_trace(go.Scatter(x=ms, y=ref, name="slope −1 (variance ∝ 1/M)", mode="lines",
                              line=dict(color="gray", dash="dot")))
-    fig.update_layout(height=340, margin=dict(l=60, r=10, t=10, b=40), xaxis_type="log", yaxis_type="log",
+    fig.update_layout(height=scaled(340), margin=dict(l=60, r=10, t=10, b=40), xaxis_type="log", yaxis_type="log",
                       xaxis_title="M (draws per estimate)", yaxis_title="total variance (sum over components)",
                       legend=dict(orientation="h", y=-0.3))
     return fig
@@ -97,7 +103,7 @@ def ratio_figure(ms: np.ndarray, ratios: dict) -> go.Figure:
     fig = go.Figure([go.Scatter(x=ms, y=r, name=name, mode="lines+markers", line=dict(color=COLOURS[key]))
                      for key, (name, r) in ratios.items()])
     fig.add_hline(y=1, line_color="gray", line_dash="dot")
-    fig.update_layout(height=340, margin=dict(l=60, r=10, t=10, b=40), xaxis_type="log", yaxis_type="log",
+    fig.update_layout(height=scaled(340), margin=dict(l=60, r=10, t=10, b=40), xaxis_type="log", yaxis_type="log",
                       xaxis_title="M", yaxis_title="variance ÷ reparameterised variance",
                       legend=dict(orientation="h", y=-0.3))
     return fig

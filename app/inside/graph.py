@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from app.common.glossary import explain
 from app.inside import figures
 from app.inside.compute import source, trace
 from vae_core.vae.forward_trace import ForwardTrace
@@ -76,7 +77,7 @@ def graph(model_name: str, pixels: np.ndarray, caption: str, expected_rec: float
     box.caption(f"ε = {vector(t.eps)}")
     box = _node(c[2], 6, "sample z", r"z = \mu + \sigma\odot\varepsilon", "z")
     box.plotly_chart(figures.bars(t.z, "#2ca02c"), config=figures.CONFIG, key="inside_z")
-    box.caption(f"z = {vector(t.z)}")
+    box.caption(f"z = {vector(t.z)}", help=explain("reparameterisation"))
 
     c = st.columns(3)
     box = _node(c[0], 7, "decoder mean μ_D(z)", r"\mu_D(z) = \mathrm{sigmoid}\big(\mathrm{Dec}_\theta(z)\big)",
@@ -92,7 +93,7 @@ def graph(model_name: str, pixels: np.ndarray, caption: str, expected_rec: float
                 r"\footnotesize\mathrm{KL}_j = \tfrac12\big(\mu_j^2 + \sigma_j^2 - \log\sigma_j^2 - 1\big)", "kl")
     box.plotly_chart(figures.bars(t.kl_per_dim, "#ff7f0e", ".3f"), config=figures.CONFIG, key="inside_kl")
     box.caption(f"KL(q(z|x) ‖ p(z)) = Σ_j KL_j = **{t.kl:.3f}** nats; per dimension {vector(t.kl_per_dim)}. "
-                "It does not depend on ε.")
+                "It does not depend on ε.", help=explain("KL term"))
 
     box = _node(st, 10, "ELBO", r"\mathrm{ELBO}(x) = \mathbb E_{q(z|x)}[\log p(x\mid z)] - "
                 r"\mathrm{KL}\big(q(z|x)\,\|\,p(z)\big)", "elbo")
@@ -102,4 +103,4 @@ def graph(model_name: str, pixels: np.ndarray, caption: str, expected_rec: float
         box.markdown(f"With E_q[log p(x|z)] = {expected_rec:.2f} ({expected_label}): ELBO = "
                      f"**{expected_rec - t.kl:.2f}** nats.")
     box.caption("The single-draw value moves with ε; its average over ε is the ELBO (see the Monte Carlo "
-                "section below).")
+                "section below).", help=explain("ELBO"))

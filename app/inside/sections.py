@@ -6,11 +6,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app.common.glossary import explain
+from app.common.layout import folded
+from app.common.link_state import linked_slider
 from app.inside import figures
 from app.inside.compute import GRADIENT_REPEATS, MC_DRAWS, gradient_curve, monte_carlo
 from vae_core.vae.gradient_estimators import ESTIMATORS, LABELS
 from vae_core.vae.monte_carlo import Reference
 
+MC_FORMULA = (r"\mathbb E_{q(z|x)}[\log p(x\mid z)] \approx \frac1M\sum_{m=1}^M \log p(x\mid z_m),\quad "
+              r"z_m = \mu + \sigma\odot\varepsilon_m,\quad \mathrm{SE}_M = \frac{s_M}{\sqrt M}")
 GRADIENT_FORMULAS = [
     (r"\text{reparameterisation: } z_m = \mu + \sigma\odot\varepsilon_m,\quad "
      r"\hat g_\mu = \frac1M\sum_{m}\nabla_z\log p(x\mid z_m)"),
@@ -28,10 +33,9 @@ GRADIENT_FORMULAS = [
 
 @st.fragment
 def monte_carlo_section(model_name: str, pixels: np.ndarray, ref: Reference) -> None:
-    st.header("The Monte Carlo estimate of the reconstruction term")
-    st.latex(r"\mathbb E_{q(z|x)}[\log p(x\mid z)] \approx \frac1M\sum_{m=1}^M \log p(x\mid z_m),\quad "
-             r"z_m = \mu + \sigma\odot\varepsilon_m,\quad \mathrm{SE}_M = \frac{s_M}{\sqrt M}")
-    m = st.slider("M, the number of draws", 1, MC_DRAWS, 100, key="inside_mc_m")
+    st.header("The Monte Carlo estimate of the reconstruction term", help=explain("reconstruction term"))
+    m = linked_slider(st, "M, the number of draws", 1, MC_DRAWS, 100, key="inside_mc_m", name="m",
+                      help="How many codes z_m ~ q(z|x) the estimate averages; its standard error falls like 1/√M.")
     run = monte_carlo(model_name, pixels)
     left, right = st.columns([3, 1])
     label = "exact (quadrature)" if ref.exact else "large-M reference (not exact)"
@@ -42,7 +46,10 @@ def monte_carlo_section(model_name: str, pixels: np.ndarray, ref: Reference) -> 
                  help="nats; the mean of M draws of log p(x|z) with z ~ q(z|x)")
     right.markdown("standard error: " + ("undefined at M = 1" if not np.isfinite(se) else f"**{se:.3f}** nats"))
     right.markdown(f"{label}: **{ref.value:.3f}** nats")
-    right.caption(ref.method + ". The draws are fixed, so moving M extends one run; the band is ±2 SE.")
+    right.caption(ref.method + ". The draws are fixed, so moving M extends one run; the band is ±2 SE.",
+                  help=explain("Gauss-Hermite") if ref.exact else None)
+    with folded("The mathematics: the Monte Carlo estimate and its standard error"):
+        st.latex(MC_FORMULA)
 
 
 def gradient_section(model_name: str, pixels: np.ndarray, latent_dim: int) -> None:
@@ -51,8 +58,9 @@ def gradient_section(model_name: str, pixels: np.ndarray, latent_dim: int) -> No
                 r"$\mathbb E_{q(z|x)}[\log p(x\mid z)]$. Both estimators below are unbiased; "
                 "**the reparameterisation trick matters because it carries the decoder's own gradient back "
                 "through z, so its estimates are far less noisy, and the encoder learns from few samples.**")
-    for tex in GRADIENT_FORMULAS:
-        st.latex(tex)
+    with folded("The mathematics: the two gradient estimators and the baseline"):
+        for tex in GRADIENT_FORMULAS:
+            st.latex(tex)
     if not st.toggle(f"Measure both on this image ({GRADIENT_REPEATS} repeats of each M up to 1,000, one decoder "
                      "batch)", key="inside_grad_on"):
         st.caption("Off until asked for: about a second of computation per image, then cached for everyone.")
@@ -93,7 +101,9 @@ def gradient_figures(model_name: str, pixels: np.ndarray, latent_dim: int) -> No
         "score_function_baseline": ("score function with baseline ÷ reparameterisation",
                                     curve.ratio("score_function_baseline"))}), config=figures.CONFIG,
         key="inside_grad_ratio")
-    b.metric("median variance ratio, score function ÷ reparameterisation", f"{np.median(ratio):,.0f}×",
-             help="Over the M values measured; the ratio hardly depends on M, since both variances fall as 1/M.")
+    # A short label: the long one ("..., score function ÷ reparameterisation") was cut at 1280 px.
+    b.metric("median variance ratio", f"{np.median(ratio):,.0f}×",
+             help="Score function ÷ reparameterisation, the median over the M values measured; the ratio hardly "
+                  "depends on M, since both variances fall as 1/M.")
     b.metric("with the baseline", f"{np.median(curve.ratio('score_function_baseline')):,.1f}×")
     b.caption("Both measured on this image and model, from the same draws of ε.")

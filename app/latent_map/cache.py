@@ -23,6 +23,7 @@ from vae_core.latent.aggregate import (
     log_prior,
     plane_log_ratio,
 )
+from vae_core.latent.exact_coverage import CoverageGrid, ExactCoverage, coverage_grid, exact_from_grid
 from vae_core.latent.gaps import CoverageSamples, coverage_samples, gap_stats_by_size, split_prior_samples
 from vae_core.latent.manifold import decode_latents, plane_latents
 from vae_core.latent.tsne import tsne_embedding, tsne_path
@@ -133,6 +134,28 @@ def coverage(model_name: str, data_name: str, n_samples: int = 10_000) -> Covera
 
     got = disk_cached_arrays("latent-map", array_key("coverage-v1", mu, logvar, n_samples, 0), compute)
     return CoverageSamples(np.asarray(got["prior"]), np.asarray(got["aggregate"]), float(got["average_kl"]))
+
+
+@st.cache_resource(show_spinner="Integrating q(z) over the 2-D latent…", max_entries=4)
+def exact_grid(model_name: str, data_name: str) -> CoverageGrid:
+    """log q(z) and log p(z) on the quadrature grid of a 2-D latent (vae_core.latent.exact_coverage): seconds,
+    the same for every visitor, so also kept on disk; the tau slider only re-thresholds it. A resource, not
+    data: the page reads it and never changes it, and copying 10 MB per rerun would cost more than the
+    thresholding."""
+    mu, logvar = encodings(model_name, data_name)
+
+    def compute():
+        g = coverage_grid(mu, logvar)
+        return {"axis": g.axis, "log_q": g.log_q, "log_p": g.log_p, "average_kl": np.float64(g.average_kl)}
+
+    got = disk_cached_arrays("latent-map", array_key("coverage-grid-v1", mu, logvar), compute)
+    return CoverageGrid(np.asarray(got["axis"]), np.asarray(got["log_q"]), np.asarray(got["log_p"]),
+                        float(got["average_kl"]))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def exact_figures(model_name: str, data_name: str, tau: float) -> ExactCoverage:
+    return exact_from_grid(exact_grid(model_name, data_name), tau)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -9,11 +9,23 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from app.common.palette import (
+    CLASS_COLOURS,
+    GAP_FILL,
+    GAP_NAME,
+    GAP_OUTLINE,
+    LOG_RATIO_RANGE,
+    NO_CLASS_COLOUR,
+    class_colour,
+)
 from app.latent_map.click import MAP_META
+from vae_core.latent.outline import mask_outline
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf"]
-GAP_COLOUR = "rgba(230, 60, 60, 0.35)"
+PALETTE = list(CLASS_COLOURS)  # app.common.palette's, the same on every page
+GAP_COLOUR = GAP_FILL
+# τ in nats on a scale that spreads the useful small values (steps of 0.5 up to 3) and still reaches 40: on a
+# 0-40 slider in steps of 0.5, "drag from 2 to 5" was a few pixels.
+TAU_CHOICES = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0)
 # Spelled out: unvalidated figures pass names to plotly.js, whose "Blues" runs dark to light.
 DENSITY_SCALE = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"], [1.0, "#08306b"]]
 LATTICE_NAME = "click target"
@@ -30,31 +42,53 @@ def class_traces(coords: np.ndarray, labels: np.ndarray | None, class_names) -> 
     groups = [(None, np.arange(len(coords)))] if labels is None or len(np.unique(labels)) < 2 else \
         [(int(c), np.flatnonzero(labels == c)) for c in np.unique(labels)]
     traces = []
-    for k, (cls, idx) in enumerate(groups):
+    for cls, idx in groups:
         name = "data" if cls is None else str(class_names[cls]) if class_names is not None else str(cls)
         traces.append({
             "type": "scattergl", "mode": "markers", "name": name,
             "x": _round(coords[idx, 0]), "y": _round(coords[idx, 1]), "customdata": idx,
-            "marker": {"size": 4, "opacity": 0.75, "color": "#4c78a8" if cls is None else PALETTE[k % 10]},
+            "marker": {"size": 4, "opacity": 0.75, "color": NO_CLASS_COLOUR if cls is None else class_colour(cls)},
             "unselected": {"marker": {"opacity": 0.75}},
             "hovertemplate": f"class {name}<br>index %{{customdata}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         })
     return traces
 
 
-def density_traces(xs, ys, log_ratio, gaps, latent_dim: int) -> list[dict]:
-    """The full-space log q(z) - log p(z) on the plane as a heat map, and the gaps (< -tau) shaded."""
-    top = float(np.max(log_ratio))
-    low = max(float(np.min(log_ratio)), top - 40.0)
-    label = "log q(z) − log p(z)" + (f"<br>(full {latent_dim}-D, at the<br>plane's z)" if latent_dim > 2 else "")
+def colour_range(*log_ratios) -> tuple[float, float]:
+    """(low, top) of the heat map's colour bar: the maximum, and at most 40 nats below it; over several maps, one
+    range for all, so the same colour is the same value in each."""
+    top = max(float(np.max(r)) for r in log_ratios)
+    return max(min(float(np.min(r)) for r in log_ratios), top - 40.0), top
+
+
+def density_traces(xs, ys, log_ratio, gaps, latent_dim: int, zrange: tuple[float, float] | None = None) -> list[dict]:
+    """The full-space log q(z) - log p(z) on the plane as a heat map, and the gaps (< -tau) shaded. The colour bar
+    runs over LOG_RATIO_RANGE on every map, for every model, so one shade is one value; values beyond are drawn at
+    its ends, and its title says so. `zrange` overrides it (colour_range, one range for several maps)."""
+    low, top = zrange or LOG_RATIO_RANGE
+    label = "log q(z) − log p(z), nats" + (f" (full {latent_dim}-D, at the plane's z)" if latent_dim > 2 else "")
+    label += f"; fixed scale {low:g} to {top:g}, beyond drawn at the ends" if zrange is None else ""
     return [
-        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(np.clip(log_ratio, low, None), 2),
+        # Unclipped: Plotly paints values beyond zmin/zmax in the end colours, and the hover tells the value.
+        {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": _round(log_ratio, 2),
          "name": "log q(z) − log p(z)", "colorscale": DENSITY_SCALE, "zmin": low, "zmax": top, "opacity": 0.85,
-         "colorbar": {"title": {"text": label, "side": "right"}, "len": 0.6, "y": 0.3},
-         "hovertemplate": "(%{x:.2f}, %{y:.2f}): log q(z) − log p(z) = %{z:.2f}<br>click to decode<extra></extra>"},
+         # Below the plot, across it: on the right it took a fifth of the map's width.
+         "colorbar": {"title": {"text": label, "side": "top"}, "orientation": "h", "x": 0.5, "xanchor": "center",
+                      "y": -0.16, "yanchor": "top", "len": 1.0, "thickness": 12},
+         "hovertemplate": "(%{x:.2f}, %{y:.2f}): log q(z) − log p(z) = %{z:.2f}<br>click to decode"
+                          "<extra></extra>"},
         {"type": "heatmap", "x": _round(xs), "y": _round(ys), "z": np.where(gaps, 1.0, np.nan), "name": "gap",
-         "showscale": False, "hoverinfo": "skip", "colorscale": [[0, GAP_COLOUR], [1, GAP_COLOUR]]},
+         "showscale": False, "hoverinfo": "skip", "colorscale": [[0, GAP_FILL], [1, GAP_FILL]]},
     ]
+
+
+def gap_outline_trace(xs, ys, gaps) -> dict:
+    """The gaps' outline, drawn after the points: WebGL like them, so it is painted above them, and a gap inside
+    a cluster's cloud of points still shows."""
+    x, y = mask_outline(xs, ys, gaps)
+    return {"type": "scattergl", "mode": "lines", "x": _round(x, 3), "y": _round(y, 3), "name": GAP_NAME,
+            "line": {"color": GAP_OUTLINE, "width": 1.5}, "hoverinfo": "skip", "connectgaps": False,
+            "legendgroup": "gap"}
 
 
 def prior_circles() -> list[dict]:
@@ -83,17 +117,23 @@ def unvalidated(figure: dict) -> go.Figure:
     return go.Figure(figure, _validate=False)
 
 
-def map_figure(traces: list[dict], axis_titles, box, height: int = 620) -> go.Figure:
+def map_figure(traces: list[dict], axis_titles, box, height: int = 620, view_key: str | None = None) -> go.Figure:
+    """The map fills its frame: both axes keep exactly the box (`constrain: domain` shrinks the plot to the box's
+    shape instead of widening a range), so the heat map fills the axes and no point lies outside it."""
     (x0, y0), (x1, y1) = box
     return unvalidated({"data": traces, "layout": {
-        "height": height, "margin": {"l": 50, "r": 10, "t": 30, "b": 90},
-        "xaxis": {"title": {"text": axis_titles[0]}, "range": [x0, x1], "zeroline": False},
+        "height": height, "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
+        "xaxis": {"title": {"text": axis_titles[0]}, "range": [x0, x1], "zeroline": False, "constrain": "domain"},
         "yaxis": {"title": {"text": axis_titles[1]}, "range": [y0, y1], "zeroline": False,
-                  "scaleanchor": "x", "scaleratio": 1},
-        # Below the plot: at the top, Plotly's toolbar covered the last legend entries.
-        "legend": {"itemsizing": "constant", "orientation": "h", "x": 0, "y": -0.1, "yanchor": "top"},
+                  "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
+        # Above the plot, the toolbar upright at the right: below, the entries sat on the x axis's title, and a
+        # toolbar across the top covered the last of them.
+        "legend": {"itemsizing": "constant", "orientation": "h", "x": 0, "y": 1.01, "yanchor": "bottom"},
+        "modebar": {"orientation": "v"},
         "hovermode": "closest", "clickmode": "event", "dragmode": "pan",
         "uirevision": "keep", "meta": MAP_META,
+        # The click listener's key (click.js), in an attribute Plotly keeps and otherwise ignores.
+        **({"datarevision": view_key} if view_key else {}),
     }})
 
 
@@ -104,7 +144,7 @@ def strip_figure(zs, log_q, log_p, gaps, coords, labels, class_names) -> go.Figu
     traces = [
         {"type": "scatter", "mode": "lines", "x": _round(zs), "y": _round(np.where(gaps, top, 0.0)), "fill": "tozeroy",
          "line": {"width": 0},
-         "fillcolor": GAP_COLOUR, "name": "gap", "hoverinfo": "skip"},
+         "fillcolor": GAP_FILL, "name": "gap", "hoverinfo": "skip"},
         {"type": "scatter", "mode": "lines", "x": _round(zs), "y": _round(q, 6), "name": "q(z)",
          "line": {"color": "#1f77b4", "width": 2}},
         {"type": "scatter", "mode": "lines", "x": _round(zs), "y": _round(p, 6), "name": "p(z) = N(0, 1)",

@@ -10,6 +10,7 @@ const CLICK_SLOP_PX = 4;  // a press that moves further than this is a pan, not 
 const CLICK_MAX_MS = 600;
 const POLL_MS = 250;
 const instances = new WeakMap();
+const mounted = new Set();  // the live instances, for a click one of them hears for another
 
 function build(parent) {
   const root = el("div", { class: "mapclick" });
@@ -29,31 +30,62 @@ function plotArea(graph) {
 function attach(inst) {
   const graph = findGraph(inst.data.meta);
   if (!graph || graph === inst.graph) return;
+  // Only this view's map: a listener left from the previous model would decode with the old basis.
+  const shown = graph.layout && graph.layout.datarevision;
+  if (inst.data.view_key && shown && shown !== inst.data.view_key) return;
   inst.graph = graph;
-  let down = null;
-  // Capture phase: Plotly's drag handling must not be able to hide the press from us.
-  graph.addEventListener("mousedown", (e) => {
-    const r = plotArea(graph);
-    const inside = r && e.button === 0 && e.clientX >= r.left && e.clientX <= r.right &&
-      e.clientY >= r.top && e.clientY <= r.bottom;
-    down = inside ? { x: e.clientX, y: e.clientY, t: performance.now() } : null;
-  }, true);
-  if (inst.onMouseUp) document.removeEventListener("mouseup", inst.onMouseUp, true);  // from a replaced chart
-  inst.onMouseUp = (e) => {
-    if (!down || inst.graph !== graph) return;
-    const d = down; down = null;
-    const moved = Math.hypot(e.clientX - d.x, e.clientY - d.y);
-    if (moved > CLICK_SLOP_PX || performance.now() - d.t > CLICK_MAX_MS) return;
-    const fl = graph._fullLayout, r = plotArea(graph);
-    if (!fl || !r) return;
-    clicked(inst, fl.xaxis.p2l(d.x - r.left), fl.yaxis.p2l(d.y - r.top), d.t);
-  };
-  document.addEventListener("mouseup", inst.onMouseUp, true);
   if (graph.on) graph.on("plotly_relayout", () => placeMarker(inst));  // pan and zoom move it
   placeMarker(inst);
-  // Said on the graph itself: a press before this (the page still drawing the map's neighbours after a
-  // rerun) reaches no listener, and a test or bench that clicks must wait for it.
-  graph.dataset.clickReady = "true";
+  // Said on the graph, for a test or bench that clicks: which view's listener holds it (a rerun may keep the
+  // same graph element and change only its figure, so a bare "true" would outlive the old view).
+  graph.dataset.clickReady = viewOf(graph) || "true";
+  adoptPending(inst);
+}
+
+function viewOf(graph) { return (graph.layout && graph.layout.datarevision) || null; }
+
+// A click on a graph whose view this instance does not serve (right after a change of model, the old
+// listener is still mounted and the new one not yet) is left for the new view's listener, which takes it
+// when it mounts, if it comes within PENDING_MS.
+const PENDING_MS = 10000;
+function adoptPending(inst) {
+  const p = window.__vaePendingMapClick;
+  if (!p || p.view !== inst.data.view_key || performance.now() - p.t > PENDING_MS) return;
+  window.__vaePendingMapClick = null;
+  clicked(inst, p.x, p.y, p.t);
+}
+
+// The press and release are heard on the document, and the chart is looked up at the press: a rerun that
+// replaces the chart (tau moved) cannot leave a window, until the next poll finds the new chart, in which a
+// click reaches no listener and is lost. Capture phase: Plotly's drag handling cannot hide the press from us.
+function listen(inst) {
+  inst.onMouseDown = (e) => {
+    inst.down = null;
+    const graph = findGraph(inst.data.meta), r = graph && plotArea(graph);
+    if (!r || e.button !== 0 || !graph.contains(e.target)) return;
+    if (e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom) {
+      inst.down = { x: e.clientX, y: e.clientY, t: performance.now(), graph };
+    }
+  };
+  inst.onMouseUp = (e) => {
+    const d = inst.down;
+    inst.down = null;
+    if (!d || !d.graph.isConnected) return;
+    const moved = Math.hypot(e.clientX - d.x, e.clientY - d.y);
+    if (moved > CLICK_SLOP_PX || performance.now() - d.t > CLICK_MAX_MS) return;
+    const fl = d.graph._fullLayout, r = plotArea(d.graph);
+    if (!fl || !r) return;
+    const x = fl.xaxis.p2l(d.x - r.left), y = fl.yaxis.p2l(d.y - r.top), view = viewOf(d.graph);
+    if (inst.data.view_key && view && view !== inst.data.view_key) {
+      // Another view's click: its own listener hears it if it is mounted, else it is kept for it.
+      if (![...mounted].some((o) => o.data.view_key === view)) window.__vaePendingMapClick = { view, x, y, t: d.t };
+      return;
+    }
+    attach(inst);  // a chart the poll has not seen yet: adopt it now, for the marker
+    clicked(inst, x, y, d.t);
+  };
+  document.addEventListener("mousedown", inst.onMouseDown, true);
+  document.addEventListener("mouseup", inst.onMouseUp, true);
 }
 
 // A cross on the map at the clicked point, drawn over the chart (the chart itself is not resent).
@@ -115,7 +147,9 @@ function registry() { return (window.__vaeDecoders = window.__vaeDecoders || {})
 
 // The listener on the document outlives the component unless it is taken off.
 function detach(inst) {
-  if (inst.onMouseUp) document.removeEventListener("mouseup", inst.onMouseUp, true);
+  mounted.delete(inst);
+  document.removeEventListener("mousedown", inst.onMouseDown, true);
+  document.removeEventListener("mouseup", inst.onMouseUp, true);
 }
 
 export default function (component) {
@@ -124,6 +158,8 @@ export default function (component) {
   const inst = mountPolling(component, instances, POLL_MS, attach, { create: build, unmount: detach });
   const data = inst.data;
   inst.setStateValue = component.setStateValue;
+  if (!inst.onMouseUp) listen(inst);
+  mounted.add(inst);
   const scale = Math.max(1, Math.floor(data.display_px / data.height));
   if (inst.canvas.width !== data.width * scale) {
     inst.canvas.width = data.width * scale; inst.canvas.height = data.height * scale;

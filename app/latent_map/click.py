@@ -40,7 +40,10 @@ def map_click(model_name: str, view, display_px: int, on_click, key: str, served
     h, w = model.config.image_shape
     data = {"meta": MAP_META, "weights_id": weights_id, "height": h, "width": w, "display_px": display_px,
             "basis": view.basis.tolist() if preview else None,
-            "served": None if served is None else [float(v) for v in served]}  # the point the server decoded
+            "served": None if served is None else [float(v) for v in served],  # the point the server decoded
+            # The map it may listen to: right after a change of model, the old listener (the old basis) must
+            # not take the new model's graph; the figure carries the same key (layout.vae_view).
+            "view_key": key}
     _component(key=key, data=data, on_point_change=on_click)
 
 

@@ -30,7 +30,7 @@ def posterior_panel(model_name: str, data_name: str) -> None:
     index = nearest if use_click and clicked is not None else int(cols[0].number_input(
         f"image index (0 to {len(data.x) - 1})", 0, len(data.x) - 1, 0, key="map_post_index"))
     shape = tuple(data.image_shape)
-    cols[0].image(np.clip(data.x[index].reshape(shape), 0, 1), width=112,
+    cols[0].image(np.clip(data.x[index].reshape(shape), 0, 1), width=112, output_format="PNG",
                   caption=f"image {index}" + ("" if data.y is None else f", class {data.class_names[data.y[index]]}"))
     label = None
     if model.config.conditional:

@@ -1,5 +1,6 @@
 """Cached computations behind the 1-D page. None depends on the visitor, only on the data and the
-settings, so every session shares them: a class opening the page samples, fits and trains once."""
+settings, so every session shares them: a class opening the page samples and fits once (the VAE is trained
+once too, off the script run: app/one_d/vae_job.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from vae_core.oned import data1d, em_budget, fit1d, gmm1d, vae1d
+from vae_core.oned import data1d, em_budget, fit1d, gmm1d
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -40,21 +41,6 @@ def fitted_gmm(train, test, spec, k, init, n_init, var_floor, tol, max_iter, see
     summary = fit1d.summarise_gmm(model, train, test, spec, time.perf_counter() - start)
     check = gmm1d.sklearn_cross_check(train, model) if em_budget.cross_check_allowed(train.size, k, n_init) else None
     return model, summary, check
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def shared_vae(train: np.ndarray, test: np.ndarray, spec, config, grid: np.ndarray):
-    """The fitted VAE and its summary, shared by every session and remembered per setting: keyed by the
-    data (hashed by content) and the settings, so a class opening the page trains once, and switching a
-    setting back is instant. Streamlit computes one key once even when sessions ask at the same moment."""
-    bar = st.empty()  # made inside: a cache hit replays it, already emptied
-
-    def progress(step, total, elbo):
-        bar.progress(step / total, text=f"Training the VAE, step {step}/{total}: ELBO {elbo:.4f} per point")
-
-    model = vae1d.train_vae1d(train, config, progress=progress)
-    bar.empty()
-    return model, fit1d.summarise_vae(model, train, test, spec), model.density_curves(grid)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

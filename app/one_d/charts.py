@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
-PALETTE = qualitative.Plotly
+from app.common.palette import class_colour
+
 TRUTH_STYLE = dict(color="black", dash="dash", width=2)
+
+
+# The title sits just above the axes, below the 26 px band at the top where Plotly's toolbar appears on hover:
+# at the top of the figure a long title ran under the toolbar at 1280 px.
+TITLE_BELOW_TOOLBAR = dict(y=1, yref="paper", yanchor="bottom", pad=dict(b=8))
 
 
 def _base(title: str, x_title: str = "x", y_title: str = "density", height: int = 340) -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=height,
-                      margin=dict(l=40, r=10, t=40, b=40), legend=dict(orientation="h", y=-0.25))
+    fig.update_layout(title=dict(text=title, **TITLE_BELOW_TOOLBAR), xaxis_title=x_title, yaxis_title=y_title,
+                      height=height, margin=dict(l=40, r=10, t=66, b=40), legend=dict(orientation="h", y=-0.25))
     return fig
 
 
@@ -30,20 +35,21 @@ def data_figure(data, grid, truth) -> go.Figure:
     return fig
 
 
-def gmm_figure(data, grid, truth, components: np.ndarray, title: str) -> go.Figure:
+def gmm_figure(data, grid, truth, components: np.ndarray, title: str, height: int = 340) -> go.Figure:
     """Weighted components stacked as coloured areas: their sum is p(x), and
-    each colour's share of the height at x is the responsibility r_k(x)."""
-    fig = _base(title)
+    each colour's share of the height at x is the responsibility r_k(x). Component k has class colour k, as
+    a class does on every page."""
+    fig = _base(title, height=height)
     _add_data(fig, data, grid, truth)
     for k, comp in enumerate(components):
         fig.add_trace(go.Scatter(x=grid, y=comp, stackgroup="gmm", name=f"π_{k + 1} N(x; μ_{k + 1}, σ²_{k + 1})",
-                                 line=dict(width=0.5, color=PALETTE[k % len(PALETTE)]), opacity=0.5))
+                                 line=dict(width=0.5, color=class_colour(k)), opacity=0.5))
     fig.update_layout(legend_traceorder="normal")  # stacked areas otherwise list pi_3, pi_2, pi_1
     return fig
 
 
-def log_likelihood_figure(values: list[float], labels: list[str] | None = None) -> go.Figure:
-    fig = _base("Mean log-likelihood per EM iteration", "M-steps taken", "(1/n) Σ log p(x_i)", height=280)
+def log_likelihood_figure(values: list[float], labels: list[str] | None = None, height: int = 280) -> go.Figure:
+    fig = _base("Mean log-likelihood per EM iteration", "M-steps taken", "(1/n) Σ log p(x_i)", height=height)
     fig.add_trace(go.Scatter(x=list(range(len(values))), y=values, mode="lines+markers", name="log-likelihood",
                              text=labels))
     return fig
@@ -54,7 +60,7 @@ def vae_figure(data, grid, truth, density, components: np.ndarray | None, title:
     fig = _base(title)
     _add_data(fig, data, grid, truth)
     for j, comp in enumerate(() if components is None else components):
-        fig.add_trace(go.Scatter(x=grid, y=comp, line=dict(width=1, color=PALETTE[j % len(PALETTE)]), opacity=0.6,
+        fig.add_trace(go.Scatter(x=grid, y=comp, line=dict(width=1, color=class_colour(j)), opacity=0.6,
                                  name="p(z_j) N(f(z_j), σ²(z_j))", legendgroup="components", showlegend=j == 0))
     fig.add_trace(go.Scatter(x=grid, y=density, name="VAE p(x)", line=dict(color="crimson", width=3)))
     return fig

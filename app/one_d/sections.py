@@ -9,18 +9,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.common.glossary import explain
+from app.common.layout import folded
+from app.common.presenter import presenting
 from app.common.shared_figure import content_key, shared_figure
 from app.one_d import charts as charts
-from app.one_d import state as one_d_state
-from app.one_d.bound import bound_section
-from app.one_d.cache import fitted_gmm, shared_vae, truth_curve, truth_summary_of
+from app.one_d.cache import fitted_gmm, truth_curve, truth_summary_of
 from app.one_d.controls import data_controls, gmm_controls, vae_controls
+from app.one_d.stepper_section import MEAN_LOG_LIK, PARAM_SYMBOLS, em_stepper
+from app.one_d.vae_job import VAEJob, vae_job
 from vae_core.errors import VAECoreError
 from vae_core.oned import data1d, em_budget, gmm1d, vae1d
-
-PARAM_SYMBOLS = {"weights": "π", "means": "μ", "variances": "σ²"}
-MEAN_LOG_LIK = (r"\bar\ell = \frac1n\sum_{i=1}^n \log \sum_{k=1}^K \pi_k\,"
-                r"\mathcal N(x_i;\mu_k,\sigma_k^2)")
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ class Setup:
     grid: np.ndarray  # the x values every density is drawn at
     truth: np.ndarray | None  # the true density on the grid
     warnings: list[str]  # about the data and the settings, already shown
+    chart_height: int  # px: taller in the presenter view
 
 
 @dataclass(frozen=True)
@@ -74,78 +74,34 @@ def settings() -> Setup:
         st.warning(warning)
     grid, truth = truth_curve(spec, train)
     st.caption(f"{train.size:,} training points, {test.size:,} test points")
-    return Setup(train, test, spec, opts, config, grid, truth, data_warnings)
-
-
-
-
-@st.fragment
-def em_stepper(train, grid, truth, opts):
-    st.subheader("Step through EM")
-    st.latex(r"\text{E-step: } r_{ik} = \frac{\pi_k\,\mathcal N(x_i;\mu_k,\sigma_k^2)}"
-             r"{\sum_j \pi_j\,\mathcal N(x_i;\mu_j,\sigma_j^2)}")
-    st.latex(r"\text{M-step: } N_k=\sum_i r_{ik},\quad \pi_k=\frac{N_k}{n},\quad "
-             r"\mu_k=\frac{1}{N_k}\sum_i r_{ik}x_i,\quad \sigma_k^2=\max\Big(\frac{1}{N_k}\sum_i r_{ik}"
-             r"(x_i-\mu_k)^2,\ \sigma^2_{\text{floor}}\Big)")
-    cols = st.columns(4)
-    restart = cols[3].button("Restart", key="em_restart")
-    stepper = one_d_state.em_stepper(st.session_state, train, opts, st.session_state.get("seed", 0), restart)
-    if cols[0].button("E-step", key="em_e"):
-        stepper.e_step(train)
-    if cols[1].button("M-step", key="em_m"):
-        stepper.m_step(train)
-    if cols[2].button("Run to convergence", key="em_run"):
-        stepper.run_to_convergence(train, opts["tol"], opts["max_iter"])
-    lls = stepper.log_likelihoods
-    st.caption(stepper.last_action)
-    metric, formula = st.columns([1, 3])
-    gain = stepper.last_gain
-    metric.metric("Mean log-likelihood", f"{lls[-1]:.6f}", delta=None if gain is None else f"{gain:+.2e}",
-                  help="Change from the previous M-step; EM never makes it negative.")
-    formula.latex(MEAN_LOG_LIK + r"\quad\text{(training set, current } \pi_k,\mu_k,\sigma_k^2)")
-    left, right = st.columns([3, 2])
-    # One order everywhere (chart, legend, this table, the cross-check): components numbered by increasing mu_k.
-    order = np.argsort(stepper.params.means, kind="stable")
-    components = gmm1d.weighted_component_densities(grid, stepper.params)[order]
-    title = f"After {stepper.n_m_steps} M-steps (colours: responsibilities)"
-    drawn = train.size + grid.size  # a big data set's figures are not kept (shared_figure's memory bound)
-    # Keyed by what they draw: every new visitor starts at the same step, so this is built once for a class.
-    left.plotly_chart(shared_figure("em_gmm", content_key(train, grid, truth, components, title),
-                                    lambda: charts.gmm_figure(train, grid, truth, components, title),
-                                    values=drawn))
-    right.plotly_chart(shared_figure("em_loglik", content_key(np.asarray(lls)),
-                                     lambda: charts.log_likelihood_figure(lls)))
-    bound_section(stepper)
-    params = {f"{PARAM_SYMBOLS[name]}_k ({name[:-1]})": np.asarray(values)[order]
-              for name, values in stepper.params.to_dict().items()}
-    st.dataframe(pd.DataFrame(params, index=[f"k={k + 1}" for k in range(opts["k"])]), key="em_params")
-    st.caption("Components are numbered by increasing μ_k here, in the chart and in the cross-check below.")
+    return Setup(train, test, spec, opts, config, grid, truth, data_warnings, 480 if presenting() else 340)
 
 
 def gmm_section(setup: Setup) -> GMMFit:
     """EM a step at a time, then the full fit with every restart, checked against scikit-learn's."""
     s = setup
     try:
-        em_stepper(s.train, s.grid, s.truth, s.opts)
+        em_stepper(s.train, s.grid, s.truth, s.opts, s.chart_height)
         model, summary, check = fitted_gmm(s.train, s.test, s.spec, **s.opts, seed=st.session_state.get("seed", 0))
     except VAECoreError as exc:
         show_errors_and_stop(exc)
     for warning in model.warnings_:
         if warning not in s.warnings:
             st.warning(warning)
-    cross_check(s, model, check)
+    with folded("Cross-check: the same fit by scikit-learn's GaussianMixture"):
+        cross_check(s, model, check)
     return GMMFit(model, summary)
 
 
 def cross_check(setup: Setup, model: gmm1d.GaussianMixture1D, check: dict | None) -> None:
     """Our fit beside scikit-learn's (check None: too large to run here, so ours alone)."""
-    st.subheader("Cross-check with scikit-learn's GaussianMixture")
     st.caption("Same K, tol, max_iter and n_init; sklearn starts from its own k-means and adds its reg_covar "
-               "to the variances where we floor them, so expect agreement to about tol, not to the last digit.")
+               "to the variances where we floor them, so expect agreement to about tol, not to the last digit.",
+               help=explain("reg_covar"))
     if check is None:
         st.info(f"scikit-learn's fit is skipped on this server for settings this large (points x K x restarts "
                 f"above {em_budget.MAX_CROSS_CHECK_SIZE:,}): its k-means start alone would take minutes. "
-                "`python -m vae_core fit1d` runs it on your own machine.")
+                "With fewer points, components or restarts it runs here.")
         order = np.argsort(model.means_, kind="stable")
         check = {"ours": {"log_likelihood": model.score(setup.train), "n_iter": model.n_iter_,
                           "weights": model.weights_[order], "means": model.means_[order],
@@ -155,23 +111,39 @@ def cross_check(setup: Setup, model: gmm1d.GaussianMixture1D, check: dict | None
                       for k in range(setup.opts["k"])}} for name, fit in check.items()}
     table_col, formula_col = st.columns([2, 3])
     # Strings, so the iteration counts are not shown as floats in a column that also holds log-likelihoods.
+    # st.table, not st.dataframe: an HTML table sizes its columns to the numbers (the data grid cut the second
+    # column off at 1280 px), and a browser test can check that nothing in it is cut.
     check_table = pd.DataFrame(rows, dtype=object).map(lambda v: str(v) if isinstance(v, int) else f"{v:.6g}")
-    table_col.dataframe(check_table, key="sklearn_check", height="content" if len(check_table) <= 20 else "auto",
-                        column_config={"_index": st.column_config.Column(width="medium")})
+    table_col.table(check_table)
     formula_col.latex(r"\text{mean log-lik (train)}:\quad " + MEAN_LOG_LIK)
     formula_col.latex(r"p(x) = \sum_{k=1}^K \pi_k\,\mathcal N(x;\mu_k,\sigma_k^2),\qquad "
                       r"\text{components sorted by } \mu_k")
 
 
-def vae_section(setup: Setup, gmm: GMMFit) -> VAEFit:
-    """The VAE's density, its ELBO gap, a posterior, its decoder and its training curve."""
+# How long a run waits for the VAE before it shows the training's progress instead (a trained one is instant).
+VAE_WAIT_S = 0.3
+
+
+@st.fragment(run_every=1.0)
+def training_progress(job: VAEJob) -> None:
+    """Polls the training; once it is done the whole page reruns and draws the VAE's figures."""
+    if job.done():
+        st.rerun()
+    step, elbo = job.progress or (0, float("nan"))
+    st.progress(step / job.steps, text=f"Training the VAE, step {step:,}/{job.steps:,}: ELBO {elbo:.4f} per point. "
+                "EM above works meanwhile; the VAE's figures appear here when it is trained.")
+
+
+def vae_section(setup: Setup, gmm: GMMFit) -> VAEFit | None:
+    """The VAE's density, its ELBO gap, a posterior, its decoder and its training curve; None (and its
+    progress) while it is still training."""
     s, grid, train, truth = setup, setup.grid, setup.train, setup.truth
-    st.latex(r"p(x) = \int \mathcal N\big(x; f(z), \sigma^2(z)\big)\,\mathcal N(z; 0, I)\,dz"
-             r"\;\approx\; \sum_j \pi_j\, \mathcal N\big(x; f(z_j), \sigma^2(z_j)\big)")
-    st.latex(r"\mathrm{ELBO}(x) = \mathbb E_{q(z|x)}[\log p(x|z)] - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big),\qquad "
-             r"\log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z|x)\,\|\,p(z|x)\big)")
     try:
-        vae, summary, curves = shared_vae(train, s.test, s.spec, s.config, grid)
+        job = vae_job(train, s.test, s.spec, s.config, grid)
+        if not job.wait(VAE_WAIT_S):
+            training_progress(job)
+            return None
+        vae, summary, curves = job.result()
     except VAECoreError as exc:
         show_errors_and_stop(exc)
     for warning in vae.warnings:
@@ -197,7 +169,14 @@ def vae_section(setup: Setup, gmm: GMMFit) -> VAEFit:
         c4.plotly_chart(shared_figure("decoder", fits, lambda: charts.decoder_figure(z, *vae.decoder_curve(z))))
     c4.plotly_chart(shared_figure("training", fits, lambda: charts.training_figure(vae.elbo_history)))
     c4.caption("Training ELBO: the one-sample reparameterised estimate, averaged over the minibatches since the "
-               "previous point; the quadrature ELBO(x) above has no sampling noise.")
+               "previous point; the quadrature ELBO(x) above has no sampling noise.", help=explain("ELBO"))
+    with folded("The mathematics: the VAE's density and its ELBO"):
+        st.latex(r"p(x) = \int \mathcal N\big(x; f(z), \sigma^2(z)\big)\,\mathcal N(z; 0, I)\,dz"
+                 r"\;\approx\; \sum_j \pi_j\, \mathcal N\big(x; f(z_j), \sigma^2(z_j)\big)")
+        st.latex(r"\mathrm{ELBO}(x) = \mathbb E_{q(z|x)}[\log p(x|z)] - \mathrm{KL}\big(q(z|x)\,\|\,p(z)\big),"
+                 r"\qquad \log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z|x)\,\|\,p(z|x)\big)")
+        st.caption("The VAE's p(x) and ELBO(x) on this page are sums over a fine grid of z (the π_j above are "
+                   "the prior's weights on it), not Monte Carlo samples, so they carry no sampling noise.")
     return VAEFit(vae, summary, density, fits)
 
 
@@ -206,21 +185,24 @@ def side_by_side_section(setup: Setup, gmm: GMMFit, vae: VAEFit) -> None:
     s, grid, train, truth = setup, setup.grid, setup.train, setup.truth
     drawn = train.size + grid.size  # a big data set's figures are not kept (shared_figure's memory bound)
     left, right = st.columns(2)
+    # Numbered (and coloured) by increasing μ_k, as in the stepper's chart above.
+    order = np.argsort(gmm.model.means_, kind="stable")
+    components = gmm1d.weighted_component_densities(grid, gmm.model.params_)[order]
     left.plotly_chart(shared_figure("side_gmm", vae.fits, lambda: charts.gmm_figure(
-        train, grid, truth, gmm1d.weighted_component_densities(grid, gmm.model.params_), f"GMM, K = {s.opts['k']}"),
-        values=drawn), key="side_gmm")
+        train, grid, truth, components, f"GMM, K = {s.opts['k']}"), values=drawn), key="side_gmm")
     right.plotly_chart(shared_figure("side_vae", vae.fits, lambda: charts.vae_figure(
         train, grid, truth, vae.density, None, "VAE"), values=drawn), key="side_vae")
-    st.latex(r"\text{mean log-lik} = \frac{1}{|S|}\sum_{x\in S}\log p_{\text{fit}}(x),\quad "
-             r"S = \text{train or test set}")
-    st.latex(r"\mathrm{KL}(p_{\text{true}}\,\|\,p_{\text{fit}}) = \int p_{\text{true}}(x)\,"
-             r"\log\frac{p_{\text{true}}(x)}{p_{\text{fit}}(x)}\,dx \quad\text{(quadrature on a fine x grid)}")
-    st.latex(r"\text{GMM parameters} = \underbrace{K}_{\mu_k} + \underbrace{K}_{\sigma_k^2} + "
-             r"\underbrace{K-1}_{\pi_k} = 3K-1")
+    comparison_table(setup, gmm.summary, vae.summary)
     st.caption("VAE parameters: the decoder's weights and biases (the generative model), the encoder's in "
                "brackets (it only serves inference). Fit time: wall-clock seconds of EM, all restarts, or of "
                "VAE training.")
-    comparison_table(setup, gmm.summary, vae.summary)
+    with folded("The mathematics: mean log-likelihood, KL from the truth, parameter counts"):
+        st.latex(r"\text{mean log-lik} = \frac{1}{|S|}\sum_{x\in S}\log p_{\text{fit}}(x),\quad "
+                 r"S = \text{train or test set}")
+        st.latex(r"\mathrm{KL}(p_{\text{true}}\,\|\,p_{\text{fit}}) = \int p_{\text{true}}(x)\,"
+                 r"\log\frac{p_{\text{true}}(x)}{p_{\text{fit}}(x)}\,dx \quad\text{(quadrature on a fine x grid)}")
+        st.latex(r"\text{GMM parameters} = \underbrace{K}_{\mu_k} + \underbrace{K}_{\sigma_k^2} + "
+                 r"\underbrace{K-1}_{\pi_k} = 3K-1")
 
 
 def comparison_table(setup: Setup, gmm_summary: dict, vae_summary: dict) -> None:
@@ -236,5 +218,16 @@ def comparison_table(setup: Setup, gmm_summary: dict, vae_summary: dict) -> None
         truth_summary = truth_summary_of(setup.spec, setup.train, setup.test)
         table["truth"] = [truth_summary["train_log_likelihood"], truth_summary["test_log_likelihood"],
                           truth_summary["kl_truth_to_fit"], str(truth_summary["n_parameters"]), None]
-    st.dataframe(table.map(lambda v: "—" if v is None else v if isinstance(v, str) else f"{v:.4f}"),
-                 key="comparison_table")
+        versus = [gmm_summary.get("test_minus_truth"), vae_summary.get("test_minus_truth")]
+        if all(versus):
+            table.loc["test mean log-lik − truth's (± SE)"] = [_pm(v) for v in versus] + ["0 (reference)"]
+    st.table(table.map(lambda v: "—" if v is None else v if isinstance(v, str) else f"{v:.4f}"))
+    if setup.spec is not None and all(versus):
+        st.caption("The last row pairs each fit with the truth on the same test points: d_i = log p_fit(x_i) − "
+                   "log p_true(x_i), mean ± its standard error sd(d)/√n. A fit whose test figure is within about "
+                   "two SEs of the truth's is not measurably worse on new data; one further below has overfitted "
+                   "(or underfitted) by more than the test set's own noise.")
+
+
+def _pm(v: dict) -> str:
+    return f"{v['mean']:+.4f} ± {v['se']:.4f}"

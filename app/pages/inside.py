@@ -5,17 +5,17 @@ import streamlit as st
 
 from app.common.cache import get_model
 from app.common.image_source import choose_image
+from app.common.layout import page_intro
 from app.common.ui import model_picker
-from app.common.what_to_try import what_to_try
 from app.inside.compute import reference
 from app.inside.graph import graph
 from app.inside.sections import gradient_section, monte_carlo_section
+from vae_core.vae.pixels import model_pixels
 
-st.title("Inside a VAE")
-st.markdown("One image through the computation the notes derive: the encoder gives $q(z\\mid x)$, the "
-            "reparameterisation $z = \\mu + \\sigma\\odot\\varepsilon$ draws a code, the decoder scores $x$, and "
-            "the ELBO adds the two terms. Every node holds this model's real numbers for your image.")
-what_to_try("inside")
+page_intro("Inside a VAE",
+           "One image through the computation the notes derive, node by node, with this model's real numbers for "
+           "your image: the encoder, the noise that makes the code, the decoder and the two terms of the ELBO.",
+           "inside")
 
 name = model_picker(key="inside_model")
 if name is None:
@@ -29,6 +29,9 @@ chosen = choose_image(model, key="inside", label="Input x", purpose="to trace it
 if chosen is None:
     st.stop()
 pixels, caption = chosen.pixels, chosen.caption
+if model.config.binarized:  # the model was trained on binary images: trace what it models, a seeded x_b
+    pixels = model_pixels(model, pixels.reshape(1, -1))[0].reshape(pixels.shape)
+    caption += ", binarised: x_b ~ Bernoulli(x), seed 0, as the model was trained"
 
 ref = reference(name, pixels)
 st.header("The graph")

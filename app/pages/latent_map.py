@@ -6,12 +6,16 @@ import streamlit as st
 from app.common.cache import get_dataset, get_model
 from app.common.chart_view import KeptView, keep_chart_views
 from app.common.data_roots import spec_placeholder, visitor_spec
+from app.common.glossary import explain
+from app.common.layout import folded, page_intro
+from app.common.link_state import integer_in, one_of, prepare, publish
 from app.common.live_decoder import live_weights
+from app.common.presenter import presenting
 from app.common.ui import model_picker, user_errors
-from app.common.what_to_try import what_to_try
 from app.latent_map import cache as lmc
 from app.latent_map import chart as chart
 from app.latent_map.click import MAP_META
+from app.latent_map.links import clicked_from_link, publish_click
 from app.latent_map.panels import (
     click_decode_fragment,
     clicked_panel,
@@ -22,21 +26,24 @@ from app.latent_map.panels import (
 )
 from app.latent_map.posterior import posterior_panel
 from app.latent_map.prior import prior_panel
+from app.latent_map.tau import tau_select
 from vae_core.latent.aggregate import gap_mask
 from vae_core.latent.views import ellipses_trace
 
-st.title("Latent map")
-what_to_try("latent_map")
-st.markdown(
+page_intro(
+    "Latent map",
+    "Every training image's code on the plane, coloured by class, over the aggregate posterior q(z): where the "
+    "prior has mass but q(z) has none is a **gap** (grey, outlined). Click anywhere, gaps included, to decode that "
+    "exact z.", "latent_map")
+MATHEMATICS = (
     "Each image $x$ is encoded to a Gaussian $q(z\\mid x)$. Averaging them over the data set gives the "
     "**aggregate posterior**, the distribution of codes the decoder was trained on. Where the prior "
     "$p(z) = \\mathcal{N}(0, I)$ has mass but $q(z)$ has none, a prior sample decodes to something the decoder "
-    "never learned: a **gap**. Click anywhere on the map, gaps included, to decode that exact $z$."
-)
-st.latex(r"q(z) = \frac{1}{N}\sum_{i=1}^{N} \mathcal{N}\big(z;\ \mu(x_i),\ \operatorname{diag}\sigma^2(x_i)\big)"
-         r"\qquad \text{gap: } \log q(z) - \log p(z) < -\tau")
+    "never learned: a **gap**.")
+Q_FORMULA = (r"q(z) = \frac{1}{N}\sum_{i=1}^{N} \mathcal{N}\big(z;\ \mu(x_i),\ \operatorname{diag}\sigma^2(x_i)\big)"
+             r"\qquad \text{gap: } \log q(z) - \log p(z) < -\tau")
 PLANE_NOTE = (
-    "The heat map, its red gap shading, a click's verdict and the prior-hole mass all use this one quantity, "
+    "The heat map, its grey gap shading, a click's verdict and the prior-hole mass all use this one quantity, "
     "$\\log q(z) - \\log p(z)$ in the full latent space. Beyond two dimensions the map shows it on the plane "
     "through the origin, $z = u_1 b_1 + u_2 b_2$ with the other directions at 0; the prior-hole mass averages it "
     "over $z \\sim p(z)$ in all dimensions, where a typical draw has $\\lVert z\\rVert \\approx \\sqrt{D}$, far "
@@ -51,9 +58,13 @@ def data_picker(model) -> str:
     if trained_on and trained_on not in options:
         options.insert(0, trained_on)
     options.append("other (idx:PATH or folder:PATH)…")
-    index = options.index(trained_on) if trained_on in options else 0
-    choice = st.sidebar.selectbox("Data set", options, index=index, key="map_data",
+    default = options[options.index(trained_on) if trained_on in options else 0]
+    prepare("map_data", "data", one_of(options[:-1], "a data set this model can show"), default)
+    if st.session_state.map_data not in options:  # kept from another model's page
+        st.session_state.map_data = default
+    choice = st.sidebar.selectbox("Data set", options, key="map_data",
                                   help="mnist and fashion-mnist are downloaded on first use.")
+    publish("data", None if choice.startswith("other") else choice, default, key="map_data")
     if choice.startswith("other"):
         typed = st.sidebar.text_input("Data set spec", placeholder=spec_placeholder(), key="map_spec",
                                       help="Paths must lie inside the data folders this server allows.")
@@ -69,18 +80,29 @@ def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]] | None:
     if latent_dim <= 2:
         return "identity", (0, 1)
     labels = {"pca": "PCA (default)", "dims": "two dimensions", "tsne": "t-SNE"}
+    prepare("map_view", "view", one_of(labels, "pca, dims or tsne"), "pca")
     method = st.sidebar.radio("View", list(labels), format_func=labels.get, key="map_view",
                               help="Gap statistics are always computed in the full latent space.")
+    publish("view", method, "pca", key="map_view")
     dims = (0, 1)
     if method == "dims":
         c1, c2 = st.sidebar.columns(2)
-        i = c1.number_input("x: dimension", 1, latent_dim, 1, key="map_dim_x")
-        j = c2.number_input("y: dimension", 1, latent_dim, 2, key="map_dim_y")
+        for key, name, default in (("map_dim_x", "dx", 1), ("map_dim_y", "dy", 2)):
+            prepare(key, name, integer_in(1, latent_dim), default)
+            if not 1 <= st.session_state[key] <= latent_dim:  # kept from a model with more dimensions
+                st.session_state[key] = default
+        i = c1.number_input("x: dimension", 1, latent_dim, key="map_dim_x")
+        j = c2.number_input("y: dimension", 1, latent_dim, key="map_dim_y")
+        publish("dx", int(i), 1, key="map_dim_x")
+        publish("dy", int(j), 2, key="map_dim_y")
         dims = (int(i) - 1, int(j) - 1)
         if i == j:
             st.error(f"x and y: choose two different dimensions (both are {int(i)}).")
             return None
     return method, dims
+
+
+MAP_HEIGHT = {False: 640, True: 900}  # the presenter view's charts are larger
 
 
 @st.fragment
@@ -95,11 +117,14 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
 
     left, right = st.columns([3, 2])
     with left:
-        opts = st.columns(2)
-        show_ellipses = opts[0].checkbox("1σ ellipses of q(z|x) for 200 points", key="map_ellipses",
-                                         disabled=not v.linear)
-        show_density = opts[1].checkbox("log q(z) − log p(z) and gaps", True, key="map_density",
-                                        disabled=not v.linear)
+        opts = st.columns(3)
+        # Short labels, three to a row: longer ones were cut to "log q(z) − log p(…" at 1280 px.
+        show_density = opts[0].checkbox("Heat map and gaps", True, key="map_density", disabled=not v.linear,
+                                        help="log q(z) − log p(z) as a heat map, the gaps shaded. " + explain("gap"))
+        hide_points = opts[1].checkbox("Hide the points", key="map_hide_points", disabled=not v.linear,
+                                       help="Shows the heat map and the gaps the points cover.")
+        show_ellipses = opts[2].checkbox("1σ ellipses", key="map_ellipses", disabled=not v.linear,
+                                         help="The 1σ ellipse of q(z|x) for 200 of the codes.")
         traces = []
         if v.linear:
             xs, ys, log_ratio = lmc.density(model_name, data_name, method, dims)
@@ -110,13 +135,17 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
             lo, hi = v.coords.min(axis=0), v.coords.max(axis=0)
             pad = 0.05 * (hi - lo)
             box = (tuple(lo - pad), tuple(hi + pad))
-        traces += chart.class_traces(v.coords, labels, data.class_names)
+        if not (hide_points and v.linear):
+            traces += chart.class_traces(v.coords, labels, data.class_names)
         if v.linear:
-            traces += chart.prior_circles()  # after the points, so the circles are drawn on top of them
+            if show_density:  # after the points, so the outline is drawn on top of them
+                traces.append(chart.gap_outline_trace(xs, ys, log_ratio < -tau))
+            traces += chart.prior_circles()
         if show_ellipses and v.linear:
             pick = np.random.default_rng(0).choice(len(v.coords), size=min(200, len(v.coords)), replace=False)
             traces.append(chart.ellipse_trace(*ellipses_trace(v.coords, v.spread, pick)))
-        figure = chart.map_figure(traces, v.axis_titles, box)
+        figure = chart.map_figure(traces, v.axis_titles, box, height=MAP_HEIGHT[presenting()],
+                                  view_key=f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}")
         # No on_select: clicks are read by the click-decode component, whose fragment reruns alone.
         st.plotly_chart(figure, key="map_chart",
                         config={"toImageButtonOptions": {"filename": f"latent-map-{model_name}"},
@@ -150,6 +179,7 @@ def strip_fragment(model_name: str, data_name: str, tau: float) -> None:
         st.session_state.map_clicked = (float(points[0]["x"]), 0.0)
     gap_stats_panel(samples, tau, 1, model_name, data_name)
     clicked = st.session_state.get("map_clicked")
+    publish_click(clicked)
     if clicked is not None:
         from vae_core.latent.views import LatentView
 
@@ -171,9 +201,9 @@ if model_name:
             else:
                 latent_dim = model.config["latent_dim"]
                 # At page level, not in a fragment: every section below (the prior samples too) follows it.
-                tau = st.sidebar.slider("Gap threshold τ (nats)", 0.0, 40.0, 2.0, 0.5, key="map_tau",
-                                        help="A point z is in a gap when log q(z) - log p(z) < -τ. In many dimensions "
-                                        "q(z) is far more concentrated than the prior, so larger τ are informative.")
+                tau = tau_select("Gap threshold τ (nats)", "map_tau", where=st.sidebar, write_back=False,
+                                 help_extra=" In many dimensions q(z) is far more concentrated than the prior, so "
+                                            "larger τ are informative.")
                 if model.config.conditional:
                     labels = list(model.config.labels)
                     st.sidebar.selectbox("Decode as class y", range(len(labels)), format_func=lambda i: str(labels[i]),
@@ -183,14 +213,18 @@ if model_name:
                 if st.session_state.get("map_key") != (model_name, data_name):
                     st.session_state.map_key = (model_name, data_name)
                     st.session_state.pop("map_clicked", None)
+                clicked_from_link()
                 if latent_dim == 1:
                     strip_fragment(model_name, data_name, tau)
                 elif (picked := view_picker(latent_dim)) is not None:
                     method, dims = picked
-                    if latent_dim > 2:
-                        st.markdown(PLANE_NOTE)
                     live_weights(model_name)  # once per page, outside the fragments: clicks never resend it
                     map_fragment(model_name, data_name, method, dims, tau)
+                    with folded("The mathematics: the aggregate posterior q(z) and its gaps"):
+                        st.markdown(MATHEMATICS)
+                        st.latex(Q_FORMULA)
+                        if latent_dim > 2:
+                            st.markdown(PLANE_NOTE)
                     prior_split_panel(model_name, data_name, tau)
                     prior_panel(model_name, data_name)
                     posterior_panel(model_name, data_name)

@@ -6,11 +6,12 @@ import time
 import numpy as np
 import streamlit as st
 
-from app.common.cache import get_dataset, get_model, list_models
+from app.common.cache import get_dataset, get_model
+from app.common.layout import folded, page_intro
+from app.common.link_state import LinkValueError, from_link, new_link_value, one_of, publish, seed_widget
 from app.common.live_decoder import live_decoder, live_weights, released, wire_pixels
 from app.common.model_cache import data_name
-from app.common.ui import user_errors
-from app.common.what_to_try import what_to_try
+from app.common.ui import PICKER_HELP, picker_models, user_errors
 from app.traversal.sections import export_buttons, interpolation_section, strips_section
 from vae_core.errors import VAECoreError
 from vae_core.latent.traversal import SLIDER_RANGE, check_latent_dim, clamp, decode, parse_z, png_bytes
@@ -18,11 +19,14 @@ from vae_core.latent.traversal import SLIDER_RANGE, check_latent_dim, clamp, dec
 S = st.session_state
 STRIPS_DEFER_S = 0.05
 
-st.title("Latent traversal")
-what_to_try("traversal")
-st.markdown("Drag a slider: your browser re-runs the decoder on every mouse move, so the image follows the drag. "
-            "On release the server decodes the same z with PyTorch, the source of truth, and the two are compared.")
-with st.expander("Formulas"):
+DEFAULT_MODEL = "mnist-2d"  # as on every page: two sliders, and its interpolations cross gaps a student can see
+
+page_intro("Latent traversal",
+           "Drag a slider to move z and watch the decoded image follow; below, strips along each dimension and an "
+           "interpolation between two codes that shows where the path crosses a gap.", "traversal")
+st.caption("Your browser re-runs the decoder on every mouse move, so the image follows the drag. On release the "
+           "server decodes the same z with PyTorch, the source of truth, and the two are compared.")
+with folded("The mathematics: decoding z, and the KL that orders the sliders"):
     st.latex(r"x = \mu_D(z), \qquad z = \mu + \sigma \odot \varepsilon, \quad \varepsilon \sim \mathcal{N}(0, I)")
     st.latex(r"\overline{\mathrm{KL}}_j = \frac{1}{N}\sum_{i=1}^{N} \tfrac12\left(\mu_{ij}^2 + \sigma_{ij}^2 "
              r"- \log \sigma_{ij}^2 - 1\right)")
@@ -55,7 +59,7 @@ def clamped_names(dims: list[int], d: int) -> str:
 
 
 def pick_model() -> str | None:
-    names = list_models()
+    names, label = picker_models()
     handoff = S.pop("traversal_start", None)  # set by the upload page before switching here
     if handoff:
         S.trav_upload = handoff
@@ -71,13 +75,31 @@ def pick_model() -> str | None:
     if not options:
         st.error("No pretrained models found in pretrained/. Train one with `python -m vae_core train`.")
         return None
+    seed_widget("traversal_model", "model", one_of(options, "a model on this server"),
+                DEFAULT_MODEL if DEFAULT_MODEL in options else options[0])
     if S.get("traversal_model") not in options:
-        S.traversal_model = "mnist-16d" if "mnist-16d" in options else options[0]
-    name = st.sidebar.selectbox("Model", options, key="traversal_model")
+        S.traversal_model = DEFAULT_MODEL if DEFAULT_MODEL in options else options[0]
+    name = st.sidebar.selectbox("Model", options, key="traversal_model", format_func=label, help=PICKER_HELP)
+    publish("model", name, DEFAULT_MODEL, key="traversal_model")
     if handoff and handoff.get("model") == name:
         set_start(handoff["z"], handoff.get("source", "upload"))
         S.trav_model_loaded = name  # so the model check below keeps this start point
     return name
+
+
+def start_from_link(d: int) -> None:
+    """?z=0.5,-1 opens the sliders at that z (clamped like any start); read once per link."""
+    if new_link_value("trav_z", "z") is None:
+        return
+
+    def parse(text: str):
+        try:
+            return parse_z(text, d)
+        except VAECoreError:
+            raise LinkValueError(f"is not {d} finite comma-separated numbers, one per dimension") from None
+    z = from_link("z", parse)
+    if z is not None:
+        set_start(z, "link")
 
 
 def start_controls(name: str, model) -> None:
@@ -162,6 +184,7 @@ def live_section(name: str, model, label: int | None) -> None:
                  server={"seq": S.get("trav_seq", 0), "u8": base64.b64encode(u8.tobytes()).decode(), "gap": gap})
     # The component above shows the browser's and the server's decode side by side; a third,
     # larger copy taught nothing, so the server's PNG is only offered for download.
+    publish("z", S.trav_z, [0.0] * len(S.trav_z), fmt=lambda v: ",".join(f"{x:.3g}" for x in v), key="trav_z")
     png = png_bytes(u8, scale=max(1, 168 // model.config.image_shape[0]))
     st.markdown(f"**z** ({S.trav_source}): `{np.array2string(z, precision=2, max_line_width=90)}`")
     if gap is not None:
@@ -190,6 +213,7 @@ if name:
             set_start(np.zeros(d), "zero")
             if given != d:
                 S.trav_note = f"The start point had {given} numbers but this model has {d} dimensions: starting at 0."
+        start_from_link(d)
         label = None
         if model.config.conditional:
             labels = list(model.config.labels)

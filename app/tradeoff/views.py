@@ -7,10 +7,22 @@ import streamlit as st
 
 from app.common.cache import get_dataset, get_model
 from app.common.chart_view import KeptView, keep_chart_views
+from app.common.glossary import explain
+from app.common.palette import LOG_RATIO_RANGE, class_colour
+from app.common.presenter import presenting
 from app.common.ui import image_grid
 from app.latent_map import cache as lmc
-from app.latent_map.chart import class_traces, density_traces, map_figure, prior_circles
-from app.tradeoff.cache import DATA, SUMMARY_IMAGES, densities, prior_samples, reconstructions, summary
+from app.latent_map.chart import class_traces, density_traces, gap_outline_trace, map_figure, prior_circles
+from app.tradeoff.cache import DATA, SUMMARY_IMAGES, density, prior_samples, reconstructions, summary
+
+INTRO = (
+    "The three VAEs have a 2-D latent and a Gaussian decoder $p_D(x\\mid z) = \\mathcal N(\\mu_D(z), \\beta^2 I)$, "
+    "trained by the same recipe on the same images; only the decoder variance $\\beta^2$ differs: 0.05, 0.5 and 2. "
+    "Maximising the ELBO balances reconstruction against fidelity to the prior, and $\\beta^2$ sets the exchange "
+    "rate: from each model to the next, on the same 2,000 images, the reconstruction error rises and the average KL "
+    "falls, each by many standard errors (the figures carry theirs). Below β² ≈ 0.05 the 2-D code itself is "
+    "the bottleneck: models at β² = 0.02 and 0.2 reconstructed equally well (29.6 and 29.1 ± 0.35), so a smaller "
+    "β² there only spends more KL without sharpening anything.")
 
 # Each line: what the formula says, then why, in the lecture notes' notation.
 WHY = [
@@ -27,7 +39,8 @@ WHY = [
     (r"\beta^2 \uparrow\ \Rightarrow\ q(z\mid x) \to p(z),\qquad \beta^2 \downarrow\ \Rightarrow\ "
      r"\text{reconstruction dominates}",
      "Large β²: reconstruction barely matters, codes shrink onto the prior, images blur towards the mean digit "
-     "(posterior collapse in the limit). Small β²: sharper reconstructions, codes spread out and leave holes."),
+     "(posterior collapse in the limit). Small β²: sharper reconstructions, codes spread out and leave holes — "
+     "until the latent's own capacity limits the reconstruction."),
 ]
 
 METRIC_FORMULAS = [
@@ -42,9 +55,7 @@ METRIC_FORMULAS = [
 
 
 def columns(models: list[str], tau: float) -> None:
-    xs, ys, grids = densities(tuple(models))
     data = get_dataset(DATA)
-    box = ((float(xs[0]), float(ys[0])), (float(xs[-1]), float(ys[-1])))
     # Moving tau redraws every map: each keeps its pan/zoom (the maps have no legend). In the sidebar, whose last
     # row gap shows nowhere (in the main column it added an empty 16 px row); it finds the charts page-wide.
     with st.sidebar:
@@ -55,17 +66,9 @@ def columns(models: list[str], tau: float) -> None:
         model = get_model(name)
         beta2 = float(model.config.beta) ** 2
         with col:
-            st.subheader(f"β² = {beta2:.3g}")
+            st.subheader(f"β² = {beta2:.3g}", help=explain("β²"))
             st.caption(f"{name}: Gaussian decoder variance β² = {beta2:.3g} (decoder σ = β = {model.config.beta:.3g})")
-            log_q, log_p = grids[name]
-            view = lmc.view(name, DATA, "pca", (0, 1))
-            log_ratio = log_q - log_p  # the latent map's quantity: gaps are where it is below -tau
-            traces = density_traces(xs, ys, log_ratio, log_ratio < -tau, 2) + \
-                class_traces(view.coords, np.asarray(data.y), data.class_names) + prior_circles()
-            fig = map_figure(traces, view.axis_titles, box, height=380)
-            fig.layout.showlegend = False
-            fig.layout.meta = f"tradeoff-{name}"
-            st.plotly_chart(fig, key=f"tradeoff_map_{name}", config={"displayModeBar": False})
+            st.plotly_chart(map_for(name, tau, data), key=f"tradeoff_map_{name}", config={"displayModeBar": False})
             metrics(name, tau)
             shape = model.config.image_shape
             originals, recon = reconstructions(name)
@@ -74,25 +77,63 @@ def columns(models: list[str], tau: float) -> None:
             samples = prior_samples(name, 20, 0)
             image_grid(samples.reshape(-1, *shape), cols=10, scale=2,
                        caption="prior samples μ_D(z), z ~ N(0, I), the same z in every column")
+    low, top = LOG_RATIO_RANGE
+    st.caption(f"Each map: the encoder means of the first {SUMMARY_IMAGES:,} images by class, over log q(z) − log p(z) "
+               f"in blue, one scale on all three maps and every page: white at {low:g} nats or below, darkest at "
+               f"{top:+g}; shaded: gaps, where it is below −τ; dotted: the prior's 1, 2, 3 σ circles. Each map's axes "
+               "fit its own codes, so the circles give the scale: the smallest β²'s codes spread far beyond them.")
+
+
+def map_for(name: str, tau: float, data):
+    """One model's map: its own box, the shared colour range, no colour bar (the caption states the range: three
+    bars took a quarter of each narrow column)."""
+    xs, ys, log_ratio = density(name)
+    view = lmc.view(name, DATA, "pca", (0, 1))
+    traces = density_traces(xs, ys, log_ratio, log_ratio < -tau, 2, LOG_RATIO_RANGE) + \
+        class_traces(view.coords, np.asarray(data.y), data.class_names) + prior_circles() + \
+        [gap_outline_trace(xs, ys, log_ratio < -tau)]  # as on the latent map: the veil and its outline
+    traces[0]["showscale"] = False
+    for k, trace in enumerate(t for t in traces if t.get("mode") == "markers"):
+        trace["marker"]["color"] = class_colour(k)  # the one palette (app.common.palette), as on every page
+    box = ((float(xs[0]), float(ys[0])), (float(xs[-1]), float(ys[-1])))
+    fig = map_figure(traces, view.axis_titles, box, height=440 if presenting() else 330)
+    fig.layout.showlegend = False
+    fig.layout.margin = {"l": 40, "r": 5, "t": 10, "b": 40}
+    fig.layout.meta = f"tradeoff-{name}"
+    return fig
 
 
 def metrics(name: str, tau: float) -> None:
+    """One figure a row: two side by side in a third of the page cut their labels off at 1280 px."""
     s = summary(name, tau)
-    a, b = st.columns(2)
-    a.metric("Reconstruction error", f"{s.squared_error:.1f}",
-             help=f"mean over {s.n:,} images of ||x − μ_D(z)||², z ~ q(z|x); pixels in [0, 1]")
-    b.metric("Average KL (nats)", f"{s.average_kl:.2f}", help="(1/N) Σ KL(q(z|xᵢ) ‖ p(z)), closed form")
-    a, b = st.columns(2)
-    a.metric(f"Prior-hole mass, τ = {tau:g}", f"{100 * s.prior_hole_mass:.1f}%",
-             help="share of 10,000 prior draws where log q(z) − log p(z) < −τ")
-    a.caption(f"± {100 * s.prior_hole_se:.2f}% (one standard error)")
-    b.metric("Active units", f"{s.active_units} of {s.latent_dim}", help="Var_x(μ_u(x)) > 0.01")
-    b.caption(f"−E_q log p(x|z) = {s.reconstruction_nll:.1f} nats")
+    st.metric("Reconstruction error", f"{s.squared_error:.2f}",
+              help=f"mean over {s.n:,} images of ||x − μ_D(z)||², z ~ q(z|x); pixels in [0, 1]. "
+                   + explain("reconstruction term"))
+    st.caption(f"± {s.squared_error_se:.2f} (one standard error over the images)")
+    st.metric("Average KL (nats)", f"{s.average_kl:.2f}",
+              help="(1/N) Σ KL(q(z|xᵢ) ‖ p(z)), closed form. " + explain("KL term"))
+    st.caption(f"± {s.average_kl_se:.2f} (one standard error over the images)")
+    st.metric(f"Prior-hole mass, τ = {tau:g}", f"{100 * s.prior_hole_mass:.1f}%",
+              help="share of 10,000 prior draws where log q(z) − log p(z) < −τ. " + explain("prior-hole mass"))
+    st.caption(f"± {100 * s.prior_hole_se:.2f}% (one standard error)")
+    st.metric("Active units", f"{s.active_units} of {s.latent_dim}",
+              help="Var_x(μ_u(x)) > 0.01. " + explain("active unit"))
+    st.caption(f"−E_q log p(x|z) = {s.reconstruction_nll:.1f} nats" + (
+        ": negative because p(x|z) is a density, and a Gaussian density with a small variance exceeds 1 near its "
+        f"mean (its peak is (2πβ²)^(−D/2), here e^{peak_log_density(s.beta2):.0f} for D = 784)"
+        if s.reconstruction_nll < 0 else ""))
+
+
+def peak_log_density(beta2: float, pixels: int = 784) -> float:
+    """log of the Gaussian decoder's peak density, -D/2 log(2 pi beta^2), in nats."""
+    return -0.5 * pixels * float(np.log(2 * np.pi * beta2))
 
 
 def explanation() -> None:
     st.markdown("**Two knobs, not one.** The *decoder variance β²* is part of the model p_D(x|z) = N(μ_D(z), β²I); "
-                "the *β-VAE KL weight λ* changes the objective. The models here turn only the first.")
+                "the *β-VAE KL weight λ* changes the objective. The models here turn only the first.",
+                help=explain("KL weight λ"))
+    st.markdown(INTRO)
     for tex, words in WHY:
         st.latex(tex)
         st.caption(words)

@@ -11,10 +11,11 @@ import numpy as np
 import streamlit as st
 
 from app.common.cache import get_dataset, get_model
+from vae_core.data.binarize import TEST_BINARIZE_SEED
 from vae_core.data.imageio import open_image
 from vae_core.errors import DataError, ImageError
 from vae_core.fileio import array_key, disk_cached_arrays
-from vae_core.images.preprocess import Step, preprocess
+from vae_core.images.preprocess import WORK_SIZE, Step, preprocess
 from vae_core.images.report import IW_SAMPLES, encode_images, ood_threshold, percentile_of, reference_log_px
 from vae_core.latent.aggregate import encode_dataset
 from vae_core.latent.placement import LatentIndex, Projection
@@ -90,8 +91,16 @@ def _reference_log_px(model, x: np.ndarray) -> np.ndarray:
     """Seconds of IW log p(x), the same for every visitor: kept on disk for the next server process
     too, keyed by the weights and the images, so new weights or other data give a new entry."""
     weights = [t.detach().cpu().numpy() for t in model.state_dict().values()]
-    key = array_key("reference_log_px-v1", REFERENCE_SIZE, IW_SAMPLES, x, *weights)
-    return disk_cached_arrays("upload", key, lambda: {"log_px": reference_log_px(model, x, n=REFERENCE_SIZE)})["log_px"]
+    seed = binarize_seed(model)
+    key = array_key("reference_log_px-v2", REFERENCE_SIZE, IW_SAMPLES, -1 if seed is None else seed, x, *weights)
+    return disk_cached_arrays("upload", key, lambda: {
+        "log_px": reference_log_px(model, x, n=REFERENCE_SIZE, binarize_seed=seed)})["log_px"]
+
+
+def binarize_seed(model) -> int | None:
+    """The seed of the binarisation an upload's figures are of: a model trained on binarised pixels is a
+    distribution over binary images, so its log p is of x_b ~ Bernoulli(x) (the test set's seed); else None."""
+    return TEST_BINARIZE_SEED if model.config.binarized else None
 
 
 @dataclass
@@ -109,6 +118,8 @@ class Result:
     elbo: float
     iw_log_px: float
     k: int
+    ess: float
+    binarized: np.ndarray | None  # x_b the figures are of, for a binarised model
     gap: float
     self_consistency: float
     neighbours: np.ndarray
@@ -124,16 +135,19 @@ def analyse(model_name: str, data: bytes, name: str, invert: bool | None) -> Res
     """Raises ImageError with a one-line, file-named message for anything a user can fix."""
     model = get_model(model_name)
     ref = reference(model_name)
-    img = open_image(data, name=name, orient=False)  # orientation is a visible preprocessing step
+    # Orientation is a visible preprocessing step; large pictures are decoded at reduced size (the recipe shrinks
+    # them to WORK_SIZE first anyway).
+    img = open_image(data, name=name, orient=False, max_side=WORK_SIZE)
     try:
         prep = preprocess(img, model.config.image_shape, invert)
     except ImageError as exc:
         raise ImageError(f"{name}: {exc}") from None
-    enc = encode_images(model, prep.pixels[None])[0]
+    enc = encode_images(model, prep.pixels[None], binarize_seed=binarize_seed(model))[0]
     nb = ref.index.query(enc.mu, N_NEIGHBOURS)[0]
     return Result(name=name, steps=prep.steps, inverted=prep.inverted, pixels=prep.pixels, mu=enc.mu,
                   sigma=enc.sigma, reconstruction=enc.reconstruction, error=enc.error, rec_term=enc.rec_term,
-                  kl=enc.kl, elbo=enc.elbo, iw_log_px=enc.iw_log_px, k=enc.k, gap=enc.gap,
+                  kl=enc.kl, elbo=enc.elbo, iw_log_px=enc.iw_log_px, k=enc.k, ess=enc.ess, binarized=enc.binarized,
+                  gap=enc.gap,
                   self_consistency=enc.self_consistency, neighbours=nb.index, distances=nb.distance,
                   guess=ref.class_names[nb.guess], share=nb.share,
                   percentile=percentile_of(enc.iw_log_px, ref.log_px), ood=enc.iw_log_px < ref.threshold)

@@ -6,19 +6,22 @@ import base64
 
 import numpy as np
 import pandas as pd
-import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 
+from app.common.glossary import explain
+from app.common.palette import class_colour
+from app.common.presenter import presenting
 from app.upload.cache import Reference, Result
-from vae_core.images.report import OOD_PERCENTILE, error_map_rgb
+from vae_core.images.report import IW_SAMPLES, OOD_PERCENTILE, error_map_rgb
 from vae_core.latent.placement import ellipse
 from vae_core.latent.traversal import png_bytes
+from vae_core.vae.iw_stats import LOW_ESS
+from vae_core.vae.pixels import FigureNames
 
 TRAVERSAL_PAGE = "app/pages/traversal.py"
 LATENT_MAP_PAGE = "app/pages/latent_map.py"
 DETAILED = 8  # full panels shown at once (each holds 18 images); the summary table lists every upload
-_PALETTE = plotly.colors.qualitative.D3  # ten distinct hues, one per digit class
 
 FORMULAS = [
     (r"\mathrm{ELBO}(x) = \mathbb{E}_{q(z\mid x)}[\log p(x\mid z)] - \mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)",
@@ -26,15 +29,43 @@ FORMULAS = [
     (r"\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big) = \tfrac12 \textstyle\sum_j \big(\mu_j^2 + \sigma_j^2 - "
      r"\log \sigma_j^2 - 1\big)", "the KL term, in closed form"),
     (r"\log p(x) \approx \log \frac{1}{K} \sum_{k=1}^{K} \frac{p(x, z_k)}{q(z_k\mid x)}, \quad z_k \sim q(z\mid x)",
-     "the importance-weighted estimate of log p(x)"),
+     "the importance-weighted estimate of log p(x): a lower bound on average, low by an amount no standard error "
+     "measures when the effective sample size (ESS) of the weights is small"),
     (r"\log p(x) = \mathrm{ELBO}(x) + \mathrm{KL}\big(q(z\mid x)\,\|\,p(z\mid x)\big)",
-     "so the gap log p(x) - ELBO estimates how far q(z|x) is from the true posterior"),
+     "so IW − ELBO is a lower bound on the gap log p(x) − ELBO, how far q(z|x) is from the true posterior"),
     (r"\mathrm{Var}_{z\sim q(z\mid x)}\big[\log p(z) + \log p(x\mid z) - \log q(z\mid x)\big]",
      "self-consistency: zero exactly when q(z|x) = p(z|x)"),
     (r"\text{percentile}(x) = \frac{100}{n}\,\#\{i : \log \hat p(x_i) \le \log \hat p(x)\},\qquad "
      r"\text{out of distribution if } \log \hat p(x) < P_{1}",
      "the same K-sample estimate on n training images x_i; P_1 is its 1st percentile"),
 ]
+
+
+def term_help(term: str, names: FigureNames) -> str:
+    """The glossary's line for `term` in this model's words: for a grey-value score log p(x) is not a likelihood."""
+    text = explain(term)
+    return text if names.true_likelihood else text.replace("log p(x)", names.log_px)
+
+
+def formulas(names: FigureNames) -> list[tuple[str, str]]:
+    """FORMULAS with their words in this model's terms: a grey-value Bernoulli model's log p(x) is a score."""
+    if names.true_likelihood:
+        return FORMULAS
+    return [(tex, words.replace("log p(x)", names.log_px)) for tex, words in FORMULAS]
+
+
+# Streamlit's file box shows 2.25 rows of file chips and scrolls the rest out of sight: the fifth file was hidden
+# behind a scroll bar few visitors see. Eight whole rows (16 files) before it scrolls; the caption below the box
+# counts them all.
+FILE_BOX_CSS = """<style>
+.st-key-uploads [data-testid="stFileChips"] { max-height: 27rem; }
+</style>"""
+
+
+def chosen_files_caption(names: list[str]) -> str:
+    """One line under the file box naming how many files are chosen (the box scrolls beyond 16)."""
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    return f"{len(names)} file{'s' if len(names) != 1 else ''} chosen: {shown}."
 
 
 UPLOAD_MAP_META = "vae-upload-map"  # layout.meta: app.common.chart_view finds the chart by it
@@ -45,7 +76,7 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
     for c, cname in enumerate(ref.class_names):
         pts = ref.points[ref.labels == c]
         fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(cname),
-                                   marker=dict(size=3, opacity=0.5, color=_PALETTE[c % len(_PALETTE)]),
+                                   marker=dict(size=3, opacity=0.5, color=class_colour(c)),
                                    hoverinfo="name"))
     shown = []
     for i, r in enumerate(results):
@@ -67,7 +98,8 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
     else:
         ev = ref.projection.explained
         xt, yt = f"PC 1 ({ev[0]:.0%} of variance)", f"PC 2 ({ev[1]:.0%})"
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=xt, yaxis_title=yt,
+    fig.update_layout(height=760 if presenting() else 520, margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis_title=xt, yaxis_title=yt,
                       legend=dict(itemsizing="constant", title=dict(text="class", side="left"), x=0.5,
                                   xanchor="center", y=-0.12, yanchor="top", orientation="h"), meta=UPLOAD_MAP_META)
     # Equal scales on a wide page: shrink the plot to the frame ("domain") rather than widen the x range,
@@ -84,7 +116,7 @@ def latent_map(ref: Reference, results: list[Result], selected: int | None = Non
     return fig
 
 
-def summary_table(results: list[Result]) -> None:
+def summary_table(results: list[Result], names: FigureNames) -> None:
     """Every upload on one line: a large batch stays readable, and its thumbnails are inline
     data URLs, so the browser fetches nothing per row."""
     frame = pd.DataFrame({
@@ -94,7 +126,8 @@ def summary_table(results: list[Result]) -> None:
         "kNN guess": [r.guess for r in results],
         "vote share": [r.share for r in results],
         "ELBO": [r.elbo for r in results],
-        "log p(x)": [r.iw_log_px for r in results],
+        names.log_px: [r.iw_log_px for r in results],
+        "ESS": [r.ess for r in results],
         "percentile": [r.percentile for r in results],
         "out of distribution": [r.ood for r in results],
     })
@@ -103,8 +136,9 @@ def summary_table(results: list[Result]) -> None:
         "reconstruction": st.column_config.ImageColumn("μ_D(μ(x))", width="small"),
         "vote share": st.column_config.NumberColumn(format="percent"),
         "ELBO": st.column_config.NumberColumn(format="%.1f", help="nats"),
-        "log p(x)": st.column_config.NumberColumn(format="%.1f", help="importance-weighted, nats"),
-        "percentile": st.column_config.NumberColumn(format="%.1f", help="of the training images' log p(x)"),
+        names.log_px: st.column_config.NumberColumn(format="%.1f", help="importance-weighted, nats: a lower bound"),
+        "ESS": st.column_config.NumberColumn(format="%.0f", help=f"effective sample size of the {IW_SAMPLES} weights"),
+        "percentile": st.column_config.NumberColumn(format="%.1f", help=f"of the training images' {names.log_px}"),
     })
 
 
@@ -121,26 +155,37 @@ def _scaled(img: np.ndarray, px: int = 112) -> np.ndarray:
     return np.round(np.kron(np.clip(img, 0, 1), np.ones((k, k))) * 255).astype(np.uint8)
 
 
-def result_panel(i: int, r: Result, ref: Reference, model_name: str) -> None:
+def result_panel(i: int, r: Result, ref: Reference, model_name: str, names: FigureNames) -> None:
     st.image([s.preview for s in r.steps], caption=[f"{s.name}: {s.note}" for s in r.steps], width=112)
-    cols = st.columns([1, 1, 1, 3])
+    binary = r.binarized is not None
+    cols = st.columns([1, 1, 1, 1, 2] if binary else [1, 1, 1, 2])
     cols[0].image(_scaled(r.pixels), caption="model input x", width=112)
-    cols[1].image(_scaled(r.reconstruction), caption="reconstruction μ_D(μ(x))", width=112)
-    cols[2].image(error_map_rgb(r.error, max(1, 112 // r.error.shape[0])),
-                  caption="error x̂ − x (red: too much ink, blue: too little)", width=112)
-    with cols[3]:
-        fmt = lambda v: ", ".join(f"{a:+.2f}" for a in v)  # noqa: E731
-        st.markdown(f"**q(z|x)**: μ = ({fmt(r.mu)})  \nσ = ({fmt(r.sigma)})")
-        m = st.columns(3)
-        m[0].metric("ELBO", f"{r.elbo:.1f}", help="nats; reconstruction term minus KL")
-        m[1].metric("E_q[log p(x|z)]", f"{r.rec_term:.1f}")
-        m[2].metric("KL(q(z|x)‖p(z))", f"{r.kl:.2f}")
-        m = st.columns(3)
-        m[0].metric(f"log p(x), K={r.k}", f"{r.iw_log_px:.1f}")
-        m[1].metric("gap log p(x) − ELBO", f"{r.gap:.2f}", help="estimates KL(q(z|x) ‖ p(z|x))")
-        m[2].metric("self-consistency", f"{r.self_consistency:.2f}", help="Var of log w under q(z|x)")
-    pct = f"log p(x) = {r.iw_log_px:.1f} nats is at the {r.percentile:.1f}th percentile of {len(ref.log_px)} " \
-          f"training images' values (the {OOD_PERCENTILE:g}st percentile is {ref.threshold:.1f})"
+    if binary:
+        cols[1].image(_scaled(r.binarized), caption="x_b ~ Bernoulli(x), seed 0: the figures are of it", width=112)
+    cols[-3].image(_scaled(r.reconstruction), caption="reconstruction μ_D(μ(x))", width=112)
+    cols[-2].image(error_map_rgb(r.error, max(1, 112 // r.error.shape[0])),
+                   caption="error x̂ − x (red: too much ink, blue: too little)", width=112)
+    fmt = lambda v: ", ".join(f"{a:+.2f}" for a in v)  # noqa: E731
+    cols[-1].markdown(f"**q(z|x)**: μ = ({fmt(r.mu)})  \nσ = ({fmt(r.sigma)})")
+    # The figures in two rows of their own, the panel's width: three to a row beside the images cut every label
+    # ("log p(x), IW K=256" to 75 px) at 1280 px.
+    m = st.columns(3) + st.columns(3)
+    m[0].metric(f"{names.log_px}, IW K={r.k}", f"{r.iw_log_px:.1f}", delta=f"ESS {r.ess:.0f} of {r.k}",
+                delta_color="off", delta_arrow="off",
+                help="importance-weighted: a lower bound on average. " + term_help("IW bound", names)
+                     + "  \n" + term_help("ESS", names))
+    m[1].metric("ELBO", f"{r.elbo:.1f}", help=term_help("ELBO", names))
+    m[2].metric("E_q[log p(x|z)]", f"{r.rec_term:.1f}", help=term_help("reconstruction term", names))
+    m[3].metric("KL(q(z|x)‖p(z))", f"{r.kl:.2f}", help=term_help("KL term", names))
+    m[4].metric("IW − ELBO", f"{r.gap:.2f}", help="a lower bound on the gap KL(q(z|x) ‖ p(z|x)). "
+                + term_help("gap log p(x) − ELBO", names))
+    m[5].metric("self-consistency", f"{r.self_consistency:.2f}", help=term_help("self-consistency Var[log w]", names))
+    st.caption(f"The IW figure is a lower bound whose error no standard error captures: with ESS {r.ess:.0f} of "
+               f"{r.k}, {'few' if r.ess < LOW_ESS else 'many'} draws carry it. {names.note[0].upper()}"
+               f"{names.note[1:]}.")
+    pct = f"{names.log_px} = {r.iw_log_px:.1f} nats is at the {r.percentile:.1f}th percentile of " \
+          f"{len(ref.log_px)} training images' values, computed the same way (the {OOD_PERCENTILE:g}st " \
+          f"percentile is {ref.threshold:.1f})"
     if r.ood:
         st.warning(f"Out of distribution: {pct}. The model finds this image unlike its training data.")
     else:

@@ -2,12 +2,12 @@
 
 import pytest
 
-from testkit.browser import require_chromium, streamlit_server
+from testkit.browser import require_chromium, shared_server
 
 
 @pytest.fixture(scope="module")
 def server():
-    """A real `streamlit run` of the app on a free port, shared by one test module's tests."""
+    """A real `streamlit run` of the app on a free port, shared by every test that only reads."""
     require_chromium()
-    with streamlit_server() as url:
+    with shared_server() as url:
         yield url

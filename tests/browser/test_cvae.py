@@ -57,7 +57,7 @@ def test_a_drawn_digit_is_classified(server):
 def test_trade_off_page_shows_three_models(server):
     with chromium_page(viewport=(1440, 2400)) as page:
         page.goto(f"{server}/tradeoff", wait_until="domcontentloaded")
-        for b in ("β² = 0.02", "β² = 0.2", "β² = 2"):
+        for b in ("β² = 0.05", "β² = 0.5", "β² = 2"):
             page.get_by_text(b, exact=True).wait_for(timeout=180_000)
         page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .heatmaplayer').length >= 3",
                                timeout=120_000)

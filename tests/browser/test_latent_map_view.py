@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from testkit.browser import chromium_page, require_chromium, screenshot, streamlit_server
+from testkit.browser import chromium_page, require_chromium, screenshot, shared_server
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ STATE = f"""() => {{ const gd = {GD}; if (!gd) return null;
 
 def test_moving_tau_keeps_hidden_classes_and_the_zoom():
     require_chromium()
-    with streamlit_server() as url, chromium_page(viewport=(1280, 900)) as page:
+    with shared_server() as url, chromium_page(viewport=(1280, 900)) as page:
         page.goto(f"{url}/latent_map")
         page.wait_for_selector(".js-plotly-plot .nsewdrag", timeout=120_000)
         page.wait_for_timeout(1500)
@@ -31,13 +31,10 @@ def test_moving_tau_keeps_hidden_classes_and_the_zoom():
         page.mouse.wheel(0, -400)
         page.wait_for_timeout(800)
         before = page.evaluate(STATE)
-        # The tau slider in the sidebar: drag its track to the right (tau 2 -> about 20).
-        track = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').first.bounding_box()
-        thumb = page.locator('[data-testid="stSidebar"] [data-testid="stSliderThumbValue"]').first.bounding_box()
-        page.mouse.move(thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] + 17)
-        page.mouse.down()
-        page.mouse.move(track["x"] + track["width"] * 0.5, thumb["y"] + thumb["height"] + 17, steps=8)
-        page.mouse.up()
+        # The tau slider in the sidebar, by keyboard, in one move: 2 -> 40 (End).
+        page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]', has_text="Gap threshold").get_by_role(
+            "slider").focus()
+        page.keyboard.press("End")
         page.wait_for_function(f"() => {{ const s = ({STATE})(); return s && s.gapCells !== {before['gapCells']}; }}",
                                timeout=60_000)
         page.wait_for_timeout(800)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from testkit.browser import chromium_page, require_chromium, screenshot, streamlit_server
+from testkit.browser import chromium_page, require_chromium, screenshot, shared_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def plots_titled(plots, prefix):
 def test_run_to_convergence_then_both_models_plot():
     require_chromium()
     # Tall enough that the whole page is laid out at once and the screenshot shows every section.
-    with streamlit_server() as url, chromium_page(viewport=(1400, 4200)) as page:
+    with shared_server() as url, chromium_page(viewport=(1400, 4200)) as page:
         page.goto(f"{url}/one_d", wait_until="domcontentloaded")
         # The VAE trains on first load (the default 2,000 steps take seconds); the side-by-side
         # VAE chart is drawn only after it.

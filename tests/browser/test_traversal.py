@@ -14,10 +14,17 @@ from vae_core import load_model
 pytestmark = pytest.mark.browser
 
 
-def open_page(page, url):
+def open_page(page, url, model: str | None = None):
+    """The traversal page (it opens on mnist-2d), on `model` when one is given."""
     page.goto(f"{url}/traversal", wait_until="domcontentloaded")
     page.locator('[data-testid="live-image"]').wait_for(timeout=90_000)
     page.wait_for_function("() => window.__liveDecoder && window.__liveDecoder.frames >= 1", timeout=30_000)
+    if model is not None:
+        d = load_model(model).config.latent_dim
+        page.get_by_role("combobox").first.click()  # the sidebar model picker
+        page.get_by_role("option", name=model, exact=True).click()
+        page.wait_for_function(f"() => window.__liveDecoder && window.__liveDecoder.z.length === {d}"
+                               " && window.__liveDecoder.frames >= 1", timeout=90_000)
 
 
 def drag_top_slider(page, steps=8, hold=None):
@@ -53,7 +60,7 @@ def server_image_after(page, seq):
 def test_dragging_decodes_live_and_the_release_matches_the_server(server):
     model = load_model("mnist-16d")
     with chromium_page() as page:
-        open_page(page, server)
+        open_page(page, server, "mnist-16d")
         frames_before = page.evaluate("() => window.__liveDecoder.frames")
         seen = drag_top_slider(page)
         changes = sum(a != b for a, b in zip(seen, seen[1:]))
@@ -93,7 +100,7 @@ def test_inactive_dimensions_are_grouped_collapsed_and_labelled(server):
     active, inactive = kl_order(average_kl(*encode_dataset(model, data.x)))
     assert inactive, "mnist-16d should have dimensions under 0.01 nats"
     with chromium_page() as page:
-        open_page(page, server)
+        open_page(page, server, "mnist-16d")
         group = page.locator('[data-testid="inactive-group"]')
         assert group.evaluate("d => d.open") is False  # collapsed
         assert f"{len(inactive)} inactive dimension(s)" in group.locator("summary").text_content()

@@ -7,14 +7,14 @@ import re
 import pytest
 
 from app.common.what_to_try import EXPERIMENTS
-from testkit.browser import NO_BUSY, chromium_page, draw_a_one, require_chromium, screenshot, streamlit_server
+from testkit.browser import NO_BUSY, chromium_page, draw_a_one, require_chromium, screenshot, shared_server
 
 pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def browser_page():
     require_chromium()
-    with streamlit_server() as url, chromium_page(viewport=(1400, 3000)) as page:
+    with shared_server() as url, chromium_page(viewport=(1400, 3000)) as page:
         yield url, page
 
 
@@ -89,7 +89,7 @@ def test_latent_map_larger_tau_lowers_the_prior_hole_mass(browser_page):
     page.keyboard.press("Tab")  # leave the slider: the value is sent
     page.wait_for_function("(b) => [...document.querySelectorAll('[data-testid=stMetric]')].some(e => "
                            "e.innerText.includes('Prior-hole mass') && !e.innerText.includes(b))",
-                           arg=f"{before:.1f}%", timeout=60_000)
+                           arg=f"{before:.2f}%", timeout=60_000)  # the 2-D figure is exact, to 0.01 %
     assert metric_value(page, "Prior-hole mass") < before
     no_failures(page)
 
@@ -121,7 +121,7 @@ def test_one_d_m_step_then_e_step_shows_the_chain_with_numbers(browser_page):
     page.get_by_text("The last E-step then M-step (M-step 1)").wait_for(timeout=30_000)
     page.get_by_role("button", name="E-step").click()
     page.get_by_text("E-step: responsibilities recomputed").wait_for(timeout=30_000)
-    bound = page.locator(".js-plotly-plot", has_text="lower bound")
+    bound = page.locator(".js-plotly-plot", has_text="F(q, θ)")  # its legend; the title is above the chart
     assert bound.locator(".scatterlayer .trace").count() == 2
-    assert page.locator(".katex", has_text="F(q").count() >= 2  # F's formula and the chain with numbers
+    assert page.locator(".katex", has_text="F(q").count() >= 1  # the chain with numbers (F's formula is folded)
     no_failures(page)

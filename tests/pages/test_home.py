@@ -34,9 +34,23 @@ def test_card_figures_match_the_checkpoint():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Latent size"] == "2-D"
     assert metrics["Parameters"] == f"{model.num_parameters:,}"
-    ev = model.card.get("evaluation")
-    if ev:
-        assert metrics["Test NLL"] == f"{ev['nll']:.2f} nats"
+    ev = model.card["evaluation"]
+    # the exact NLL is the headline of a 2-D model; the IW figure beside it, with its ESS
+    assert list(metrics).index("Test NLL, exact") < list(metrics).index("Test NLL, IW K=1000")
+    assert metrics["Test NLL, exact"] == f"{ev['exact']['exact_nll']:.2f} nats"
+    assert metrics["Gap log p(x) − ELBO, exact"] == f"{ev['exact']['exact_gap']:.2f} nats"
+    assert metrics["Test NLL, IW K=1000"] == f"{ev['nll']:.2f} nats"  # no ± SE beside a bound
+    assert metrics["Median ESS (IW)"] == f"{ev['median_ess']:.0f} of 1,000"
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert "upper bound" in helps["Test NLL, IW K=1000"] and "not how far" in helps["Test NLL, IW K=1000"]
+    assert "binarised with seed 0" in helps["Test NLL, exact"]
+
+
+def test_a_16d_model_has_no_exact_figure_and_its_iw_nll_is_called_a_bound():
+    at = new_page("home", {"model": "mnist-16d"}, timeout=120).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert "Test NLL, exact" not in metrics and "Test NLL, IW K=1000" in metrics
+    assert "Median ESS (IW)" in metrics
 
 
 def test_new_samples_button_changes_the_seed_and_the_grid():
@@ -87,8 +101,14 @@ def test_a_held_out_early_stopping_split_is_validation_not_test():
     assert evaluation_split(ev) == "Validation"
     assert evaluation_split({**ev, "data": "the 10,000 MNIST test images"}) == "Test"
     assert evaluation_split({**ev, "split": "test"}) == "Test"
-    labels = [f.label for f in card_figures({"config": {"latent_dim": 2}, "evaluation": ev})]
-    assert "Validation NLL" in labels and "Validation ELBO" in labels and "Test NLL" not in labels
+    labels = [f.label for f in card_figures({"config": {"latent_dim": 2, "likelihood": "bernoulli", "binarized": True},
+                                             "evaluation": {**ev, "binarize_seed": 0}})]
+    assert "Validation NLL, IW K=1000" in labels and "Validation ELBO" in labels
+    assert not any(label.startswith("Test") for label in labels)
+    # a grey-value Bernoulli card's figure is a score, and says so
+    grey = card_figures({"config": {"latent_dim": 2, "likelihood": "bernoulli"}, "evaluation": ev})
+    assert "Validation cross-entropy score, IW K=1000" in [f.label for f in grey]
+    assert all("NLL" not in f.label for f in grey)
 
 
 def test_digits_2d_home_says_validation_and_puts_at_most_three_metrics_in_a_row():
@@ -97,7 +117,7 @@ def test_digits_2d_home_says_validation_and_puts_at_most_three_metrics_in_a_row(
     at.run()
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
-    assert "Validation NLL" in labels and "Test NLL" not in labels
+    assert "Validation NLL, exact" in labels and not any(label.startswith("Test") for label in labels)
     holding = [c for c in at.columns if any(getattr(e, "type", "") == "metric" for e in c.children.values())]
     assert len(holding) == len(labels) >= 5
     assert all(c.weight >= 1 / 3 - 1e-9 for c in holding)  # one third of the width each, at least

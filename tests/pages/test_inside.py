@@ -8,6 +8,7 @@ from testkit.apptest import assert_ok, new_page
 from vae_core import load_dataset, load_model
 from vae_core.vae import forward_trace as ft
 from vae_core.vae import monte_carlo as mc
+from vae_core.vae.pixels import model_pixels
 
 
 def caption_starting(at: AppTest, prefix: str) -> str:
@@ -26,7 +27,7 @@ def app():
 def test_the_graph_shows_the_library_values_formulas_and_source(app):
     assert_ok(app)
     assert app.sidebar.selectbox[0].value == "mnist-2d"
-    x = load_dataset("mnist-5k").x[3]
+    x = binarised(load_dataset("mnist-5k").x[3])  # mnist-2d was trained on binarised pixels: the page traces x_b
     trace = ft.forward_trace(load_model("mnist-2d"), x, seed=0)
     assert caption_starting(app, "μ = ") == f"μ = {tuple_text(trace.mu)}"
     assert caption_starting(app, "z = ") == f"z = {tuple_text(trace.z)}"
@@ -42,6 +43,10 @@ def test_the_graph_shows_the_library_values_formulas_and_source(app):
     assert "784 → 512 → 256 → 4" in markdown
     exact = mc.exact_reconstruction(load_model("mnist-2d"), x)
     assert f"ELBO = **{exact.value - trace.kl:.2f}** nats" in markdown
+
+
+def binarised(x):
+    return model_pixels(load_model("mnist-2d"), x.reshape(1, -1))[0]
 
 
 def tuple_text(v) -> str:
@@ -60,11 +65,13 @@ def test_resample_epsilon_changes_z_but_not_mu(app):
 def test_monte_carlo_slider_shows_the_running_estimate_and_the_exact_value(app):
     app.slider(key="inside_mc_m").set_value(1000).run()
     assert_ok(app)
-    x = load_dataset("mnist-5k").x[3]
+    x = binarised(load_dataset("mnist-5k").x[3])
     run = mc.reconstruction_draws(load_model("mnist-2d"), x, 1000, seed=0)
     metric = [m for m in app.metric if m.label == "estimate at M = 1000"][0]
     assert float(metric.value) == pytest.approx(run.running_mean[-1], abs=1e-3)
-    assert any("Gauss-Hermite" in c.value for c in app.caption)
+    quadrature = [c.value for c in app.caption if "Gauss-Hermite" in c.value]
+    # the change from half as many nodes is named a convergence check, never passed off as an error bound
+    assert quadrature and all("a convergence check and not an error bound" in c for c in quadrature)
 
 
 def test_gradient_section_measures_both_estimators_on_request(app):
@@ -99,3 +106,15 @@ def test_an_unreadable_upload_gets_one_line_naming_it_and_the_page_waits_for_an_
     assert len(errors) == 1 and errors[0].startswith("broken.png: ") and "not an image" in errors[0], errors
     assert "\n" not in errors[0]
     assert "The graph" not in [h.value for h in at.header]  # nothing to trace without an image
+
+
+def test_the_presenter_view_makes_the_measured_charts_taller():
+    from testkit.apptest import chart_specs
+
+    def mc_height(presenter: bool) -> int:
+        at = new_page("inside", {"presenter": presenter}, timeout=120).run()
+        assert_ok(at)
+        return next(f["layout"]["height"] for f in chart_specs(at)
+                    if any(str(t.get("name", "")).startswith("running estimate") for t in f["data"]))
+
+    assert mc_height(True) > 1.3 * mc_height(False)

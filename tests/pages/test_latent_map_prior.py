@@ -4,7 +4,7 @@ standard errors, the split and the date, and never for a model that has none."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.latent_map.prior_figures import FILE_NAME, figures_table, load_figures
+from app.latent_map.prior_figures import FILE_NAME, MAP_GAPS, figures_table, load_figures
 from testkit.apptest import new_page
 from vae_core.vae.registry import PRETRAINED_DIR
 
@@ -39,8 +39,13 @@ def test_table_states_each_figure_with_its_standard_error(name):
     if result["latent_dim"] == 2:
         g = p["gap_fraction"]
         assert table.loc["prior samples in gaps (τ = 2)", ours] == f"{100 * g['mean']:.2f}% ± {100 * g['se']:.2f}%"
+        # the second definition, against N(0, I): the same for N(0, I)'s own samples, by construction
+        s = p["gap_fraction_vs_standard"]
+        assert table.loc[MAP_GAPS, ours] == f"{100 * s['mean']:.2f}% ± {100 * s['se']:.2f}%"
+        standard = result["priors"]["N(0, I)"]
+        assert standard["gap_fraction"] == standard["gap_fraction_vs_standard"]
     else:
-        assert "prior samples in gaps (τ = 2)" not in table.index
+        assert "prior samples in gaps (τ = 2)" not in table.index and MAP_GAPS not in table.index
 
 
 def test_page_shows_the_stored_figures_the_date_and_the_split():
@@ -73,7 +78,9 @@ def test_the_spiky_q_note_is_shown_beyond_two_dimensions(name, spiky_note):
     assert any(r"I(x; z)" in x.value for x in at.latex)
 
 
-def test_a_model_without_figures_says_how_to_measure_them():
+def test_a_model_without_figures_says_so_without_a_command_line():
     at = AppTest.from_function(panel_script, args=("mnist-cvae-8d",)).run()
     assert not at.exception
-    assert not at.dataframe and any("python -m bench.bench_prior" in c.value for c in at.caption)
+    captions = [c.value for c in at.caption]
+    assert not at.dataframe and any("No measured figures" in c and "mnist-2d" in c for c in captions)
+    assert not any("python -m" in c or "`" in c for c in captions)  # nothing for a student to run

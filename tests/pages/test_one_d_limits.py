@@ -3,8 +3,19 @@
 import numpy as np
 import pytest
 
+from app.one_d import sections as one_d_sections
 from testkit.apptest import new_page
 from vae_core.oned import data1d, vae1d
+
+
+@pytest.fixture(scope="module", autouse=True)
+def vae_trained_in_the_run():
+    """AppTest sees one run and no polling fragment: each run waits for the VAE's training (in the browser the
+    page shows its progress and reruns instead)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(one_d_sections, "VAE_WAIT_S", 600.0)
+        yield
+
 
 FAR = data1d.MixtureSpec((0.5, 0.5), (-1e4, 1e4), (1e-4, 1e-4))
 
@@ -115,5 +126,5 @@ def test_em_work_is_capped_on_the_page_with_a_message_and_not_in_the_library(mon
     capped = [w.value for w in at.warning if "point-component updates" in w.value]
     assert len(capped) == 1 and "max_iter is 100 here instead of 100,000" in capped[0]
     assert any("skipped on this server" in i.value for i in at.info)
-    table = next(d.value for d in at.dataframe if "EM iterations" in d.value.index)
+    table = next(t.value for t in at.table if "EM iterations" in t.value.index)
     assert list(table.columns) == ["ours"] and table.loc["EM iterations", "ours"] == "100"

@@ -10,33 +10,38 @@ import torch
 from testkit import REPO
 from testkit.apptest import assert_ok, chart_spec, image_captions, open_page, plotly_array
 from vae_core import load_dataset, load_model
-from vae_core.latent.aggregate import encode_dataset
+from vae_core.latent.aggregate import encode_dataset, log_aggregate_density
+from vae_core.latent.traversal import average_kl as average_kl_per_dim
 from vae_core.latent.traversal import decode, slerp_fallback_reason
 from vae_core.vae.checkpoint import save_checkpoint
 from vae_core.vae.config import VAEConfig
 from vae_core.vae.model import VAE
 
 
-def test_page_opens_on_mnist_16d_with_strips_in_kl_order_and_formulas():
-    at = open_page("traversal")
+def test_mnist_16d_strips_in_kl_order_and_formulas():
+    at = open_page("traversal", traversal_model="mnist-16d")
     assert_ok(at)
     assert len(at.get("plotly_chart")) == 0  # interpolation waits until asked for
     at.toggle(key="interp_on").set_value(True).run()
     assert_ok(at)
     assert at.sidebar.selectbox[0].value == "mnist-16d"
     assert at.session_state.trav_z == [0.0] * 16
+    assert any("spherical with linear" in c.value for c in at.caption)  # the tip, where it applies (d > 2)
     latex = " ".join(e.value for e in at.latex)
     assert r"\mu_D(z)" in latex and r"\sin((1-t)\Omega)" in latex and r"\sigma_{ij}^2" in latex
     assert r"(1-t)\, z_a + t\, z_b" in latex and r"z = \mu + \sigma" in latex
     captions = " ".join(im.proto.imgs[0].caption for im in at.get("image"))
-    assert "Rows, top to bottom: z16 (KL 2.4" in captions  # the most informative dimension first
+    model = load_model("mnist-16d")
+    kl = average_kl_per_dim(*encode_dataset(model, load_dataset("mnist-5k").x))
+    top = int(np.argmax(kl))
+    assert f"Rows, top to bottom: z{top + 1} (KL {kl[top]:.2f})" in captions  # the most informative dimension first
     assert len(at.get("plotly_chart")) == 1  # log q(z) along the interpolation path
     downloads = {b.proto.label: b.proto for b in at.get("download_button")}
     assert {"Image as PNG", "z as JSON", "Strips as PNG", "Path as PNG"} <= set(downloads)
 
 
 def test_start_from_a_data_set_image_uses_its_encoder_mean():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     at.number_input(key="start_index").set_value(3)
     at.button[[b.label for b in at.button].index("Start from its mu")].click().run()
     assert_ok(at)
@@ -47,7 +52,7 @@ def test_start_from_a_data_set_image_uses_its_encoder_mean():
 
 
 def test_typed_z_out_of_range_is_clamped_and_the_user_is_told():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     at.text_input(key="typed_z").input(", ".join(["0"] * 15 + ["9.5"]))
     at.button[[b.label for b in at.button].index("Set z")].click().run()
     assert_ok(at)
@@ -59,7 +64,7 @@ def test_typed_z_out_of_range_is_clamped_and_the_user_is_told():
 
 
 def test_random_draw_moves_the_starting_z():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     before = at.session_state.trav_z
     at.button(key="start_random").click().run()
     assert_ok(at)
@@ -67,7 +72,7 @@ def test_random_draw_moves_the_starting_z():
 
 
 def test_interpolation_between_two_typed_z_and_a_bad_one():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     at.toggle(key="interp_on").set_value(True).run()
     at.radio(key="interp_source").set_value("Two typed z").run()
     assert_ok(at)
@@ -143,14 +148,32 @@ def test_interpolate_endpoints_alone_switch_model_and_chart_log_q_and_log_p_alon
     assert any(im.proto.imgs[0].caption.startswith("spherical path from a.png") for im in at.get("image"))
     fig = chart_spec(at)
     names = [trace["name"] for trace in fig["data"]]
-    assert names == ["log q(z), aggregate posterior", "log p(z), prior"]
-    y = fig["data"][1]["y"]  # plotly packs arrays as base64 float64
-    log_p = plotly_array(y)
-    assert len(log_p) == 10 and abs(log_p[0] - (-0.5 * (4 + 0.25) - np.log(2 * np.pi))) < 1e-6
+    assert names[0] == "log q(z) − log p(z)" and names[1].startswith("in a gap")
+    ratio = plotly_array(fig["data"][0]["y"])  # plotly packs arrays as base64 float64
+    model, data = load_model("mnist-2d"), load_dataset("mnist-5k")
+    log_q = log_aggregate_density(np.array([[-2.0, 0.5]]), *encode_dataset(model, data.x, data.y))[0]
+    log_p = -0.5 * (4 + 0.25) - np.log(2 * np.pi)
+    assert len(ratio) == 12 and abs(ratio[0] - (log_q - log_p)) < 1e-4
+
+
+def test_opens_on_mnist_2d_and_its_default_interpolation_crosses_a_gap():
+    at = open_page("traversal")
+    assert_ok(at)
+    assert at.sidebar.selectbox[0].value == "mnist-2d"
+    at.toggle(key="interp_on").set_value(True).run()
+    assert_ok(at)
+    assert not any("spherical with linear" in c.value for c in at.caption)  # no norm problem in 2-D
+    ratio = plotly_array(chart_spec(at)["data"][0]["y"])
+    assert ratio[0] > 0 and ratio[-1] > 0  # both ends where q(z) covers the prior
+    assert ratio.min() < -10  # the path's middle lies deep in a gap (τ = 2)
+    gap = chart_spec(at)["data"][1]
+    assert len(plotly_array(gap["y"])) >= 1
+    assert any("in a gap (below −τ = −2)" in c.value for c in at.caption)
+    assert any(e.label.startswith("The mathematics") and not e.proto.expanded for e in at.expander)
 
 
 def test_switching_to_digits_2d_resets_z_and_orders_its_two_dimensions():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     at.sidebar.selectbox[0].select("digits-2d").run()
     assert_ok(at)
     assert at.session_state.trav_z == [0.0, 0.0]
@@ -168,7 +191,7 @@ def test_uploads_for_another_model_do_not_break_the_endpoint_choice(conditional_
 
 
 def test_old_drag_pixels_are_never_compared_with_a_new_z():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     # As after a drag: the browser's pixels of the released z, which here differ from the server's.
     at.session_state.trav_pixels = [0.0] * 784
     at.session_state.trav_pixels_z = list(at.session_state.trav_z)
@@ -180,13 +203,13 @@ def test_old_drag_pixels_are_never_compared_with_a_new_z():
 
 
 def test_the_server_decode_is_shown_once_not_three_times():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     assert not any(c.startswith("Server decode") for c in image_captions(at))
     assert "Image as PNG" in [b.proto.label for b in at.get("download_button")]
 
 
 def test_typed_slerp_defaults_are_not_opposite_and_a_fallback_is_said():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     at.toggle(key="interp_on").set_value(True).run()
     at.radio(key="interp_source").set_value("Two typed z").run()
     at.radio(key="interp_method").set_value("spherical").run()
@@ -205,7 +228,7 @@ def test_slerp_fallback_reasons():
 
 
 def test_clamping_every_dimension_says_all_of_them():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     at.text_input(key="typed_z").input(", ".join(["9"] * 16))
     at.button[[b.label for b in at.button].index("Set z")].click().run()
     assert any("all 16 dimensions were" in w.value for w in at.warning)
@@ -213,7 +236,7 @@ def test_clamping_every_dimension_says_all_of_them():
 
 
 def test_an_out_of_range_image_index_is_refused_aloud():
-    at = open_page("traversal")
+    at = open_page("traversal", traversal_model="mnist-16d")
     before = list(at.session_state.trav_z)
     at.number_input(key="start_index").set_value(999_999)
     at.button[[b.label for b in at.button].index("Start from its mu")].click().run()
