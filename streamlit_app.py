@@ -25,6 +25,7 @@ def main() -> None:
         st.Page("app/pages/inside.py", title="Inside a VAE", icon=":material/account_tree:"),
         st.Page("app/pages/training.py", title="Train a VAE", icon=":material/model_training:"),
         st.Page("app/pages/cvae.py", title="Conditional VAE", icon=":material/category:"),
+        st.Page("app/pages/compare.py", title="Compare models", icon=":material/compare:"),
         st.Page("app/pages/tradeoff.py", title="β² trade-off", icon=":material/balance:"),
     ]
 

@@ -22,7 +22,8 @@ REPO_LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 MAX_OWN_MODELS = 20  # the newest a KL check reads the cards of
 PAGE_TITLES = {"home": "Home", "latent_map": "Latent map", "traversal": "Traversal", "upload": "Upload and draw",
                "one_d": "1-D: GMM vs VAE", "inside": "Inside a VAE", "training": "Train a VAE",
-               "cvae": "Conditional VAE", "tradeoff": "β² trade-off"}
+               "cvae": "Conditional VAE", "tradeoff": "β² trade-off",
+               "compare": "Compare models"}
 
 
 def lessons_dir() -> Path:

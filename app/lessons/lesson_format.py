@@ -40,6 +40,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
         "lr", "seed", "conditional"})),
     "cvae": ("app/pages/cvae.py", frozenset({"model", "source", "image", "k", "label", "cols", "seed", "tau"})),
     "tradeoff": ("app/pages/tradeoff.py", frozenset({"tau"})),
+    "compare": ("app/pages/compare.py", frozenset({"models", "tau"})),
 }
 GLOBAL_PARAMS = frozenset({"present"})  # read by every page (app/common/presenter.py)
 

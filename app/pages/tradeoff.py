@@ -13,7 +13,8 @@ page_intro("The β² trade-off",
            "the prior, the KL falls and the reconstructions blur.", "tradeoff")
 # A link by address, not st.page_link: the page also runs alone (its tests), without the router's pages.
 st.markdown(":material/model_training: Train a fourth model: the [Train a VAE](training) page's preset "
-            "**β² large**, with the decoder std β you choose.")
+            "**β² large**, with the decoder std β you choose; or set these three beside any other model on the "
+            "[Compare models](compare?models=tradeoff-beta2-0.05,tradeoff-beta2-0.5,tradeoff-beta2-2) page.")
 
 models = available()
 if len(models) < len(MODELS):

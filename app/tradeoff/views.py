@@ -8,12 +8,10 @@ import streamlit as st
 from app.common.cache import get_dataset, get_model
 from app.common.chart_view import KeptView, keep_chart_views
 from app.common.glossary import explain
-from app.common.palette import LOG_RATIO_RANGE, class_colour
-from app.common.presenter import presenting
+from app.common.palette import LOG_RATIO_RANGE
 from app.common.ui import image_grid
-from app.latent_map import cache as lmc
-from app.latent_map.chart import class_traces, density_traces, gap_outline_trace, map_figure, prior_circles
-from app.tradeoff.cache import DATA, SUMMARY_IMAGES, density, prior_samples, reconstructions, summary
+from app.compare.maps import map_for as compare_map
+from app.tradeoff.cache import DATA, SUMMARY_IMAGES, prior_samples, reconstructions, summary
 
 INTRO = (
     "The three VAEs have a 2-D latent and a Gaussian decoder $p_D(x\\mid z) = \\mathcal N(\\mu_D(z), \\beta^2 I)$, "
@@ -85,22 +83,8 @@ def columns(models: list[str], tau: float) -> None:
 
 
 def map_for(name: str, tau: float, data):
-    """One model's map: its own box, the shared colour range, no colour bar (the caption states the range: three
-    bars took a quarter of each narrow column)."""
-    xs, ys, log_ratio = density(name)
-    view = lmc.view(name, DATA, "pca", (0, 1))
-    traces = density_traces(xs, ys, log_ratio, log_ratio < -tau, 2, LOG_RATIO_RANGE) + \
-        class_traces(view.coords, np.asarray(data.y), data.class_names) + prior_circles() + \
-        [gap_outline_trace(xs, ys, log_ratio < -tau)]  # as on the latent map: the veil and its outline
-    traces[0]["showscale"] = False
-    for k, trace in enumerate(t for t in traces if t.get("mode") == "markers"):
-        trace["marker"]["color"] = class_colour(k)  # the one palette (app.common.palette), as on every page
-    box = ((float(xs[0]), float(ys[0])), (float(xs[-1]), float(ys[-1])))
-    fig = map_figure(traces, view.axis_titles, box, height=440 if presenting() else 330)
-    fig.layout.showlegend = False
-    fig.layout.margin = {"l": 40, "r": 5, "t": 10, "b": 40}
-    fig.layout.meta = f"tradeoff-{name}"
-    return fig
+    """The Compare page's map of one model (its own box, the shared colour range, no colour bar)."""
+    return compare_map(name, DATA, tau, f"tradeoff-{name}")
 
 
 def metrics(name: str, tau: float) -> None:

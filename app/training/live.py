@@ -9,6 +9,7 @@ components that stay mounted and redraw in place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 import numpy as np
 import streamlit as st
@@ -69,8 +70,26 @@ def status_line(mgr: TrainingManager, run: Run) -> None:
         st.info(run.message)
     if run.saved:
         st.success(f"Saved as ★ {name}: pick it in the Model menu of any page.")
+        st.markdown(compare_link(run, mgr.runs_of(run.owner)))
     elif run.active and run.checkpoint_epoch and run.has_model:
         st.caption(f"Checkpoint so far: epoch {run.checkpoint_epoch}, as ★ {name}.")
+
+
+def compare_partner(run: Run, runs: list[Run]) -> str:
+    """What a finished run is best compared with: the visitor's previous saved run (a preset pair is run one
+    after the other), else the shipped model of its latent size."""
+    earlier = [r for r in runs if r.saved and r.model_name and r.number < run.number]
+    if earlier:
+        return earlier[-1].model_name
+    return "mnist-16d" if run.cfg.latent_dim > 2 else "mnist-2d"
+
+
+def compare_link(run: Run, runs: list[Run]) -> str:
+    partner = compare_partner(run, runs)
+    shown = f"★ {partner[5:]}" if partner.startswith("user:") else partner
+    query = quote(f"{run.model_name},{partner}", safe=",:")
+    return (f":material/compare: [Compare this model with {shown}](compare?models={query}) "
+            "side by side: maps, the same images, and their figures with standard errors.")
 
 
 def numbers(run: Run) -> None:

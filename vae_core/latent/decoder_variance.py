@@ -11,14 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
-import torch
-
 from ..errors import ConfigError
-from .aggregate import encode_dataset
-from .gaps import gap_stats
-
-ACTIVE_THRESHOLD = 0.01  # Burda et al. (2016): unit u is active when Cov_x(E_q[z_u]) > 0.01
+from .comparison import ACTIVE_THRESHOLD, active_units, model_summary  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -41,16 +35,7 @@ class TradeoffSummary:
         return {k: v for k, v in asdict(self).items() if k != "per_image"}
 
 
-def active_units(mu: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> int:
-    """Number of latent units whose posterior mean varies over the data: Var_x(mu_u(x)) > threshold."""
-    mu = np.asarray(mu, np.float64)
-    if len(mu) < 2:
-        raise ConfigError("active units need at least two images")
-    return int(np.sum(mu.var(axis=0, ddof=1) > threshold))
-
-
-@torch.no_grad()
-def tradeoff_summary(model, x: np.ndarray, tau: float = 2.0, n_samples: int = 10_000, seed: int = 0) -> TradeoffSummary:
+def tradeoff_summary(model, x, tau: float = 2.0, n_samples: int = 10_000, seed: int = 0) -> TradeoffSummary:
     """Reconstruction error, average KL, prior-hole mass and active units of a Gaussian-decoder VAE on x."""
     cfg = model.config
     if cfg["likelihood"] != "gaussian":
@@ -58,21 +43,10 @@ def tradeoff_summary(model, x: np.ndarray, tau: float = 2.0, n_samples: int = 10
                           f"{cfg['likelihood']}")
     if cfg["conditional"]:
         raise ConfigError("the beta^2 trade-off view takes unconditional models")
-    x = np.asarray(x, np.float32).reshape(len(x), -1)
-    mu, logvar = encode_dataset(model, x)
-    gen = torch.Generator().manual_seed(seed)
-    mu_t, lv_t = torch.from_numpy(mu), torch.from_numpy(logvar)
-    z = mu_t + torch.exp(0.5 * lv_t) * torch.randn(mu_t.shape, generator=gen)
-    xt = torch.from_numpy(x)
-    sq = (xt - model.decode(z)).pow(2).sum(1).double()
-    nll = -model.log_px_given_z(xt, model.decoder_output(z)).double()
-    gaps = gap_stats(mu, logvar, tau=tau, n_samples=n_samples, seed=seed)
-    mu64, lv64 = mu.astype(np.float64), logvar.astype(np.float64)
-    kl = 0.5 * np.sum(mu64 * mu64 + np.exp(lv64) - lv64 - 1.0, axis=1)
-    root_n = np.sqrt(len(x)) if len(x) > 1 else float("nan")
-    return TradeoffSummary(beta2=float(cfg["beta"]) ** 2, squared_error=float(sq.mean()),
-                           reconstruction_nll=float(nll.mean()), average_kl=gaps.average_kl,
-                           prior_hole_mass=gaps.prior_hole_mass, prior_hole_se=gaps.prior_hole_se, tau=float(tau),
-                           active_units=active_units(mu), latent_dim=int(cfg["latent_dim"]), n=len(x),
-                           squared_error_se=float(sq.std() / root_n), average_kl_se=float(kl.std(ddof=1) / root_n),
-                           per_image={"squared_error": sq.numpy(), "kl": kl})
+    m = model_summary(model, x, tau=tau, n_samples=n_samples, seed=seed)
+    return TradeoffSummary(beta2=float(cfg["beta"]) ** 2, squared_error=m.squared_error,
+                           reconstruction_nll=-m.reconstruction, average_kl=m.average_kl,
+                           prior_hole_mass=m.prior_hole_mass, prior_hole_se=m.prior_hole_se, tau=m.tau,
+                           active_units=m.active_units, latent_dim=m.latent_dim, n=m.n,
+                           squared_error_se=m.se("squared_error"), average_kl_se=m.se("average_kl"),
+                           per_image={"squared_error": m.per_image["squared_error"], "kl": m.per_image["average_kl"]})
