@@ -39,8 +39,8 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
         "run", "data", "latent", "hidden", "likelihood", "beta", "kl_weight", "samples", "warmup", "epochs", "batch",
         "lr", "seed", "conditional"})),
     "cvae": ("app/pages/cvae.py", frozenset({"model", "source", "image", "k", "label", "cols", "seed", "tau"})),
-    "tradeoff": ("app/pages/tradeoff.py", frozenset({"tau"})),
     "compare": ("app/pages/compare.py", frozenset({"models", "tau"})),
+    "tradeoff": ("app/pages/tradeoff.py", frozenset({"tau"})),
 }
 GLOBAL_PARAMS = frozenset({"present"})  # read by every page (app/common/presenter.py)
 

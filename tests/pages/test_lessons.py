@@ -127,7 +127,7 @@ def test_a_broken_lesson_file_is_named_in_one_line_and_the_good_ones_still_show(
     (warning,) = [w.value for w in at.warning]
     assert warning == ("A lesson file could not be read: 02-typo.toml: step 1: field 'page': 'latentmap' is not a "
                        "page; one of home, class_map, latent_map, traversal, upload, one_d, inside, training, cvae, "
-                       "tradeoff")
+                       "compare, tradeoff")
     assert str(tmp_path) not in warning
     assert len(at.subheader) == 8
 
