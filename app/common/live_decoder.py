@@ -28,6 +28,18 @@ def live_weights(model_name: str) -> None:
     _component(key="live_weights", data=blob, height=0)
 
 
+def weights_once(model_name: str, key: str) -> str:
+    """Mount the decoder's weights unless this browser session has them already (they stay in the page's
+    window-wide registry once parsed): for a page that shows several models' images on hover, whose weights
+    would otherwise be resent, megabytes each, on every rerun. Returns the decoder's id."""
+    weights_id, blob = browser_weights(model_name)
+    sent = st.session_state.setdefault("_decoder_weights_sent", set())
+    if weights_id not in sent:
+        sent.add(weights_id)
+        _component(key=key, data=blob, height=0)
+    return weights_id
+
+
 def live_decoder(model_name: str, z, nonce: int, label: int | None, note: str = "", server: dict | None = None,
                  on_release=None, key: str = "live") -> None:
     """Mount the sliders. A release stores {"z", "seq", "pixels", "nonce"} in st.session_state[key].z and

@@ -13,6 +13,7 @@ from app.common.ui import image_grid, picker_models
 from app.compare.cache import SUMMARY_IMAGES, prior_samples, reconstructions, summary
 from app.compare.maps import map_for
 from app.compare.table import card_rows, frame, measured_rows, setting_rows
+from app.latent_map.hover import map_hover
 
 MAX_MODELS = 3
 DEFAULT = ("mnist-2d", "mnist-16d")
@@ -68,6 +69,7 @@ def columns(models: list[str], data_name: str, tau: float, label) -> None:
             st.caption(_describe(model))
             st.plotly_chart(map_for(name, data_name, tau, f"compare-{name}"), key=f"compare_map_{name}",
                             config={"displayModeBar": False})
+            map_hover(name, data_name, f"compare_hover_{name}", meta=f"compare-{name}")
             originals, recon = reconstructions(name, data_name)
             image_grid(np.concatenate([originals, recon]).reshape(-1, *shape), cols=len(originals), scale=2,
                        caption="top: the same 8 images in every column; bottom: this model's μ_D(μ(x))")

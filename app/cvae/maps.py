@@ -18,6 +18,7 @@ from app.cvae.cache import decode_all_labels
 from app.latent_map import cache as lmc
 from app.latent_map.chart import class_traces, density_traces, map_figure, prior_circles
 from app.latent_map.click import MAP_META, clicked_point, map_click
+from app.latent_map.hover import map_hover
 
 BASELINE = "mnist-2d"
 CLICK_KEY = "cvae_map_click"
@@ -77,10 +78,12 @@ def maps_fragment(cvae_name: str, data_name: str) -> None:
         st.markdown(f"**{cvae_name}** (conditional): codes of {data_name}")  # one line, as the right one's
         st.plotly_chart(latent_figure(cvae_name, data_name, tau, clickable=True, height=height), key="cvae_map",
                         config={"displayModeBar": False})
+        map_hover(cvae_name, data_name, "cvae_hover")
     with right:
         st.markdown(f"**{BASELINE}** (unconditional): the same images")
         st.plotly_chart(latent_figure(BASELINE, data_name, tau, clickable=False, height=height),
                         key="cvae_baseline_map", config={"displayModeBar": False})
+        map_hover(BASELINE, data_name, "cvae_baseline_hover", meta=f"{MAP_META}-baseline")
     st.caption("Blue: the aggregate posterior log q(z) = log (1/N) Σᵢ N(z; μ(xᵢ, yᵢ), σ²(xᵢ, yᵢ)), evaluated exactly; "
                f"shaded: gaps where log q(z) − log p(z) < −τ (τ = {tau:g}); dotted: the prior's 1, 2, 3 σ circles. "
                "The unconditional model must store the class in z, so its codes cluster by digit; the CVAE is "

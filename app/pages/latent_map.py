@@ -15,6 +15,7 @@ from app.common.ui import model_picker, user_errors
 from app.latent_map import cache as lmc
 from app.latent_map import chart as chart
 from app.latent_map.click import MAP_META
+from app.latent_map.hover import map_hover
 from app.latent_map.links import clicked_from_link, publish_click
 from app.latent_map.panels import (
     click_decode_fragment,
@@ -150,6 +151,8 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
         st.plotly_chart(figure, key="map_chart",
                         config={"toImageButtonOptions": {"filename": f"latent-map-{model_name}"},
                                 "scrollZoom": True, "displaylogo": False})
+        map_hover(model_name, data_name, "map_hover", positions=shown if method == "tsne" else None,
+                  weights_mounted=True)
         st.caption(f"{len(v.coords):,} codes shown{' (an even subsample; t-SNE)' if method == 'tsne' else ''}. "
                    "Click a class in the legend to hide it; use the camera icon for a PNG.")
     with right:  # after the map: on a first visit the map shows while the gap samples are drawn

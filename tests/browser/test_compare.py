@@ -27,6 +27,20 @@ def test_pick_a_third_model_and_see_its_map_and_figures_beside_the_others(server
         assert_no_overflow(page)
         screenshot(page, "compare_1280")
 
+        # Hovering a point on the 16-D model's map shows its image and that model's reconstruction.
+        graph = "[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout.meta === 'compare-mnist-16d')"
+        page.wait_for_function(f"() => {graph}.dataset.hoverReady === 'true' && "
+                               "Object.keys(window.__vaeHoverMeans || {}).length === 2", timeout=60_000)
+        page.evaluate(f"() => {graph}.scrollIntoView({{block: 'center'}})")
+        x, y = page.evaluate(f"""() => {{ const g = {graph}, fl = g._fullLayout;
+          const t = g._fullData.find(t => t.customdata && t.customdata.length);
+          const r = g.querySelector('.nsewdrag').getBoundingClientRect();
+          return [r.left + fl.xaxis.l2p(t.x[3]), r.top + fl.yaxis.l2p(t.y[3])]; }}""")
+        page.mouse.move(x, y)
+        page.wait_for_function("() => window.__mapHover && window.__mapHover.recon", timeout=10_000)
+        assert page.locator('[data-testid="map-hover-card"]').is_visible()
+        page.mouse.move(5, 5)
+
         picker = page.locator('[data-testid="stMultiSelect"]').first
         open_option(page, picker, "tradeoff-beta2-0.5").click()
         page.keyboard.press("Escape")
