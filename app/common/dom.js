@@ -41,3 +41,19 @@ function mountPolling(component, instances, pollMs, tick, { create = () => ({}),
   inst.data = data;
   return inst;
 }
+
+// Greyscale pixels in [0, 1] (w x h, row-major) drawn to fill `canvas`, crisp (nearest neighbour, like the
+// server's PNGs).
+function drawPixels(canvas, pixels, w, h) {
+  const img = new ImageData(w, h);
+  for (let i = 0; i < h * w; i++) {
+    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
+    img.data[4 * i] = v; img.data[4 * i + 1] = v; img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
+  }
+  const off = document.createElement("canvas");
+  off.width = w; off.height = h;
+  off.getContext("2d").putImageData(img, 0, 0);
+  const ctx = canvas.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+}

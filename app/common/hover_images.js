@@ -1,7 +1,7 @@
 // Images on the map: hovering a data point shows its image (from a sprite sheet sent once per browser
 // session) and its reconstruction mu_D(mu(x)) (decoded here, by the decoder the page mounted for
-// click-to-decode) in a card beside the cursor. No call to the server on a hover. (el, findGraph and
-// mountPolling are dom.js's, prepended by Python.)
+// click-to-decode) in a card beside the cursor. No call to the server on a hover. (el, findGraph,
+// mountPolling and drawPixels are dom.js's, prepended by Python.)
 
 const POLL_MS = 300;
 const SCALE = 3;  // a 28 x 28 digit drawn at 84 px
@@ -41,17 +41,7 @@ function card() {
 
 function paint(canvas, pixels, w, h) {
   canvas.width = w * SCALE; canvas.height = h * SCALE;
-  const img = new ImageData(w, h);
-  for (let i = 0; i < w * h; i++) {
-    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
-    img.data[4 * i] = v; img.data[4 * i + 1] = v; img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
-  }
-  const off = document.createElement("canvas");
-  off.width = w; off.height = h;
-  off.getContext("2d").putImageData(img, 0, 0);
-  const ctx = canvas.getContext("2d");
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
+  drawPixels(canvas, pixels, w, h);  // dom.js's
 }
 
 function show(inst, ev) {

@@ -3,8 +3,8 @@
 // data points). The browser decodes it at once with the decoder that the page-level weights
 // mount parsed into window.__vaeDecoders, then sends the point to Python, which decodes the
 // same z with PyTorch, the source of truth, in a fragment that does not resend the map.
-// No imports and no network: it works offline (el, findGraph and mountPolling are dom.js's, prepended by
-// Python).
+// No imports and no network: it works offline (el, findGraph, mountPolling and drawPixels are dom.js's,
+// prepended by Python).
 
 const CLICK_SLOP_PX = 4;  // a press that moves further than this is a pan, not a click
 const CLICK_MAX_MS = 600;
@@ -128,19 +128,8 @@ function clicked(inst, x, y, pressedAt) {
 }
 
 function draw(inst, pixels) {
-  const { height: h, width: w } = inst.data;
-  const img = new ImageData(w, h);
-  for (let i = 0; i < h * w; i++) {
-    const v = Math.round(Math.min(1, Math.max(0, pixels[i])) * 255);
-    img.data[4 * i] = v; img.data[4 * i + 1] = v; img.data[4 * i + 2] = v; img.data[4 * i + 3] = 255;
-  }
-  const off = document.createElement("canvas");
-  off.width = w; off.height = h;
-  off.getContext("2d").putImageData(img, 0, 0);
-  const c = inst.canvas, ctx = c.getContext("2d");
-  c.style.display = "block";
-  ctx.imageSmoothingEnabled = false;  // crisp pixels, like the server's nearest-neighbour PNG
-  ctx.drawImage(off, 0, 0, c.width, c.height);
+  inst.canvas.style.display = "block";
+  drawPixels(inst.canvas, pixels, inst.data.width, inst.data.height);  // dom.js's
 }
 
 function registry() { return (window.__vaeDecoders = window.__vaeDecoders || {}); }
