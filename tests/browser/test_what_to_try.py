@@ -42,6 +42,8 @@ def test_inside_graph_for_a_drawn_digit_and_resample_epsilon(browser_page):
     draw_a_one(page)
     page.get_by_text("your drawing, preprocessed like MNIST").wait_for(timeout=60_000)
     for node in ("1. input x", "5. noise ε", "8. log p(x|z)", "10. ELBO"):
+        # The graph is drawn after the preprocessed image's caption: on a busy machine, seconds after it.
+        page.get_by_text(node, exact=True).wait_for(timeout=60_000)
         assert page.get_by_text(node, exact=True).count() == 1
     mu, z = caption(page, "μ = ("), caption(page, "z = (")
     decoded = page.locator('[data-testid="stImage"]', has_text="μ_D(z), the decoded image").locator("img")
