@@ -23,8 +23,14 @@ def user_errors():
 
 
 def image_grid(images, cols: int, caption: str | None = None, scale: int = 3) -> None:
-    grid = tile_images(images, cols=cols, scale=scale)
-    st.image(Image.fromarray(grid, mode="L"), caption=caption)
+    """Digits tiled `cols` to a row, each pixel a `scale`-pixel square. In the presenter view the grid fills
+    its column at twice the pixels, so a projector shows it as large as the column allows and still sharp."""
+    from app.common.presenter import presenting
+
+    big = presenting()
+    grid = tile_images(images, cols=cols, scale=2 * scale if big else scale)
+    st.image(Image.fromarray(grid, mode="L"), caption=caption, width="stretch" if big else "content",
+             output_format="PNG")  # JPEG, the default for a PIL picture, blurs the strokes
 
 
 def grid_png(images, cols: int, scale: int = 3) -> bytes:

@@ -121,3 +121,20 @@ def test_digits_2d_home_says_validation_and_puts_at_most_three_metrics_in_a_row(
     holding = [c for c in at.columns if any(getattr(e, "type", "") == "metric" for e in c.children.values())]
     assert len(holding) == len(labels) >= 5
     assert all(c.weight >= 1 / 3 - 1e-9 for c in holding)  # one third of the width each, at least
+
+
+
+def test_the_presenter_view_draws_the_home_grids_larger_and_filling_their_columns():
+    from unittest import mock
+
+    import streamlit as st
+
+    def grids(presenter: bool) -> list[tuple[int, str]]:
+        with mock.patch("streamlit.image", wraps=st.image) as image:
+            at = new_page("home", {"presenter": presenter}, timeout=120).run()
+        assert not at.exception, at.exception
+        return [(call.args[0].size[0], call.kwargs.get("width")) for call in image.call_args_list]
+
+    plain, big = grids(False), grids(True)
+    assert [w for _, w in plain] == ["content", "content"] and [w for _, w in big] == ["stretch", "stretch"]
+    assert all(b == 2 * p for (p, _), (b, _) in zip(plain, big))  # twice the pixels, so stretched stays sharp
