@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app.common.glossary import explain
+from app.common.identity import current_visitor
 from app.common.layout import folded
 from app.common.presenter import presenting
 from app.common.shared_figure import content_key, shared_figure
@@ -129,6 +130,11 @@ def training_progress(job: VAEJob) -> None:
     """Polls the training; once it is done the whole page reruns and draws the VAE's figures."""
     if job.done():
         st.rerun()
+    ahead = job.ahead()
+    if ahead:
+        st.progress(0.0, text=f"The VAE waits for the server's training thread: {ahead} training(s) of this "
+                    "class before it. EM above works meanwhile.")
+        return
     step, elbo = job.progress or (0, float("nan"))
     st.progress(step / job.steps, text=f"Training the VAE, step {step:,}/{job.steps:,}: ELBO {elbo:.4f} per point. "
                 "EM above works meanwhile; the VAE's figures appear here when it is trained.")
@@ -139,8 +145,10 @@ def vae_section(setup: Setup, gmm: GMMFit) -> VAEFit | None:
     progress) while it is still training."""
     s, grid, train, truth = setup, setup.grid, setup.train, setup.truth
     try:
-        job = vae_job(train, s.test, s.spec, s.config, grid)
-        if not job.wait(VAE_WAIT_S):
+        job = vae_job(train, s.test, s.spec, s.config, grid, current_visitor().key)
+        if job.dropped():  # this visitor's other tab asked for other settings meanwhile: ask again, once
+            job = vae_job(train, s.test, s.spec, s.config, grid, current_visitor().key)
+        if not job.wait(VAE_WAIT_S) or job.dropped():
             training_progress(job)
             return None
         vae, summary, curves = job.result()
