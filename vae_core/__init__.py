@@ -26,7 +26,8 @@ from .vae.forward_trace import forward_trace
 from .vae.gradient_estimators import gradient_estimates
 from .vae.iw_stats import LOW_ESS, IWEstimate, iw_estimate
 from .vae.model import VAE
-from .vae.registry import list_models, load_model, model_card
+from .vae.registry import list_models, load_model, model_card, model_replay
+from .vae.replay import ReplayRecorder, TrainingReplay
 from .vae.train import TrainConfig, TrainResult, train, train_and_save
 from .vae.train_control import TrainControl
 from .vae.user_models import UserModelsFullError, list_user_models, user_models_dir
@@ -41,5 +42,5 @@ __all__ = [
     "classify", "Classification", "style_transfer", "generation_grid",
     "exact_log_px", "exact_posterior", "ExactPosterior", "iw_estimate", "IWEstimate", "LOW_ESS",
     "fit_latent_prior", "LatentPrior", "elbo_with_prior", "MixtureEMStepper",
-    "forward_trace", "gradient_estimates",
+    "forward_trace", "gradient_estimates", "model_replay", "TrainingReplay", "ReplayRecorder",
 ]

@@ -6,6 +6,7 @@ from app.common.cache import get_dataset
 from app.common.class_settings import current_settings
 from app.common.identity import current_visitor
 from app.common.ownership import get_store, usage_bytes
+from app.common.replay_player import show_replay
 from app.common.ui import user_errors
 from app.common.what_to_try import what_to_try
 from app.training.access import access_gate, teacher_panel
@@ -55,6 +56,10 @@ else:
     show_run(current)
     run_picker(runs, current)
     live_view(mgr, visitor.key, current, resume)
+    if not current.active and current.has_model:
+        st.subheader("Replay this training", help="Drag the slider or press Play: the map, the curves and the "
+                     "images as they were at each epoch, drawn in your browser.")
+        show_replay(current.model_name, key="tr_replay")
 
 st.divider()
 my_models_panel(visitor, settings, mgr)

@@ -20,13 +20,15 @@ import torch
 
 from vae_core.data.datasets import Dataset
 from vae_core.errors import TrainingDivergedError, VAECoreError
+from vae_core.vae.checkpoint import read_sidecar
 from vae_core.vae.model import VAE
+from vae_core.vae.replay import ReplayRecorder, read_replay
 from vae_core.vae.train import TrainConfig, TrainResult, model_config, save_trained, train
 from vae_core.vae.train_control import TrainControl
 from vae_core.vae.train_state import TrainState, load_train_state, save_train_state
 from vae_core.vae.user_models import USER_PREFIX
 
-from .views import epoch_views
+from .views import epoch_views, map_images, replay_rows
 
 BATCH_REPORT_S = 0.2  # progress-bar updates at most five times a second: the pipe stays quiet
 
@@ -49,18 +51,19 @@ class JobPlan:
 def train_job(cfg: TrainConfig, data: Dataset, plan: JobPlan, control: TrainControl,
               send: Callable[..., None]) -> None:
     note = []
+    recorder = _recorder(cfg, data, plan)
     try:
         resume = load_train_state(plan.state_dir) if plan.resume else None
-        result = _train(cfg, data, control, send, plan, resume, note)
+        result = _train(cfg, data, control, send, plan, resume, note, recorder)
         if result.history:
-            _save(result, cfg, data, plan, send)
+            _save(result, cfg, data, plan, send, recorder)
             send("ended", "stopped" if result.stopped_by_user else "done", "".join(note))
         else:
             send("ended", "stopped", "stopped before the first epoch finished: nothing saved")
     except TrainingDivergedError as exc:
         message = str(exc).replace("; no checkpoint was written", "")
         if exc.result is not None:
-            name = _save(exc.result, cfg, data, plan, send)
+            name = _save(exc.result, cfg, data, plan, send, recorder)
             message += f"; the last good epoch was saved as {name.removeprefix(USER_PREFIX)}"
         send("ended", "failed", message)
     except VAECoreError as exc:
@@ -116,13 +119,33 @@ def training_threads(cfg: TrainConfig) -> int:
     return max(1, int(os.environ.get("VAE_EXPLORER_TRAINING_THREADS", "1")))
 
 
+def _recorder(cfg: TrainConfig, data: Dataset, plan: JobPlan) -> ReplayRecorder:
+    """The run's replay so far. A resumed run of a 2-D latent carries on the one its last checkpoint kept;
+    a larger latent's earlier points were projected in a basis that is no longer final, so its replay
+    starts again at the resumed epoch (the page says which epochs it holds)."""
+    pick = map_images(data, cfg)
+    row = replay_rows(len(pick))
+    recorder = ReplayRecorder(data.class_names, data.y[pick], data.x[pick][row].reshape(-1, *data.image_shape))
+    if plan.resume and cfg.latent_dim == 2:
+        try:
+            earlier = read_replay(Path(plan.folder) / "model.json", read_sidecar(plan.folder))
+        except VAECoreError:
+            earlier = None
+        if earlier is not None and earlier.points.shape[1] == len(pick):
+            for i, epoch in enumerate(earlier.epochs):
+                recorder.add(int(epoch), earlier.points[i], earlier.reconstructions[i] / 255, earlier.samples[i] / 255)
+    return recorder
+
+
 def _train(cfg: TrainConfig, data: Dataset, control: TrainControl, send, plan: JobPlan,
-           resume: TrainState | None, note: list) -> TrainResult:
+           resume: TrainState | None, note: list, recorder: ReplayRecorder) -> TrainResult:
     last = [0.0]
     cpu_start = time.process_time()
 
     def observer(record, model):
-        send("epoch", record, epoch_views(model, data, cfg), time.process_time() - cpu_start)
+        views = epoch_views(model, data, cfg)
+        recorder.add(record["epoch"], views.pop("means"), views["reconstructions"], views["samples"])
+        send("epoch", record, views, time.process_time() - cpu_start)
 
     def on_batch(epoch, done, per):
         now = time.monotonic()
@@ -140,22 +163,24 @@ def _train(cfg: TrainConfig, data: Dataset, control: TrainControl, send, plan: J
         best_epoch = state.best_epoch if state.best is not None else state.epoch
         partial = TrainResult(model=model.eval(), history=list(state.history), best_epoch=best_epoch,
                               train_time_s=state.train_time_s)
-        _write(partial, cfg, data, plan)
+        _write(partial, cfg, data, plan, recorder)
         send("checkpoint", state.epoch)
 
     return train(cfg, data, progress=False, control=control, observer=observer, on_batch=on_batch,
                  resume=resume, on_state=on_state, state_every=plan.state_every)
 
 
-def _write(result: TrainResult, cfg: TrainConfig, data: Dataset, plan: JobPlan) -> None:
-    """Into the folder reserved (and its storage counted against the quotas) when the run was admitted."""
+def _write(result: TrainResult, cfg: TrainConfig, data: Dataset, plan: JobPlan, recorder: ReplayRecorder) -> None:
+    """Into the folder reserved (and its storage counted against the quotas) when the run was admitted, with
+    the replay so far, its points in the basis of the model written."""
+    replay = recorder.finish(epoch_views(result.model, data, cfg)["means"], len(result.history))
     try:
-        save_trained(result, cfg, data, plan.folder, command=plan.command)
+        save_trained(result, cfg, data, plan.folder, command=plan.command, replay=replay)
     except OSError as exc:  # a full disk, most likely: one line, no server path
         raise VAECoreError(f"the model could not be written on the server ({exc.strerror or 'error'})") from None
 
 
-def _save(result: TrainResult, cfg: TrainConfig, data: Dataset, plan: JobPlan, send) -> str:
-    _write(result, cfg, data, plan)
+def _save(result: TrainResult, cfg: TrainConfig, data: Dataset, plan: JobPlan, send, recorder) -> str:
+    _write(result, cfg, data, plan, recorder)
     send("saved", plan.model_name)
     return plan.model_name

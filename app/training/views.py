@@ -29,6 +29,12 @@ def map_labels(data: Dataset, pick: np.ndarray) -> list[str]:
     return [data.class_names[int(c)] for c in data.y[pick]]
 
 
+def replay_rows(count: int) -> np.ndarray:
+    """Which of the map's `count` images are in the image rows: spread over them, not the first few (a data
+    set stored in class order, as mnist-5k is, would otherwise show one digit eight times)."""
+    return np.linspace(0, count - 1, min(ROW, count)).astype(np.int64)
+
+
 @torch.no_grad()
 def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
     was_training = model.training
@@ -37,9 +43,7 @@ def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
     x = torch.from_numpy(data.x[pick])
     y = torch.from_numpy(data.y[pick]) if cfg.conditional else None
     mu, _ = model.encode(x, y)
-    # Spread over the map's images, not its first few: a data set stored in class order (mnist-5k is)
-    # would otherwise show one digit eight times.
-    row = torch.from_numpy(np.linspace(0, len(pick) - 1, min(ROW, len(pick))).astype(np.int64))
+    row = torch.from_numpy(replay_rows(len(pick)))
     recon = model.decode(mu[row], None if y is None else y[row])
     g = torch.Generator().manual_seed(cfg.seed)
     z = torch.randn(ROW, cfg.latent_dim, generator=g)
@@ -51,6 +55,7 @@ def epoch_views(model, data: Dataset, cfg: TrainConfig) -> dict:
         "reconstructions": recon.reshape(-1, *shape).numpy(),
         "samples": samples.reshape(-1, *shape).numpy(),
         "sample_labels": None if y_prior is None else [data.class_names[int(c)] for c in y_prior],
+        "means": mu.numpy(),  # every latent size: the run's replay keeps them (job.py); not sent to the page
     }
     if cfg.latent_dim == 2:
         views["map_mu"] = mu.numpy()

@@ -1,8 +1,9 @@
 """Checkpoint archives: one zip out (weights + sidecar + model card), validated zips in.
 
 Out: `model.safetensors`, `model.json` (its sidecar, naming that weights
-file) and `README.md` (the model card), with fixed timestamps so the same
-checkpoint always gives the same bytes.
+file), `README.md` (the model card) and, when the model has one, its
+training replay `model.replay.safetensors`, with fixed timestamps so the
+same checkpoint always gives the same bytes.
 
 In: an uploaded archive is untrusted. It is refused, with the reason, when:
     - it is larger than MAX_ARCHIVE_BYTES (64 MB), or is not a zip;
@@ -11,11 +12,12 @@ In: an uploaded archive is untrusted. It is refused, with the reason, when:
     - an entry name is absolute, contains "..", a backslash or a folder;
     - it has more than MAX_ENTRIES (8) entries, an entry other than the three
       above, or an entry (declared or actual size, read in bounded chunks)
-      over its limit: 60 MB weights, 1 MB sidecar, 256 KB card, 61 MB in all;
+      over its limit: 60 MB weights, 1 MB sidecar, 256 KB card, 3 MB replay;
     - the sidecar is missing or invalid, the config is beyond the limits
       (latent 1-64, at most 8 hidden layers of 4096, images up to 256x256,
       1000 labels), the weights do not match the sidecar's hash or do not
-      fit the config's shapes, or hold NaN.
+      fit the config's shapes, or hold NaN; a replay the sidecar does not
+      name, or one that fails replay.py's checks.
 Validation loads the checkpoint from a private temporary folder with the
 ordinary loader (safetensors only), then the same bytes are copied in.
 """
@@ -35,12 +37,14 @@ from ..errors import CheckpointError
 from ..fileio import atomic_write_bytes, parse_json
 from .checkpoint import checkpoint_paths, load_checkpoint, read_sidecar, weights_file_of
 from .model_card import render_markdown
+from .replay import READ_LIMIT, SUFFIX, read_replay, replay_path
 from .train_config import MAX_HIDDEN_LAYERS, MAX_HIDDEN_WIDTH
 from .user_models import check_quota, reserve_name
 
 MAX_ARCHIVE_BYTES = 64 * 2**20
 MAX_ENTRIES = 8
-LIMITS = {"model.safetensors": 60 * 2**20, "model.json": 2**20, "README.md": 256 * 2**10}
+REPLAY = "model" + SUFFIX
+LIMITS = {"model.safetensors": 60 * 2**20, "model.json": 2**20, "README.md": 256 * 2**10, REPLAY: READ_LIMIT}
 MAX_TOTAL = sum(LIMITS.values())
 MAX_IMAGE_SIDE, MAX_LABELS = 256, 1000
 PICKLE_NAMES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".bin", ".npy", ".npz", ".joblib")
@@ -60,6 +64,13 @@ def export_archive(path: str | Path, name: str = "model") -> bytes:
     entries = {"model.safetensors": weights,
                "model.json": (json.dumps(sidecar, indent=2, allow_nan=False) + "\n").encode(),
                "README.md": _card(name, sidecar).encode()}
+    if sidecar.get("replay") is not None:
+        try:  # checked before it leaves, as it will be when it comes back; a damaged one stays behind
+            read_replay(sidecar_path, sidecar)
+            entries[REPLAY], kept = replay_path(sidecar_path).read_bytes(), {**sidecar["replay"], "file": REPLAY}
+        except (CheckpointError, OSError):
+            kept = None
+        entries["model.json"] = (json.dumps({**sidecar, "replay": kept}, indent=2, allow_nan=False) + "\n").encode()
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for entry, data in entries.items():
@@ -101,7 +112,7 @@ def read_archive(blob: bytes) -> dict[str, bytes]:
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise ArchiveError("the file is not a zip archive "
-                           "(expected model.safetensors, model.json, README.md)") from None
+                           "(expected model.safetensors, model.json, README.md and an optional replay)") from None
     if len(infos) > MAX_ENTRIES:
         raise ArchiveError(f"the archive has {len(infos)} entries; at most {MAX_ENTRIES} are allowed")
     declared = 0
@@ -169,12 +180,15 @@ def validate_archive(blob: bytes):
         raise ArchiveError("model.json must be a JSON object")
     _check_config_limits(sidecar)
     sidecar["weights_file"] = "model.safetensors"
+    if (sidecar.get("replay") is None) != (REPLAY not in entries):
+        raise ArchiveError(f"model.json and {REPLAY} must come together (the sidecar names the replay's hash)")
     entries["model.json"] = (json.dumps(sidecar, indent=2, allow_nan=False) + "\n").encode()
     with tempfile.TemporaryDirectory(prefix="vae-archive-") as tmp:
         for name, data in entries.items():
             (Path(tmp) / name).write_bytes(data)
         try:
             model, _ = load_checkpoint(tmp)
+            read_replay(Path(tmp) / "model.json", sidecar)
         except CheckpointError as exc:
             raise ArchiveError(str(exc).replace(tmp + "/", "").replace(tmp, "the archive")) from None
     return model, entries

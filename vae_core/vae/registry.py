@@ -75,6 +75,16 @@ def model_card(name_or_path: str | Path) -> dict:
         return read_sidecar(path)
 
 
+def model_replay(name_or_path: str | Path):
+    """The model's training replay (replay.py), or None when it has none; a damaged one raises a one-line
+    CheckpointError naming the model, not its folder."""
+    from .replay import read_replay
+
+    path = resolve(name_or_path)
+    with _named(name_or_path, path):
+        return read_replay(checkpoint_paths(path)[1], read_sidecar(path))
+
+
 def model_card_text(name_or_path: str | Path) -> str | None:
     """The README.md model card beside a checkpoint, if it has one."""
     weights, _ = checkpoint_paths(resolve(name_or_path))
@@ -82,4 +92,4 @@ def model_card_text(name_or_path: str | Path) -> str | None:
     return card.read_text(encoding="utf-8") if card.is_file() else None
 
 
-__all__ = ["PRETRAINED_DIR", "list_models", "load_model", "model_card", "resolve", "CheckpointError"]
+__all__ = ["PRETRAINED_DIR", "list_models", "load_model", "model_card", "model_replay", "resolve", "CheckpointError"]

@@ -20,11 +20,13 @@ from torch.nn.parallel import DistributedDataParallel
 from ..data.binarize import bernoulli_draw, binarize
 from ..data.datasets import Dataset, fingerprint, load_dataset
 from ..errors import TrainingDivergedError, VAECoreError
-from .checkpoint import check_writable, checkpoint_writer, save_checkpoint
+from ..fileio import atomic_write_bytes
+from .checkpoint import check_writable, checkpoint_paths, checkpoint_writer, save_checkpoint
 from .config import VAEConfig
 from .distributed import Placement, all_sum, broadcast_flag, setup, teardown
 from .model import VAE
 from .objectives import elbo_terms
+from .replay import TrainingReplay, replay_bytes, replay_entry, replay_path
 from .train_config import TrainConfig
 from .train_control import TrainControl
 from .train_state import TrainState, capture, check_resumable, restore
@@ -291,8 +293,9 @@ def train_and_save(cfg: TrainConfig, out: str | Path, command: str = "", progres
 
 
 def save_trained(result: TrainResult, cfg: TrainConfig, data: Dataset, out: str | Path, command: str = "",
-                 locked: bool = False) -> Path:
-    """Write a finished (or stopped) run's best weights with its card and history."""
+                 locked: bool = False, replay: TrainingReplay | None = None) -> Path:
+    """Write a finished (or stopped) run's best weights with its card and history, and its replay (the
+    file first: the sidecar, renamed into place last, names it with its hash)."""
     if not result.history:
         raise VAECoreError("the run stopped before its first epoch finished: there is nothing to save")
     best = result.best
@@ -309,6 +312,10 @@ def save_trained(result: TrainResult, cfg: TrainConfig, data: Dataset, out: str 
         "history": result.history,
         "versions": {"torch": torch.__version__},
     }
+    if replay is not None:
+        blob, sidecar_path = replay_bytes(replay), checkpoint_paths(out)[1]
+        atomic_write_bytes(replay_path(sidecar_path), blob)
+        metadata["replay"] = replay_entry(sidecar_path, blob)
     return save_checkpoint(result.model, out, metadata, locked=locked)
 
 
