@@ -98,7 +98,9 @@ def show_replay(name: str, key: str) -> bool:
         st.caption(f"No replay to show: {exc}")
         return False
     if replay is None:
-        st.caption("This model has no replay: it was trained before replays were kept, or outside the Train page.")
+        why = ("a shipped model, trained before replays were kept" if not name.startswith("user:") else
+               "it was trained before replays were kept, or outside the Train page")
+        st.caption(f"No replay of this model's training: {why}.")
         return False
     replay_player(replay, card.get("history") or [], entry["sha256"][:16], key)
     return True

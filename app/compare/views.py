@@ -9,6 +9,7 @@ from app.common.cache import get_model
 from app.common.chart_view import KeptView, keep_chart_views
 from app.common.link_state import LinkValueError, prepare, publish
 from app.common.palette import LOG_RATIO_RANGE
+from app.common.replay_player import show_replay
 from app.common.ui import image_grid, picker_models
 from app.compare.cache import SUMMARY_IMAGES, prior_samples, reconstructions, summary
 from app.compare.maps import map_for
@@ -117,3 +118,10 @@ def table(models: list[str], data_name: str, tau: float, label) -> None:
     st.table(frame(card_rows(models), headers))
     st.markdown("**How each was trained**")
     st.table(frame(setting_rows(models), headers))
+
+
+def replays(models: list[str], label) -> None:
+    """Each model's training replayed, one under another (each its own slider): how the runs formed."""
+    for name in models:
+        st.markdown(f"**{label(name)}**")
+        show_replay(name, key=f"compare_replay_{name}")

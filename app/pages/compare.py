@@ -5,7 +5,7 @@ import streamlit as st
 from app.common.layout import folded, page_intro
 from app.common.ui import picker_models, user_errors
 from app.compare.cache import comparison_data
-from app.compare.views import HOW_COMPARED, choose_models, columns, table
+from app.compare.views import HOW_COMPARED, choose_models, columns, replays, table
 from app.latent_map.tau import tau_select
 
 page_intro("Compare models",
@@ -22,5 +22,7 @@ with user_errors():
     data_name = comparison_data(models)
     columns(models, data_name, tau, label)
     table(models, data_name, tau, label)
+with folded("Replay how each model trained: its map, curves and images epoch by epoch (runs trained here)"):
+    replays(models, label)
 with folded("How the figures are compared"):
     st.markdown(HOW_COMPARED)

@@ -111,3 +111,30 @@ def test_a_good_link_opens_its_models_and_the_address_follows_the_pick():
     at.multiselect[0].unselect("tradeoff-beta2-2").select("tradeoff-beta2-0.05").run()
     assert_ok(at)
     assert at.query_params["models"] == "tradeoff-beta2-0.5,tradeoff-beta2-0.05"
+
+
+def test_a_model_trained_here_is_replayed_and_a_shipped_one_says_it_has_no_replay(tmp_path, monkeypatch):
+    import json
+
+    from app.training.job import JobPlan, train_job
+    from vae_core.data.datasets import load_dataset
+    from vae_core.vae.train import TrainConfig
+    from vae_core.vae.train_control import TrainControl
+    from vae_core.vae.user_models import user_models_dir
+
+    monkeypatch.setenv("VAE_EXPLORER_MODELS", str(tmp_path / "mine"))
+    cfg = TrainConfig(data="mnist-5k", latent_dim=3, hidden=(8,), epochs=2, seed=0, patience=100)
+    folder = user_models_dir() / "tiny-run"
+    train_job(cfg, load_dataset("mnist-5k"), JobPlan("test", str(folder), str(tmp_path / "state")), TrainControl(),
+              lambda *m: None)
+    at = new_page("compare", timeout=300, compare_models=["mnist-2d", "user:tiny-run"]).run()
+    assert_ok(at)
+    assert any("No replay of this model's training: a shipped model" in c.value for c in at.caption)
+    (player,) = [e.proto for e in at.get("bidi_component") if e.proto.component_name == "vae_replay_player"]
+    sent = json.loads(player.json)
+    assert sent["replay"]["epochs"] == [1, 2] and sent["replay"]["axis_titles"][0].startswith("PC1 of the final")
+    assert sent["replay"]["circles"] == []  # the prior's circles do not apply to a projection
+    assert len(sent["replay"]["curves"]["series"][1]["y"]) == 2
+    at.run()  # a rerun sends the replay's id only: the browser keeps what it was sent
+    (player,) = [e.proto for e in at.get("bidi_component") if e.proto.component_name == "vae_replay_player"]
+    assert json.loads(player.json)["replay"] is None

@@ -41,6 +41,12 @@ def test_a_one_epoch_run_on_digits_saves_a_loadable_model():
     elbo = data["rows"][0][0]["series"][1]["y"]
     assert data["revision"] == 1 and elbo == [pytest.approx(model.card["history"][0]["val_elbo"])]
     assert sum(len(g["x"]) for g in data["rows"][1][1]["groups"]) > 0
+    # The finished run is replayed from what its model keeps: its one epoch, on z1 and z2 with the prior's circles.
+    (player,) = [e.proto for e in at.get("bidi_component") if e.proto.component_name == "vae_replay_player"]
+    replay = json.loads(player.json)["replay"]
+    assert replay["epochs"] == [1] and replay["epochs_run"] == 1 and replay["circles"] == [1, 2, 3]
+    assert replay["curves"]["series"][1]["y"] == [pytest.approx(model.card["history"][0]["val_elbo"])]
+    assert "Replay this training" in [h.value for h in at.subheader]
 
 
 def test_invalid_settings_are_refused_before_anything_starts():
