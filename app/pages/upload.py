@@ -9,6 +9,7 @@ from app.common.image_source import ACCEPTED_FORMATS, in_file_order, upload_erro
 from app.common.layout import folded, page_intro
 from app.common.link_state import linked_choice
 from app.common.ui import model_picker, user_errors
+from app.latent_map.hover import map_hover
 from app.upload.cache import REFERENCE_SPINNER, analyse, reference, warm_reference
 from app.upload.posterior import upload_posterior
 from app.upload.view import (
@@ -99,6 +100,7 @@ with user_errors():
                    "stars are your images, rings their 1-σ ellipses.")
         fig = latent_map(ref, results)
         st.plotly_chart(fig, key="upload_map", config={"displayModeBar": False})
+        map_hover(name, ref.data_name, "upload_hover", meta=UPLOAD_MAP_META)  # a point's image, on hover
         if st.button("Explore this latent space on the latent map", icon=":material/scatter_plot:", key="to_map"):
             st.session_state["map_model"] = name  # the map opens on this model
             st.switch_page(LATENT_MAP_PAGE)

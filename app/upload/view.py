@@ -74,10 +74,11 @@ UPLOAD_MAP_META = "vae-upload-map"  # layout.meta: app.common.chart_view finds t
 def latent_map(ref: Reference, results: list[Result], selected: int | None = None) -> go.Figure:
     fig = go.Figure()
     for c, cname in enumerate(ref.class_names):
-        pts = ref.points[ref.labels == c]
-        fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(cname),
+        index = np.flatnonzero(ref.labels == c)  # each point's data-set index: its hover image (hover_images)
+        pts = ref.points[index]
+        fig.add_trace(go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", name=str(cname), customdata=index,
                                    marker=dict(size=3, opacity=0.5, color=class_colour(c)),
-                                   hoverinfo="name"))
+                                   hovertemplate=f"class {cname}<br>index %{{customdata}}<extra></extra>"))
     shown = []
     for i, r in enumerate(results):
         centre = ref.projection.points(r.mu[None])[0]

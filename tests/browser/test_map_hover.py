@@ -58,3 +58,37 @@ def test_hovering_a_point_shows_its_image_and_reconstruction_without_the_server(
         page.wait_for_function("() => getComputedStyle(document.querySelector("
                                "'[data-testid=\"map-hover-card\"]')).display === 'none'", timeout=10_000)
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+UPLOAD_GRAPH = ("[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && "
+                "g.layout.meta === 'vae-upload-map')")
+
+
+def test_hovering_a_training_point_on_the_upload_map_shows_its_image(server, tmp_path):
+    from PIL import Image
+
+    from testkit.upload import open_upload_page, upload, wait_for_results
+
+    one = np.full((300, 240), 230, np.uint8)
+    one[40:260, 110:135] = 25
+    Image.fromarray(one).save(tmp_path / "one.png")
+    with chromium_page(viewport=(1280, 1000)) as page:
+        open_upload_page(page, server)
+        upload(page, [tmp_path / "one.png"])
+        wait_for_results(page, 1)
+        page.wait_for_function(f"() => {{ const g = {UPLOAD_GRAPH}; return g && g.dataset.hoverReady === 'true'; }}",
+                               timeout=120_000)
+        page.wait_for_function("() => Object.values(window.__vaeHoverSheets || {}).some(i => i.complete)",
+                               timeout=60_000)
+        page.wait_for_function(NO_BUSY, timeout=120_000)
+        page.evaluate(f"() => {UPLOAD_GRAPH}.scrollIntoView({{block: 'center'}})")
+        x, y = page.evaluate(POINT.replace(GRAPH, UPLOAD_GRAPH))
+        page.mouse.move(x, y)
+        page.wait_for_function("() => window.__mapHover && window.__mapHover.recon", timeout=10_000)
+        index = page.evaluate("() => window.__mapHover.index")
+        x_img = np.asarray(load_dataset("mnist-5k").x[index], np.float32).reshape(-1)
+        assert page.evaluate(CANVAS_MEAN, "map-hover-image") == pytest.approx(255 * x_img.mean(), abs=1.0)
+        model = load_model("mnist-2d")
+        with torch.no_grad():
+            recon = model.decode(model.encode(torch.from_numpy(x_img[None]))[0]).numpy()[0]
+        assert page.evaluate(CANVAS_MEAN, "map-hover-recon") == pytest.approx(255 * recon.mean(), abs=1.5)
