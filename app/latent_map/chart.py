@@ -117,7 +117,8 @@ def unvalidated(figure: dict) -> go.Figure:
     return go.Figure(figure, _validate=False)
 
 
-def map_figure(traces: list[dict], axis_titles, box, height: int = 620, view_key: str | None = None) -> go.Figure:
+def map_figure(traces: list[dict], axis_titles, box, height: int = 620, view_key: str | None = None,
+               images: list[dict] | None = None) -> go.Figure:
     """The map fills its frame: both axes keep exactly the box (`constrain: domain` shrinks the plot to the box's
     shape instead of widening a range), so the heat map fills the axes and no point lies outside it."""
     (x0, y0), (x1, y1) = box
@@ -131,7 +132,7 @@ def map_figure(traces: list[dict], axis_titles, box, height: int = 620, view_key
         "legend": {"itemsizing": "constant", "orientation": "h", "x": 0, "y": 1.01, "yanchor": "bottom"},
         "modebar": {"orientation": "v"},
         "hovermode": "closest", "clickmode": "event", "dragmode": "pan",
-        "uirevision": "keep", "meta": MAP_META,
+        "uirevision": "keep", "meta": MAP_META, **({"images": images} if images else {}),
         # The click listener's key (click.js), in an attribute Plotly keeps and otherwise ignores.
         **({"datarevision": view_key} if view_key else {}),
     }})

@@ -28,6 +28,8 @@ from app.latent_map.panels import (
 from app.latent_map.posterior import posterior_panel
 from app.latent_map.prior import prior_panel
 from app.latent_map.tau import tau_select
+from app.latent_map.thumbnails import COUNT as THUMBNAILS
+from app.latent_map.thumbnails import thumbnail_images
 from vae_core.latent.aggregate import gap_mask
 from vae_core.latent.views import ellipses_trace
 
@@ -118,14 +120,17 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
 
     left, right = st.columns([3, 2])
     with left:
-        opts = st.columns(3)
-        # Short labels, three to a row: longer ones were cut to "log q(z) − log p(…" at 1280 px.
+        # Short labels, two to a row: longer ones, or four to a row, were cut off ("Heat ma…") at 1280 px.
+        opts = st.columns(2) + st.columns(2)
         show_density = opts[0].checkbox("Heat map and gaps", True, key="map_density", disabled=not v.linear,
                                         help="log q(z) − log p(z) as a heat map, the gaps shaded. " + explain("gap"))
         hide_points = opts[1].checkbox("Hide the points", key="map_hide_points", disabled=not v.linear,
                                        help="Shows the heat map and the gaps the points cover.")
         show_ellipses = opts[2].checkbox("1σ ellipses", key="map_ellipses", disabled=not v.linear,
                                          help="The 1σ ellipse of q(z|x) for 200 of the codes.")
+        show_thumbs = opts[3].checkbox("Thumbnails", key="map_thumbnails",
+                                       help=f"Up to {THUMBNAILS} of the images drawn at their codes, none "
+                                            "overlapping; they zoom with the map.")
         traces = []
         if v.linear:
             xs, ys, log_ratio = lmc.density(model_name, data_name, method, dims)
@@ -146,7 +151,9 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
             pick = np.random.default_rng(0).choice(len(v.coords), size=min(200, len(v.coords)), replace=False)
             traces.append(chart.ellipse_trace(*ellipses_trace(v.coords, v.spread, pick)))
         figure = chart.map_figure(traces, v.axis_titles, box, height=MAP_HEIGHT[presenting()],
-                                  view_key=f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}")
+                                  view_key=f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}",
+                                  images=thumbnail_images(model_name, data_name, method, tuple(dims),
+                                                          tuple(map(tuple, box))) if show_thumbs else None)
         # No on_select: clicks are read by the click-decode component, whose fragment reruns alone.
         st.plotly_chart(figure, key="map_chart",
                         config={"toImageButtonOptions": {"filename": f"latent-map-{model_name}"},

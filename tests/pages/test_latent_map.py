@@ -87,6 +87,31 @@ def test_ellipses_are_drawn_on_request():
     assert len(ellipses) == 1 and ellipses[0]["x"]  # one trace, 200 closed paths separated by gaps
 
 
+def test_thumbnails_draw_data_set_images_at_their_codes_without_overlapping(mnist_2d_codes):
+    import base64
+    import io
+
+    from PIL import Image
+
+    at = open_page("latent_map")
+    assert "images" not in chart_spec(at)["layout"]
+    at.checkbox(key="map_thumbnails").check().run()
+    assert not at.exception, at.exception
+    images = chart_spec(at)["layout"]["images"]
+    assert 50 < len(images) <= 300
+    mu, _ = mnist_2d_codes
+    data = vae_core.load_dataset("mnist-5k")
+    side = images[0]["sizex"]
+    centres = np.array([[im["x"], im["y"]] for im in images])
+    d = np.abs(centres[:, None] - centres[None])
+    assert not ((d[..., 0] < side) & (d[..., 1] < side) & ~np.eye(len(images), dtype=bool)).any()
+    for im in images[:: len(images) // 5]:  # each is its point's image, at its point's code
+        index = int(im["name"].removeprefix("index "))
+        assert (im["x"], im["y"]) == pytest.approx(tuple(mu[index]), abs=1e-5)
+        png = Image.open(io.BytesIO(base64.b64decode(im["source"].split(",", 1)[1])))
+        np.testing.assert_allclose(np.asarray(png) / 255, data.x[index].reshape(28, 28), atol=1 / 255 + 1e-6)
+
+
 def test_tsne_view_decodes_the_nearest_data_point_and_says_so():
     at = open_page("latent_map", map_model="mnist-16d", map_view="tsne", map_clicked=(0.0, 0.0),
                    map_key=("mnist-16d", "mnist-5k"))
