@@ -265,7 +265,11 @@ function apply(inst, chart) {
   if (spec.circles) chart.cell.dataset.circles = spec.circles.join(",");  // for tests: the prior circles drawn
   // The same, as an event on the document: a listener there outlives the element's host, which Streamlit
   // may replace between reruns (bench/bench_train.py times each epoch's arrival with it).
-  document.dispatchEvent(new CustomEvent("live-plots:shown", { detail: { chart: spec.id, view, revision } }));
+  // The cell goes with it, and stays findable: the training map's hover (app/training/map_hover.js) attaches
+  // to its chart, in this component's shadow root, whether it mounted before or after the chart was drawn.
+  (window.__vaeLiveCells = window.__vaeLiveCells || {})[spec.id] = chart.cell;
+  document.dispatchEvent(new CustomEvent("live-plots:shown", { detail: { chart: spec.id, view, revision,
+                                                                         cell: chart.cell } }));
 }
 
 function chartFor(inst, spec, row) {

@@ -18,6 +18,7 @@ from app.common.live_images import ImageRow, grid_payload, live_image_rows
 from app.common.live_plots import live_plots, load_uplot
 
 from . import figures
+from .map_hover import train_map_hover
 from .run import Run
 from .worker import TrainingManager
 
@@ -156,6 +157,7 @@ def live_view(mgr: TrainingManager, owner: str, current: Run, resume: Callable[[
     controls(mgr, owner, current, resume)
     numbers_box = st.container()
     load_uplot()
+    train_map_hover(current)  # before the charts: it listens for the map they draw
     drawn = (current.id, current.state)
 
     def live() -> None:

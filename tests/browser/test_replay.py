@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from testkit.browser import NO_BUSY, chromium_page, require_chromium, screenshot, streamlit_server
+from vae_core.data.datasets import load_dataset
 from vae_core.vae.registry import list_models, model_replay
 
 pytestmark = pytest.mark.browser
@@ -47,6 +48,25 @@ def test_a_finished_run_replays_its_epochs_in_the_browser(tmp_path, monkeypatch)
         rows = canvas_pixels(page, "replay-originals").reshape(kept.originals.shape[1] * scale, -1, 4)
         first = rows[::scale, : kept.originals.shape[2] * scale : scale, 0]
         np.testing.assert_array_equal(first, kept.originals[0])
+        # The live map (uPlot, above the replay): hovering a point shows that validation image, no server call.
+        live_map = page.locator("[data-chart=map]")
+        live_map.scroll_into_view_if_needed()
+        page.wait_for_function("() => window.__vaeLiveCells && window.__vaeLiveCells.map && "
+                               "window.__vaeLiveCells.map.dataset.hoverReady === 'true' && "
+                               "Object.values(window.__vaeTrainHover.sheets).every(i => i.complete)", timeout=30_000)
+        x, y = page.evaluate("() => { const u = window.__vaeLiveCells.map.__uplot, r = u.over.getBoundingClientRect();"
+                             " const [xs, ys] = u.data[1]; return [r.left + u.valToPos(xs[0], 'x'),"
+                             " r.top + u.valToPos(ys[0], 'y')]; }")
+        page.mouse.move(x, y)
+        page.wait_for_function("() => window.__trainHover", timeout=10_000)
+        index = page.evaluate("() => window.__trainHover.index")
+        image = load_dataset("digits").x[index]
+        mean = page.get_by_test_id("train-hover-image").evaluate(
+            "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let s = 0;"
+            " for (let i = 0; i < d.length; i += 4) s += d[i]; return s / (d.length / 4); }")
+        assert mean == pytest.approx(255 * float(np.mean(image)), abs=1.0)
+        assert page.get_by_test_id("train-hover-card").is_visible()
+        page.mouse.move(5, 5)
         replay_el.scroll_into_view_if_needed()
         screenshot(page, "replay-train-1280")
         last_recon, last_map = canvas_pixels(page, "replay-reconstructions"), canvas_pixels(page, "replay-map")
