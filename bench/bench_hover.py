@@ -81,7 +81,7 @@ def main() -> None:
     h, c = summarize(hovers), summarize(clicks)
     print(f"hover card, mousemove -> drawn, {len(hovers)} points: median {h.median:.1f} ms, p95 {h.p95:.1f} ms, "
           f"max {h.max:.1f} ms (goal: under 50 ms); of which drawing the card: median "
-          f"{summarize(drawing).median:.1f} ms (the rest is Plotly's hover detection, at most one event per 50 ms)")
+          f"{summarize(drawing).median:.1f} ms (the rest: finding the nearest point, in hover_images.js)")
     print(f"reference: a click's server decode on the page, {len(clicks)} clicks: median {c.median:.0f} ms, "
           f"p95 {c.p95:.0f} ms")
     print(f"ratio hover / server round trip (medians): {h.median / c.median:.3f}")
