@@ -35,9 +35,24 @@ MAX_SHARED = 128
 MAX_SHARED_VALUES = 100_000
 
 
+class PreparedFigure(go.Figure):
+    """An unvalidated Figure whose to_dict (a deep copy of every array, then each encoded as base64: what
+    st.plotly_chart calls on every run) is computed once, for a figure kept and shown again unchanged. Never
+    change one after it is shown: the next showing would not see the change."""
+
+    def __init__(self, figure) -> None:
+        super().__init__(figure, _validate=False)
+        self._prepared_dict = None
+
+    def to_dict(self):
+        if self._prepared_dict is None:
+            self._prepared_dict = super().to_dict()
+        return self._prepared_dict
+
+
 @st.cache_resource(max_entries=MAX_SHARED, show_spinner=False)
 def _shared(name: str, key: str, _build: Callable[[], go.Figure]) -> go.Figure:
-    return _build()
+    return PreparedFigure(_build())
 
 
 def shared_figure(name: str, key: str, build: Callable[[], go.Figure], values: int = 0) -> go.Figure:

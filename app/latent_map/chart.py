@@ -18,6 +18,7 @@ from app.common.palette import (
     NO_CLASS_COLOUR,
     class_colour,
 )
+from app.common.shared_figure import PreparedFigure
 from app.latent_map.click import MAP_META
 from vae_core.latent.outline import mask_outline
 
@@ -122,7 +123,7 @@ def map_figure(traces: list[dict], axis_titles, box, height: int = 620, view_key
     """The map fills its frame: both axes keep exactly the box (`constrain: domain` shrinks the plot to the box's
     shape instead of widening a range), so the heat map fills the axes and no point lies outside it."""
     (x0, y0), (x1, y1) = box
-    return unvalidated({"data": traces, "layout": {
+    return PreparedFigure({"data": traces, "layout": {
         "height": height, "margin": {"l": 50, "r": 10, "t": 10, "b": 40},
         "xaxis": {"title": {"text": axis_titles[0]}, "range": [x0, x1], "zeroline": False, "constrain": "domain"},
         "yaxis": {"title": {"text": axis_titles[1]}, "range": [y0, y1], "zeroline": False,

@@ -17,6 +17,7 @@ from app.latent_map import chart as chart
 from app.latent_map.click import MAP_META
 from app.latent_map.hover import map_hover
 from app.latent_map.links import clicked_from_link, publish_click
+from app.latent_map.map_figure import latent_map_figure
 from app.latent_map.panels import (
     click_decode_fragment,
     clicked_panel,
@@ -29,9 +30,7 @@ from app.latent_map.posterior import posterior_panel
 from app.latent_map.prior import prior_panel
 from app.latent_map.tau import tau_select
 from app.latent_map.thumbnails import COUNT as THUMBNAILS
-from app.latent_map.thumbnails import thumbnail_images
 from vae_core.latent.aggregate import gap_mask
-from vae_core.latent.views import ellipses_trace
 
 page_intro(
     "Latent map",
@@ -116,7 +115,6 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
         lmc.tsne_with_progress(model_name, data_name)
     v = lmc.view(model_name, data_name, method, dims)
     shown = lmc.view_indices(model_name, data_name, method)
-    labels = None if data.y is None else data.y[shown]
 
     left, right = st.columns([3, 2])
     with left:
@@ -131,29 +129,8 @@ def map_fragment(model_name: str, data_name: str, method: str, dims: tuple[int, 
         show_thumbs = opts[3].checkbox("Thumbnails", key="map_thumbnails",
                                        help=f"Up to {THUMBNAILS} of the images drawn at their codes, none "
                                             "overlapping; they zoom with the map.")
-        traces = []
-        if v.linear:
-            xs, ys, log_ratio = lmc.density(model_name, data_name, method, dims)
-            if show_density:
-                traces += chart.density_traces(xs, ys, log_ratio, log_ratio < -tau, mu.shape[1])
-            box = ((xs[0], ys[0]), (xs[-1], ys[-1]))
-        else:
-            lo, hi = v.coords.min(axis=0), v.coords.max(axis=0)
-            pad = 0.05 * (hi - lo)
-            box = (tuple(lo - pad), tuple(hi + pad))
-        if not (hide_points and v.linear):
-            traces += chart.class_traces(v.coords, labels, data.class_names)
-        if v.linear:
-            if show_density:  # after the points, so the outline is drawn on top of them
-                traces.append(chart.gap_outline_trace(xs, ys, log_ratio < -tau))
-            traces += chart.prior_circles()
-        if show_ellipses and v.linear:
-            pick = np.random.default_rng(0).choice(len(v.coords), size=min(200, len(v.coords)), replace=False)
-            traces.append(chart.ellipse_trace(*ellipses_trace(v.coords, v.spread, pick)))
-        figure = chart.map_figure(traces, v.axis_titles, box, height=MAP_HEIGHT[presenting()],
-                                  view_key=f"map_click:{model_name}:{data_name}:{method}:{dims[0]}:{dims[1]}",
-                                  images=thumbnail_images(model_name, data_name, method, tuple(dims),
-                                                          tuple(map(tuple, box))) if show_thumbs else None)
+        figure, _ = latent_map_figure(model_name, data_name, method, tuple(dims), tau, show_density, hide_points,
+                                      show_ellipses, show_thumbs, MAP_HEIGHT[presenting()])
         # No on_select: clicks are read by the click-decode component, whose fragment reruns alone.
         st.plotly_chart(figure, key="map_chart",
                         config={"toImageButtonOptions": {"filename": f"latent-map-{model_name}"},
