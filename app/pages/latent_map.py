@@ -9,7 +9,7 @@ from app.common.data_roots import spec_placeholder, visitor_spec
 from app.common.glossary import explain
 from app.common.layout import folded, page_intro
 from app.common.link_state import integer_in, one_of, prepare, publish
-from app.common.live_decoder import live_weights
+from app.common.live_decoder import weights_once
 from app.common.presenter import presenting
 from app.common.ui import model_picker, user_errors
 from app.latent_map import cache as lmc
@@ -205,7 +205,9 @@ if model_name:
                     strip_fragment(model_name, data_name, tau)
                 elif (picked := view_picker(latent_dim)) is not None:
                     method, dims = picked
-                    live_weights(model_name)  # once per page, outside the fragments: clicks never resend it
+                    # Once per browser session: a full rerun (tau, a box) no longer serialises and hashes the
+                    # decoder's megabytes again; the browser keeps them, parsed, for the page's life.
+                    weights_once(model_name, "live_weights")
                     map_fragment(model_name, data_name, method, dims, tau)
                     with folded("The mathematics: the aggregate posterior q(z) and its gaps"):
                         st.markdown(MATHEMATICS)

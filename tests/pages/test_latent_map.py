@@ -216,7 +216,8 @@ def heat(at):
     spec = chart_spec(at)
     traces = {t.get("name"): t for t in spec["data"]}
     h, gap = traces["log q(z) − log p(z)"], traces["gap"]
-    gap_cells = np.isfinite(plotly_array(gap["z"]).astype(float))
+    gap_cells = plotly_array(gap["z"]) == 1  # one byte a cell: 1 a gap, 0 not (drawn transparent)
+    assert set(np.unique(plotly_array(gap["z"]))) <= {0, 1}
     return h, plotly_array(h["x"]), plotly_array(h["y"]), plotly_array(h["z"]), gap_cells
 
 

@@ -42,7 +42,7 @@ def test_the_maps_fit_their_own_codes_on_one_fixed_colour_range(opened):
     widths = [s["layout"]["xaxis"]["range"][1] - s["layout"]["xaxis"]["range"][0] for s in specs]
     assert widths[2] < 0.75 * widths[0], "the large-beta^2 map was drawn on the small one's axes"
     assert max(widths) < 20, "a map mostly empty: its axes span far more than its codes"
-    heat = [t for s in specs for t in s["data"] if t.get("type") == "heatmap" and "zmin" in t]
+    heat = [t for s in specs for t in s["data"] if t.get("type") == "heatmap" and t.get("name") != "gap"]
     assert {(t["zmin"], t["zmax"]) for t in heat} == {LOG_RATIO_RANGE}
 
 
@@ -69,7 +69,7 @@ def test_gaps_are_drawn_as_on_the_latent_map_veil_and_outline(opened):
     specs = [s for s in chart_specs(opened) if str(s["layout"].get("meta", "")).startswith("tradeoff-")]
     for spec in specs:
         veil = [t for t in spec["data"] if t.get("name") == "gap" and t.get("type") == "heatmap"]
-        assert veil and veil[0]["colorscale"][0][1] == GAP_FILL
+        assert veil and veil[0]["colorscale"][-1][1] == GAP_FILL and "0, 0, 0, 0)" in veil[0]["colorscale"][0][1]
         lines = [t for t in spec["data"] if t.get("mode") == "lines"]
         outline = [t for t in lines if t.get("line", {}).get("color") == GAP_OUTLINE]
         assert len(outline) == 1, "the gaps' outline is missing"
