@@ -225,6 +225,7 @@ function registry() { return (window.__vaeDecoders = window.__vaeDecoders || {})
 
 export default function (component) {
   const { data } = component;
+  if (data === null || data === undefined) return;  // a weights mount whose weights this page already has
   if (data instanceof Uint8Array) {  // the weights mount: binary data, parsed once per model
     const spec = parseBlob(data);
     if (!registry()[spec.id]) registry()[spec.id] = createDecoder(spec);

@@ -34,9 +34,10 @@ def weights_once(model_name: str, key: str) -> str:
     would otherwise be resent, megabytes each, on every rerun. Returns the decoder's id."""
     weights_id, blob = browser_weights(model_name)
     sent = st.session_state.setdefault("_decoder_weights_sent", set())
-    if weights_id not in sent:
-        sent.add(weights_id)
-        _component(key=key, data=blob, height=0)
+    # Mounted on every run, empty once sent: an element that vanished from a rerun shifted every later one,
+    # and the latent map's figure was then resent whole (0.46 MB) instead of by its hash.
+    _component(key=key, data=None if weights_id in sent else blob, height=0)
+    sent.add(weights_id)
     return weights_id
 
 
