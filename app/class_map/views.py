@@ -20,6 +20,7 @@ from app.class_map.figure import class_map_figure
 from app.common.cache import get_model
 from app.common.glossary import explain
 from app.common.image_source import choose_image
+from app.common.link_state import LinkValueError, from_link, integer_in, new_link_value, publish
 from app.common.presenter import presenting
 from app.common.shared_figure import content_key, shared_figure
 from app.latent_map.tau import tau_select
@@ -81,9 +82,26 @@ def filters(points) -> tuple[list, float]:
     return keep, tau
 
 
+def linked_point(points) -> None:
+    """?point=<id> opens the map with that point selected: a drawing saved to the class map is linked from
+    there (a drawing itself is never put in a link). Only a point of this board; anything else gets a notice."""
+    ids = {p.id for p in points}
+
+    def parse(raw: str) -> int:
+        value = integer_in(1, 2**62)(raw)
+        if value not in ids:
+            raise LinkValueError("is not a point on this class map (deleted, or another class's)")
+        return value
+    if new_link_value("class_map_selected", "point") is not None:
+        value = from_link("point", parse)
+        if value is not None:
+            S.class_map_selected = value
+
+
 def map_section(board: str) -> None:
     points = board_points(board)
     S.class_map_seen = _version(points)  # first: a map that fails to draw must not make the poll rerun forever
+    linked_point(points)
     shown, tau = filters(points)
     gapped = int(np.sum(log_ratios(points) < -tau))
     st.markdown(f"**{len(points)} points** on the class map, **{gapped}** of them in a gap at τ = {tau:g}; "
@@ -98,6 +116,8 @@ def map_section(board: str) -> None:
     for point in (event.selection.points if event and event.selection else []):
         if isinstance(point.get("customdata"), int):
             S.class_map_selected = point["customdata"]
+    selected = S.get("class_map_selected")
+    publish("point", selected if selected in {p.id for p in points} else None, None, key="class_map_selected")
 
 
 def point_section(board: str) -> None:

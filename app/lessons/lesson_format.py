@@ -26,7 +26,7 @@ LIMITS = {"title": 120, "summary": 600, "text": 4000, "question": 1000, "look_fo
 _MIXTURE = {f"{p}{k}" for p in "wmv" for k in range(6)}
 PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "home": ("app/pages/home.py", frozenset({"model"})),
-    "class_map": ("app/pages/class_map.py", frozenset({"tau"})),
+    "class_map": ("app/pages/class_map.py", frozenset({"tau", "point"})),
     "latent_map": ("app/pages/latent_map.py", frozenset({"model", "data", "view", "dx", "dy", "tau", "at"})),
     "traversal": ("app/pages/traversal.py", frozenset({
         "model", "z", "interp", "ends", "a", "b", "za", "zb", "iseed", "path", "steps"})),

@@ -112,3 +112,25 @@ def test_a_class_code_gets_its_own_board_and_the_code_is_not_stored():
     board = board_of(ClassSettings(class_code=code))
     assert board.startswith("class-") and code not in board and board != board_of(ClassSettings())
     assert board_of(ClassSettings()) == "server" and MODEL == "mnist-2d"
+
+
+def test_a_point_is_a_link_and_a_link_to_a_missing_point_falls_back_with_a_notice(digits):
+    at = new_page("class_map")
+    at.session_state["visitor_browser"] = uuid.uuid4().hex
+    at.session_state["visitor_cookie_ok"] = True
+    at.query_params["point"] = str(digits[1])
+    at.run()
+    assert_ok(at)
+    assert at.session_state["class_map_selected"] == digits[1]
+    assert "the drawing, labelled 1" in [i.caption for im in at.get("image") for i in im.proto.imgs]
+    assert str(at.query_params["point"]).strip("[]'") == str(digits[1])  # the address keeps the selection
+    for raw in ("999999999", "-3", "1e9", "x" * 300):
+        at = new_page("class_map")
+        at.session_state["visitor_browser"] = uuid.uuid4().hex
+        at.session_state["visitor_cookie_ok"] = True
+        at.query_params["point"] = raw
+        at.run()
+        assert_ok(at)
+        notices = [i.value for i in at.info if i.value.startswith("The link's point=")]
+        assert len(notices) == 1 and "using the default" in notices[0], (raw, notices)
+        assert "class_map_selected" not in at.session_state or at.session_state["class_map_selected"] is None
