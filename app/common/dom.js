@@ -57,3 +57,14 @@ function drawPixels(canvas, pixels, w, h) {
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(off, 0, 0, canvas.width, canvas.height);
 }
+
+// A hover card: a fixed box on the page body, above everything and never in the way of the mouse, hidden until
+// shown. The map hovers (hover_images.js, app/training/map_hover.js) fill it.
+function floatingCard(className, testid, extraCss = "") {
+  const c = el("div", { class: className, "data-testid": testid });
+  c.style.cssText = "position:fixed;display:none;pointer-events:none;z-index:100000;background:#fff;" +
+    "border:1px solid #bbb;border-radius:6px;padding:6px;box-shadow:0 2px 8px rgba(0,0,0,.25);" +
+    "font:12px sans-serif;color:#333;text-align:center;" + extraCss;
+  document.body.append(c);
+  return c;
+}

@@ -21,10 +21,7 @@ function fromBase64(text) {
 function card() {
   let c = document.querySelector(".vae-hover-card");
   if (c) return c;
-  c = el("div", { class: "vae-hover-card", "data-testid": "map-hover-card" });
-  c.style.cssText = "position:fixed;display:none;pointer-events:none;z-index:100000;background:#fff;" +
-    "border:1px solid #bbb;border-radius:6px;padding:6px;box-shadow:0 2px 8px rgba(0,0,0,.25);" +
-    "font:12px sans-serif;color:#333;text-align:center";
+  c = floatingCard("vae-hover-card", "map-hover-card");  // dom.js's
   const row = el("div");
   row.style.cssText = "display:flex;gap:6px";
   for (const [name, label] of [["image", "x"], ["recon", "μ_D(μ(x))"]]) {
@@ -35,7 +32,6 @@ function card() {
     row.append(cell);
   }
   c.append(row, el("div", { class: "vae-hover-caption" }));
-  document.body.append(c);
   return c;
 }
 

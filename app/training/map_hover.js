@@ -10,14 +10,10 @@ function state() { return (window.__vaeTrainHover = window.__vaeTrainHover || { 
 function card() {
   let c = document.querySelector(".vae-train-hover-card");
   if (c) return c;
-  c = el("div", { class: "vae-train-hover-card", "data-testid": "train-hover-card" });
-  c.style.cssText = "position:fixed;display:none;pointer-events:none;z-index:100000;background:#fff;" +
-    "border:1px solid #bbb;border-radius:6px;padding:6px;box-shadow:0 2px 8px rgba(0,0,0,.25);" +
-    "font:12px sans-serif;color:#333;text-align:center;max-width:180px";
+  c = floatingCard("vae-train-hover-card", "train-hover-card", "max-width:180px");  // dom.js's
   const canvas = el("canvas", { "data-testid": "train-hover-image" });
   canvas.style.cssText = "display:block;margin:0 auto;image-rendering:pixelated;background:#000";
   c.append(canvas, el("div", { class: "vae-train-hover-caption" }));
-  document.body.append(c);
   return c;
 }
 
