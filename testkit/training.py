@@ -27,3 +27,19 @@ def epoch_shown(page) -> int:
     text = page.locator('[data-testid="stProgress"]').inner_text()
     match = re.search(r"epoch (\d+) of", text)
     return int(match.group(1)) if match else -1
+
+
+def start_run(page, url: str, data_set: str, epochs: int) -> None:
+    """On the Train page in Chromium: pick the data set and the epochs, then press Start training."""
+    from testkit.browser import NO_BUSY
+
+    page.goto(f"{url}/training", wait_until="domcontentloaded")
+    field = page.get_by_label("Epochs", exact=True)
+    field.wait_for(timeout=90_000)
+    page.locator('[data-testid="stSelectbox"]', has_text="Data set").click()
+    page.get_by_role("option", name=data_set, exact=True).click()
+    page.wait_for_function(NO_BUSY, timeout=60_000)
+    field.fill(str(epochs))
+    field.press("Enter")
+    page.wait_for_function(NO_BUSY, timeout=60_000)
+    page.get_by_role("button", name="Start training").click()

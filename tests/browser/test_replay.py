@@ -4,7 +4,8 @@ play button redraw the map, the curves and the image rows from what the model ke
 import numpy as np
 import pytest
 
-from testkit.browser import NO_BUSY, chromium_page, require_chromium, screenshot, streamlit_server
+from testkit.browser import chromium_page, require_chromium, screenshot, streamlit_server
+from testkit.training import start_run
 from vae_core.data.datasets import load_dataset
 from vae_core.vae.registry import list_models, model_replay
 
@@ -23,16 +24,7 @@ def test_a_finished_run_replays_its_epochs_in_the_browser(tmp_path, monkeypatch)
     require_chromium()
     monkeypatch.setenv("VAE_EXPLORER_MODELS", str(tmp_path / "mine"))
     with streamlit_server() as url, chromium_page(viewport=(1280, 1000)) as page:
-        page.goto(f"{url}/training", wait_until="domcontentloaded")
-        epochs = page.get_by_label("Epochs", exact=True)
-        epochs.wait_for(timeout=90_000)
-        page.locator('[data-testid="stSelectbox"]', has_text="Data set").click()
-        page.get_by_role("option", name="digits", exact=True).click()
-        page.wait_for_function(NO_BUSY, timeout=60_000)
-        epochs.fill(str(EPOCHS))
-        epochs.press("Enter")
-        page.wait_for_function(NO_BUSY, timeout=60_000)
-        page.get_by_role("button", name="Start training").click()
+        start_run(page, url, "digits", EPOCHS)
         page.get_by_text("Replay this training").wait_for(timeout=180_000)
         replay_el = page.get_by_test_id("replay")
         replay_el.wait_for(timeout=60_000)

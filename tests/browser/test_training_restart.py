@@ -7,8 +7,8 @@ import re
 import pytest
 
 import vae_core
-from testkit.browser import NO_BUSY, StreamlitServer, chromium_page, open_option, require_chromium, screenshot
-from testkit.training import epoch_shown
+from testkit.browser import StreamlitServer, chromium_page, open_option, require_chromium, screenshot
+from testkit.training import epoch_shown, start_run
 
 pytestmark = pytest.mark.browser
 
@@ -23,16 +23,7 @@ def test_a_run_interrupted_by_a_restart_is_found_again_and_resumed_to_the_end(tm
     try:
         url = server.start()
         with chromium_page(viewport=(1280, 1000)) as page:  # one browser: its cookie is the visitor
-            page.goto(f"{url}/training", wait_until="domcontentloaded")
-            epochs = page.get_by_label("Epochs", exact=True)
-            epochs.wait_for(timeout=90_000)
-            page.locator('[data-testid="stSelectbox"]', has_text="Data set").click()
-            page.get_by_role("option", name="mnist-5k", exact=True).click()
-            page.wait_for_function(NO_BUSY, timeout=60_000)
-            epochs.fill(str(EPOCHS))
-            epochs.press("Enter")
-            page.wait_for_function(NO_BUSY, timeout=60_000)
-            page.get_by_role("button", name="Start training").click()
+            start_run(page, url, "mnist-5k", EPOCHS)
             page.locator('[data-testid="stProgress"]').wait_for(timeout=60_000)
             page.wait_for_function(
                 "() => /epoch ([3-9]|[1-3][0-9]) of/.test(document.querySelector('[data-testid=stProgress]')"
