@@ -30,7 +30,10 @@ def test_classes_take_the_shared_palette_and_gaps_are_outlined_above_the_points(
     for d in range(10):
         assert spec["data"][names.index(str(d))]["marker"]["color"] == CLASS_COLOURS[d]
     traces = _traces(spec)
-    assert traces["gap"]["colorscale"] == [[0, GAP_FILL], [1, GAP_FILL]]
+    # One byte a cell: 1 (a gap) in the gap colour, 0 transparent.
+    scale = traces["gap"]["colorscale"]
+    assert scale[-1] == [1, GAP_FILL] and scale[0][1] == "rgba(0, 0, 0, 0)"
+    assert (traces["gap"]["zmin"], traces["gap"]["zmax"]) == (0, 1)
     outline = traces[GAP_NAME]
     assert outline["type"] == "scattergl" and outline["line"]["color"] == GAP_OUTLINE  # the points' layer
     assert names.index(GAP_NAME) > max(names.index(str(d)) for d in range(10))  # drawn after, so above, them
