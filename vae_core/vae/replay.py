@@ -55,10 +55,6 @@ class TrainingReplay:
             return "z1", "z2"
         return tuple(f"PC{i + 1} of the final μ(x) ({share:.0%})" for i, share in enumerate(self.explained))
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(replay_bytes(self)).hexdigest()
-
 
 def to_uint8(images) -> np.ndarray:
     return np.round(np.clip(np.asarray(images, np.float32), 0, 1) * 255).astype(np.uint8)
