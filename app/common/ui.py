@@ -55,7 +55,7 @@ def picker_models() -> tuple[list[str], Callable[[str], str]]:
 
 def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:
     """The sidebar's model picker, kept in the address as ?model= (a link names the model it shows)."""
-    from app.common.link_state import one_of, publish, seed_widget
+    from app.common.link_state import held, one_of, publish, seed_widget
 
     names, label = picker_models()
     if not names:
@@ -64,7 +64,7 @@ def model_picker(key: str = "model", default: str = "mnist-2d") -> str | None:
     seed_widget(key, "model", one_of(names, "a model on this server"), default if default in names else names[0])
     if st.session_state.get(key) not in names:  # set by another page or a link before switching here: kept
         st.session_state[key] = default if default in names else names[0]
-    name = st.sidebar.selectbox("Model", names, key=key, format_func=label, help=PICKER_HELP)
+    name = st.sidebar.selectbox("Model", names, key=key, **held(key, names), format_func=label, help=PICKER_HELP)
     publish("model", name, default, key=key)
     return name
 

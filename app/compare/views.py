@@ -43,6 +43,7 @@ def model_choice(names: list[str], label) -> list[str]:
     if kept != st.session_state.compare_models:
         st.session_state.compare_models = kept
     picked = st.multiselect(f"Models to compare (2 or {MAX_MODELS})", names, key="compare_models",
+                            default=st.session_state.compare_models,
                             max_selections=MAX_MODELS, format_func=label,
                             help="Shipped models, your own (★) and, where the server shares them, the class's.")
     publish("models", picked, default, ",".join, key="compare_models")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.common.glossary import explain
-from app.common.link_state import number_in, prepare, publish, short_number
+from app.common.link_state import held, number_in, prepare, publish, short_number
 from app.latent_map.chart import TAU_CHOICES
 
 
@@ -20,7 +20,7 @@ def tau_select(label: str, key: str, where=st, default: float = 2.0, help_extra:
         value = number_in(TAU_CHOICES[0], TAU_CHOICES[-1])(raw)
         return min(TAU_CHOICES, key=lambda t: abs(t - value))
     prepare(key, "tau", parse, default)
-    tau = where.select_slider(label, TAU_CHOICES, key=key, format_func=lambda t: f"{t:g}",
+    tau = where.select_slider(label, TAU_CHOICES, key=key, **held(key), format_func=lambda t: f"{t:g}",
                               help=explain("τ") + help_extra)
     if write_back:
         publish("tau", tau, default, short_number, key=key)

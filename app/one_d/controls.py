@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.common.link_state import linked_choice, linked_number, number_in, prepare, publish, short_number
+from app.common.link_state import held, linked_choice, linked_number, number_in, prepare, publish, short_number
 from app.one_d.cache import sampled_data, uploaded_data
 from vae_core.oned import data1d, gmm1d, vae1d
 
@@ -22,7 +22,7 @@ def data_controls():
     side.header("Data")
     source = linked_choice(side.radio, "Source", ["Mixture", "Upload CSV"], "Mixture", key="source", horizontal=True)
     prepare("test_fraction", "test", number_in(0.1, 0.9, 0.05), 0.5)
-    test_fraction = side.slider("Test fraction", 0.1, 0.9, step=0.05, key="test_fraction")
+    test_fraction = side.slider("Test fraction", 0.1, 0.9, step=0.05, key="test_fraction", **held("test_fraction"))
     publish("test", test_fraction, 0.5, short_number, key="test_fraction")
     seed = int(linked_number(side, "Seed", 0, 1_000_000, 0, key="seed"))
     if source == "Upload CSV":

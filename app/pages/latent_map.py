@@ -8,7 +8,7 @@ from app.common.chart_view import KeptView, keep_chart_views
 from app.common.data_roots import spec_placeholder, visitor_spec
 from app.common.glossary import explain
 from app.common.layout import folded, page_intro
-from app.common.link_state import integer_in, one_of, prepare, publish
+from app.common.link_state import held, integer_in, one_of, prepare, publish
 from app.common.live_decoder import weights_once
 from app.common.presenter import presenting
 from app.common.ui import model_picker, user_errors
@@ -64,7 +64,7 @@ def data_picker(model) -> str:
     prepare("map_data", "data", one_of(options[:-1], "a data set this model can show"), default)
     if st.session_state.map_data not in options:  # kept from another model's page
         st.session_state.map_data = default
-    choice = st.sidebar.selectbox("Data set", options, key="map_data",
+    choice = st.sidebar.selectbox("Data set", options, key="map_data", **held("map_data", options),
                                   help="mnist and fashion-mnist are downloaded on first use.")
     publish("data", None if choice.startswith("other") else choice, default, key="map_data")
     if choice.startswith("other"):
@@ -84,6 +84,7 @@ def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]] | None:
     labels = {"pca": "PCA (default)", "dims": "two dimensions", "tsne": "t-SNE"}
     prepare("map_view", "view", one_of(labels, "pca, dims or tsne"), "pca")
     method = st.sidebar.radio("View", list(labels), format_func=labels.get, key="map_view",
+                              **held("map_view", labels),
                               help="Gap statistics are always computed in the full latent space.")
     publish("view", method, "pca", key="map_view")
     dims = (0, 1)
@@ -93,8 +94,8 @@ def view_picker(latent_dim: int) -> tuple[str, tuple[int, int]] | None:
             prepare(key, name, integer_in(1, latent_dim), default)
             if not 1 <= st.session_state[key] <= latent_dim:  # kept from a model with more dimensions
                 st.session_state[key] = default
-        i = c1.number_input("x: dimension", 1, latent_dim, key="map_dim_x")
-        j = c2.number_input("y: dimension", 1, latent_dim, key="map_dim_y")
+        i = c1.number_input("x: dimension", 1, latent_dim, key="map_dim_x", **held("map_dim_x"))
+        j = c2.number_input("y: dimension", 1, latent_dim, key="map_dim_y", **held("map_dim_y"))
         publish("dx", int(i), 1, key="map_dim_x")
         publish("dy", int(j), 2, key="map_dim_y")
         dims = (int(i) - 1, int(j) - 1)

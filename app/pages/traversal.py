@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.common.cache import get_dataset, get_model
 from app.common.layout import folded, page_intro
-from app.common.link_state import LinkValueError, from_link, new_link_value, one_of, publish, seed_widget
+from app.common.link_state import LinkValueError, from_link, held, new_link_value, one_of, publish, seed_widget
 from app.common.live_decoder import live_decoder, live_weights, released, wire_pixels
 from app.common.model_cache import data_name
 from app.common.ui import PICKER_HELP, picker_models, user_errors
@@ -79,7 +79,8 @@ def pick_model() -> str | None:
                 DEFAULT_MODEL if DEFAULT_MODEL in options else options[0])
     if S.get("traversal_model") not in options:
         S.traversal_model = DEFAULT_MODEL if DEFAULT_MODEL in options else options[0]
-    name = st.sidebar.selectbox("Model", options, key="traversal_model", format_func=label, help=PICKER_HELP)
+    name = st.sidebar.selectbox("Model", options, key="traversal_model", **held("traversal_model", options),
+                                format_func=label, help=PICKER_HELP)
     publish("model", name, DEFAULT_MODEL, key="traversal_model")
     if handoff and handoff.get("model") == name:
         set_start(handoff["z"], handoff.get("source", "upload"))

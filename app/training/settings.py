@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.common.link_state import held
 from app.training.form_link import form_from_link, form_to_link
 from vae_core.vae.train_config import BETA_RANGE, TrainConfig
 
 S = st.session_state
 DATASETS = ["digits", "mnist-5k", "mnist", "fashion-mnist"]
+LIKELIHOODS = ["bernoulli", "gaussian"]
 
 # Each preset is one run; run the pair a preset names one after the other and compare.
 PRESETS = {
@@ -44,31 +46,33 @@ def settings_form(disabled: bool = False, budget: int = 0) -> dict:
         S.setdefault(f"tr_{key}", value)
     st.selectbox("Preset", ["(your own settings)", *PRESETS], key="tr_preset", on_change=_apply_preset,
                  help="Fills in the settings for one of the lecture notes' points; run its pair and compare.")
+    def field(name: str, options=None) -> dict:  # each knob keyed tr_<name>, drawn with the value it holds
+        return dict(key=f"tr_{name}", disabled=disabled, **held(f"tr_{name}", options))
+
     c1, c2, c3 = st.columns(3)
-    c1.selectbox("Data set", DATASETS, key="tr_data", disabled=disabled)
-    c2.number_input("Latent size d", min_value=1, max_value=64, step=1, key="tr_latent", disabled=disabled)
-    c3.text_input("Hidden layer widths", key="tr_hidden", disabled=disabled,
+    c1.selectbox("Data set", DATASETS, **field("data", DATASETS))
+    c2.number_input("Latent size d", min_value=1, max_value=64, step=1, **field("latent"))
+    c3.text_input("Hidden layer widths", **field("hidden"),
                   help="Encoder widths, comma-separated; the decoder mirrors them.")
     c1, c2, c3 = st.columns(3)
-    c1.radio("Likelihood p(x|z)", ["bernoulli", "gaussian"], key="tr_likelihood", horizontal=True, disabled=disabled)
+    c1.radio("Likelihood p(x|z)", LIKELIHOODS, horizontal=True, **field("likelihood", LIKELIHOODS))
     gaussian = S.tr_likelihood == "gaussian"
     c2.number_input("Decoder std β (variance β²)", min_value=BETA_RANGE[0], max_value=BETA_RANGE[1],
-                    format="%.3f", key="tr_beta", disabled=disabled or not gaussian,
+                    format="%.3f", **{**field("beta"), "disabled": disabled or not gaussian},
                     help="Gaussian decoder only: p(x|z) = N(μ_D(z), β² I). Small β² makes reconstruction dominate.")
     c3.number_input("KL weight λ (beta-VAE)", min_value=0.0, max_value=100.0, step=0.1, format="%.2f",
-                    key="tr_kl_weight", disabled=disabled,
+                    **field("kl_weight"),
                     help="Multiplies the KL term in the trained objective. 0 trains a plain autoencoder.")
     c1, c2, c3, c4 = st.columns(4)
-    c1.number_input("Monte Carlo samples M", min_value=1, max_value=64, step=1, key="tr_samples", disabled=disabled)
-    c2.number_input("KL warm-up epochs", min_value=0, max_value=1000, step=1, key="tr_warmup", disabled=disabled)
-    c3.number_input("Epochs", min_value=1, max_value=500, step=1, key="tr_epochs", disabled=disabled,
+    c1.number_input("Monte Carlo samples M", min_value=1, max_value=64, step=1, **field("samples"))
+    c2.number_input("KL warm-up epochs", min_value=0, max_value=1000, step=1, **field("warmup"))
+    c3.number_input("Epochs", min_value=1, max_value=500, step=1, **field("epochs"),
                     help=f"This server allows at most {budget:,} epochs x training images per run." if budget else None)
-    c4.number_input("Batch size", min_value=1, max_value=4096, step=1, key="tr_batch", disabled=disabled)
+    c4.number_input("Batch size", min_value=1, max_value=4096, step=1, **field("batch"))
     c1, c2, c3 = st.columns(3)
-    c1.number_input("Learning rate", min_value=1e-6, max_value=1.0, step=1e-4, format="%.5f", key="tr_lr",
-                    disabled=disabled)
-    c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, key="tr_seed", disabled=disabled)
-    c3.toggle("Conditional (CVAE)", key="tr_conditional", disabled=disabled,
+    c1.number_input("Learning rate", min_value=1e-6, max_value=1.0, step=1e-4, format="%.5f", **field("lr"))
+    c2.number_input("Seed", min_value=0, max_value=2**32 - 1, step=1, **field("seed"))
+    c3.toggle("Conditional (CVAE)", **field("conditional"),
               help="A conditional VAE: the class label y is fed to the encoder q(z|x, y) and the decoder p(x|z, y).")
     values = {k: S[f"tr_{k}"] for k in DEFAULTS}
     form_to_link(values, DEFAULTS)

@@ -9,7 +9,7 @@ import streamlit as st
 from app.common.cache import get_dataset
 from app.common.glossary import explain
 from app.common.layout import folded
-from app.common.link_state import linked_choice, linked_number, linked_toggle, numbers, prepare, publish
+from app.common.link_state import held, linked_choice, linked_number, linked_toggle, numbers, prepare, publish
 from app.common.model_cache import data_name, encodings, kl_per_dimension
 from app.common.palette import GAP_FILL, GAP_OUTLINE, TRAIN_COLOUR
 from app.common.ui import user_errors
@@ -115,7 +115,7 @@ ENDS_CODES = {"Two uploads": "uploads", "Two data-set images": "images", "Curren
 def linked_text(where, label: str, default: str, key: str, name: str, d: int) -> str:
     """A typed z kept in the address; a link's value must be d finite numbers."""
     prepare(key, name, lambda raw: numbers(d, 1e4)(raw) and raw, default)
-    text = where.text_input(label, key=key)
+    text = where.text_input(label, key=key, **held(key))
     publish(name, text.replace(" ", ""), default.replace(" ", ""), key=key)
     return text
 
