@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.class_map.board import MODEL, board_of
+from app.class_map.boards_view import current_board, join_section, teacher_boards_section
 from app.class_map.views import add_section, map_section, point_section, poll, teacher_section
 from app.common.class_settings import current_settings
 from app.common.identity import current_visitor
@@ -15,16 +16,18 @@ page_intro("Class map",
 
 settings = current_settings()
 visitor = current_visitor(settings)
-board = board_of(settings)
+board, title = current_board(board_of(settings))
 with user_errors():
     left, right = st.columns([3, 2])
     with left:
         map_section(board)
     with right:
+        join_section(title)
         add_section(board, visitor, settings)
         point_section(board)
         if visitor.admin:
             teacher_section(board)
+            teacher_boards_section()
     with folded("How a point is placed, and what a gap means here"):
         st.markdown(f"A drawing is preprocessed like MNIST (28x28, centred by mass) and encoded: its star sits at "
                     f"the encoder's mean μ(x) of {MODEL}, whose 2-D latent plane is the whole latent space. The "

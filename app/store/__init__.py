@@ -17,6 +17,7 @@ from vae_core.vae.user_models import user_models_dir
 
 from .interface import (
     SIGNED_IN_PREFIX,
+    ClassBoard,
     ClassMapFull,
     ClassPoint,
     ClassPointLimits,
@@ -32,8 +33,8 @@ DATABASE_URL_ENV = "VAE_EXPLORER_DATABASE_URL"
 REPLICA_ENV = "VAE_EXPLORER_REPLICA_ID"
 DATABASE_NAME = "explorer.sqlite3"
 
-__all__ = ["SIGNED_IN_PREFIX", "ClassMapFull", "ClassPoint", "ClassPointLimits", "LessonEvent", "ModelRecord",
-           "RunRecord", "Store", "SQLiteStore", "database_path",
+__all__ = ["SIGNED_IN_PREFIX", "ClassBoard", "ClassMapFull", "ClassPoint", "ClassPointLimits", "LessonEvent",
+           "ModelRecord", "RunRecord", "Store", "SQLiteStore", "database_path",
            "open_store", "replica_id", "run_states_dir"]
 
 

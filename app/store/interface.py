@@ -99,6 +99,14 @@ class ClassPointLimits:
     per_board: int  # all points on one board
 
 
+@dataclass(frozen=True)
+class ClassBoard:
+    """A class map a teacher created: its students join it with its code, which is never stored."""
+    board: str  # "class-" and 16 hex digits of the code's sha256
+    title: str  # the teacher's name for it, shown to whoever joins
+    created_at: float
+
+
 class ClassMapFull(Exception):
     """A point refused by a limit; the message is the one line the visitor sees."""
 
@@ -176,6 +184,28 @@ class Store(ABC):
 
     @abstractmethod
     def clear_class_points(self, board: str) -> None: ...
+
+    @abstractmethod
+    def add_class_board(self, board: str, title: str, at: float, most: int) -> None:
+        """Record a teacher's class map; raises ClassMapFull when `most` exist already (checked in the same
+        transaction) or `board` does."""
+
+    @abstractmethod
+    def class_boards(self) -> list[ClassBoard]:
+        """The teachers' class maps, oldest first."""
+
+    @abstractmethod
+    def delete_class_board(self, board: str) -> None:
+        """The class map and every point on it."""
+
+
+def class_board_refusal(exists: bool, count: int, most: int) -> str | None:
+    """Why a teacher's new class map may not be created, or None: the same rule in every backend."""
+    if exists:
+        return "a class map with this code exists already"
+    if count >= most:
+        return f"this server keeps at most {most} class maps: delete one first"
+    return None
 
 
 def class_point_refusal(recent: int, own: int, total: int, limits: ClassPointLimits) -> str | None:

@@ -19,12 +19,14 @@ from vae_core.errors import VAECoreError
 
 from .interface import (
     RUN_COLUMNS,
+    ClassBoard,
     ClassMapFull,
     ClassPoint,
     LessonEvent,
     ModelRecord,
     RunRecord,
     Store,
+    class_board_refusal,
     class_point_refusal,
     run_assignments,
     runs_query,
@@ -198,6 +200,27 @@ class PostgresStore(Store):
     def clear_class_points(self, board) -> None:
         with self._tx() as cur:
             cur.execute("DELETE FROM class_points WHERE board = %s", (board,))
+
+    def add_class_board(self, board, title, at, most) -> None:
+        with self._tx() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('class_boards'))")  # two teachers at once
+            cur.execute("SELECT COUNT(*) FROM class_boards WHERE board = %s", (board,))
+            exists = cur.fetchone()[0] > 0
+            cur.execute("SELECT COUNT(*) FROM class_boards")
+            why = class_board_refusal(exists, cur.fetchone()[0], most)
+            if why:
+                raise ClassMapFull(why)
+            cur.execute("INSERT INTO class_boards (board, title, created_at) VALUES (%s, %s, %s)",
+                        (board, title, float(at)))
+
+    def class_boards(self) -> list[ClassBoard]:
+        rows = self._read("SELECT board, title, created_at FROM class_boards ORDER BY created_at, board")
+        return [ClassBoard(*row) for row in rows]
+
+    def delete_class_board(self, board) -> None:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM class_points WHERE board = %s", (board,))
+            cur.execute("DELETE FROM class_boards WHERE board = %s", (board,))
 
 
 def _run(row: tuple) -> RunRecord:

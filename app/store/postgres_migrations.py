@@ -39,6 +39,10 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX class_points_by_board ON class_points (board, id)",
         "CREATE INDEX class_points_by_owner ON class_points (board, owner, at)",
     ),
+    (  # 5: class maps a teacher created, each joined with its own code (only the code's hash is kept)
+        """CREATE TABLE class_boards (board TEXT PRIMARY KEY, title TEXT NOT NULL,
+                                      created_at DOUBLE PRECISION NOT NULL)""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,12 +19,14 @@ from vae_core.errors import VAECoreError
 
 from .interface import (
     RUN_COLUMNS,
+    ClassBoard,
     ClassMapFull,
     ClassPoint,
     LessonEvent,
     ModelRecord,
     RunRecord,
     Store,
+    class_board_refusal,
     class_point_refusal,
     run_assignments,
     runs_query,
@@ -196,6 +198,24 @@ class SQLiteStore(Store):
     def clear_class_points(self, board) -> None:
         with self._write() as db:
             db.execute("DELETE FROM class_points WHERE board = ?", (board,))
+
+    def add_class_board(self, board, title, at, most) -> None:
+        with self._write() as db:
+            exists = db.execute("SELECT COUNT(*) FROM class_boards WHERE board = ?", (board,)).fetchone()[0] > 0
+            why = class_board_refusal(exists, db.execute("SELECT COUNT(*) FROM class_boards").fetchone()[0], most)
+            if why:
+                raise ClassMapFull(why)
+            db.execute("INSERT INTO class_boards (board, title, created_at) VALUES (?, ?, ?)",
+                       (board, title, float(at)))
+
+    def class_boards(self) -> list[ClassBoard]:
+        rows = self._read("SELECT board, title, created_at FROM class_boards ORDER BY created_at, board")
+        return [ClassBoard(*row) for row in rows]
+
+    def delete_class_board(self, board) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM class_points WHERE board = ?", (board,))
+            db.execute("DELETE FROM class_boards WHERE board = ?", (board,))
 
 
 def _run(row: tuple) -> RunRecord:

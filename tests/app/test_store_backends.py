@@ -217,3 +217,29 @@ def test_two_writers_adding_at_once_never_pass_a_visitors_limit(open_db):
     assert len(added) == 5 and len(refused) == 15
     for s in stores:
         s.close()
+
+
+def test_teachers_class_maps_are_bounded_unique_survive_a_restart_and_delete_with_their_points(open_db):
+    from app.store import ClassMapFull, ClassPointLimits
+
+    store = open_db()
+    store.add_class_board("class-aaaa", "Tuesday lab", at=10.0, most=2)
+    with pytest.raises(ClassMapFull, match="exists already"):
+        store.add_class_board("class-aaaa", "again", at=11.0, most=2)
+    store.add_class_board("class-bbbb", "Thursday lab", at=12.0, most=2)
+    with pytest.raises(ClassMapFull, match="at most 2 class maps"):
+        store.add_class_board("class-cccc", "a third", at=13.0, most=2)
+    limits = ClassPointLimits(per_minute=10, per_visitor=10, per_board=10)
+    for board in ("class-aaaa", "class-bbbb", "server"):
+        store.add_class_point(board, "alice", 1, bytes(784), 0.0, 0.0, at=20.0, limits=limits)
+    store.close()
+
+    again = open_db()  # a restart
+    assert [(b.board, b.title, b.created_at) for b in again.class_boards()] == [
+        ("class-aaaa", "Tuesday lab", 10.0), ("class-bbbb", "Thursday lab", 12.0)]
+    again.delete_class_board("class-aaaa")
+    assert [b.board for b in again.class_boards()] == ["class-bbbb"]
+    assert again.class_points("class-aaaa") == [], "a deleted class map's points stay behind"
+    assert len(again.class_points("class-bbbb")) == 1 and len(again.class_points("server")) == 1
+    again.add_class_board("class-cccc", "a third", at=14.0, most=2)  # room again
+    again.close()
