@@ -79,6 +79,7 @@ def teacher_boards_section() -> None:
         if made:
             st.success(f"Created **{made[1]}**. Its code is **{shown_code(made[0])}**; this page's address now "
                        f"holds it (?code={made[0]}), so *Copy link to this view* gives your students the link.")
+            st.code(shown_code(made[0]), language=None)  # large enough to read out, and a button copies it
         title = st.text_input("Name of a new class map", max_chars=TITLE_CHARS, placeholder="Tuesday lab",
                               key="class_map_title")
         st.button("Create a class map", key="class_map_create", disabled=not title.strip(), on_click=_create,
