@@ -12,9 +12,9 @@
 // (a zoom key that changes, e.g. with the model or the view, starts from the new default frame).
 
 const POLL_MS = 120;
-const SETTLE_MS = 2500;  // after a new graph appears, re-apply the view if a late redraw undoes it
+const HANDS_OFF_MS = 800;  // after a scroll or a drag ends, its plotly_relayout has updated the memory
 const instances = new WeakMap();
-const tracked = new WeakMap();  // graph div -> { spec, born, touched }
+const tracked = new WeakMap();  // graph div -> { spec }
 
 function memory() {
   const m = (window.__vaeChartViews = window.__vaeChartViews || { legend: {}, zoom: {} });
@@ -55,21 +55,33 @@ function listen(gd) {
       memory().zoom[t.spec.zoom] = ranges(gd);
     }
   });
-  // The user's own hand ends the settling period: never fight a drag or a scroll in progress.
-  const touch = () => { const t = tracked.get(gd); if (t) t.touched = true; };
-  gd.addEventListener("mousedown", touch, true);
-  gd.addEventListener("wheel", touch, { capture: true, passive: true });
+  // Never fight a drag or a scroll in progress: the zoom is put back only a while after the user's hand left.
+  gd.addEventListener("mousedown", () => { hand.dragging = true; hand.at = performance.now(); }, true);
+  gd.addEventListener("wheel", () => { hand.at = performance.now(); }, { capture: true, passive: true });
 }
 
-function restore(gd, spec) {
+// One listener for the page (one per graph would keep every replaced graph alive): a drag ends anywhere.
+const hand = { dragging: false, at: -Infinity };
+window.addEventListener("mouseup", () => { if (hand.dragging) { hand.dragging = false; hand.at = performance.now(); } });
+
+// The classes the user hid, hidden again on a graph that shows them. Safe at any time, not only while a new
+// graph settles: a legend click updates the memory in the same event (plotly_restyle), so this never undoes
+// one; and a redraw that comes late (a slow server, a second rerun) is caught too.
+function restoreLegend(gd, spec) {
+  const P = window.Plotly;
+  const hidden = spec.legend ? memory().legend[spec.legend] : null;
+  if (!P || !gd._fullLayout || !hidden || !hidden.length) return;
+  const idx = gd.data.map((t, i) => (hidden.includes(t.name) && t.visible !== "legendonly" ? i : -1)).filter((i) => i >= 0);
+  if (idx.length) P.restyle(gd, { visible: "legendonly" }, idx);
+}
+
+// The remembered pan/zoom, put back when a redraw reset it (a new graph, or Streamlit redrawing this one with
+// the figure's own ranges after a later rerun). The memory follows every pan, zoom and autoscale of the user
+// (plotly_relayout), so this only undoes a reset the user did not ask for.
+function restoreZoom(gd, spec) {
   const P = window.Plotly;
   if (!P || !gd._fullLayout) return;
   const mem = memory();
-  const hidden = spec.legend ? mem.legend[spec.legend] : null;
-  if (hidden && hidden.length) {
-    const idx = gd.data.map((t, i) => (hidden.includes(t.name) && t.visible !== "legendonly" ? i : -1)).filter((i) => i >= 0);
-    if (idx.length) P.restyle(gd, { visible: "legendonly" }, idx);
-  }
   const zoom = spec.zoom ? mem.zoom[spec.zoom] : null;
   const now = ranges(gd);
   if (zoom && now && !(near(zoom.x, now.x) && near(zoom.y, now.y))) {
@@ -83,13 +95,14 @@ function tick(inst) {
     if (!gd) continue;
     let t = tracked.get(gd);
     if (!t) {
-      t = { spec, born: performance.now(), touched: false };
+      t = { spec };
       tracked.set(gd, t);
       listen(gd);
     }
     t.spec = spec;  // the keys may change while the graph stays
     gd.dataset.viewKept = "1";  // for tests: the keeper has seen this graph
-    if (!t.touched && performance.now() - t.born < SETTLE_MS) restore(gd, spec);
+    restoreLegend(gd, spec);
+    if (!hand.dragging && performance.now() - hand.at > HANDS_OFF_MS) restoreZoom(gd, spec);
   }
 }
 

@@ -10,18 +10,14 @@ from app.common.link_state import held, number_in, prepare, publish, short_numbe
 from app.latent_map.chart import TAU_CHOICES
 
 
-def tau_select(label: str, key: str, where=st, default: float = 2.0, help_extra: str = "",
-               write_back: bool = True) -> float:
+def tau_select(label: str, key: str, where=st, default: float = 2.0, help_extra: str = "") -> float:
     """A select slider over TAU_CHOICES, kept in the address as ?tau= (a link's value snapped to the nearest
-    choice). write_back=False reads a link's τ but leaves the address alone: on the latent map, rewriting the
-    address as τ moved brought back the classes hidden in its legend (app/common/chart_view.js did not put them
-    back on a warm server; not yet understood)."""
+    choice)."""
     def parse(raw: str) -> float:
         value = number_in(TAU_CHOICES[0], TAU_CHOICES[-1])(raw)
         return min(TAU_CHOICES, key=lambda t: abs(t - value))
     prepare(key, "tau", parse, default)
     tau = where.select_slider(label, TAU_CHOICES, key=key, **held(key), format_func=lambda t: f"{t:g}",
                               help=explain("τ") + help_extra)
-    if write_back:
-        publish("tau", tau, default, short_number, key=key)
+    publish("tau", tau, default, short_number, key=key)
     return tau

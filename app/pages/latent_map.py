@@ -189,7 +189,7 @@ if model_name:
             else:
                 latent_dim = model.config["latent_dim"]
                 # At page level, not in a fragment: every section below (the prior samples too) follows it.
-                tau = tau_select("Gap threshold τ (nats)", "map_tau", where=st.sidebar, write_back=False,
+                tau = tau_select("Gap threshold τ (nats)", "map_tau", where=st.sidebar,
                                  help_extra=" In many dimensions q(z) is far more concentrated than the prior, so "
                                             "larger τ are informative.")
                 if model.config.conditional:

@@ -30,7 +30,7 @@ def test_a_latent_map_link_opens_its_model_view_tau_and_clicked_point():
     assert decoded_z(at) == "decoded z = `[0.0, 0.0, 0.5, 0.0, -1.0" + ", 0.0" * 11 + "]`"
     assert dict(at.query_params)["at"] == "0.5,-1"
     at.select_slider(key="map_tau").set_value(8.0).run()
-    assert dict(at.query_params)["tau"] == "4", "the latent map reads τ from a link but does not write it back"
+    assert dict(at.query_params)["tau"] == "8", "the latent map does not write a τ moved back to its address"
     at = opened("tradeoff")
     at.select_slider(key="tradeoff_tau").set_value(8.0).run()
     assert dict(at.query_params)["tau"] == "8", "a change is not written back to the address"
