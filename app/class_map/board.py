@@ -18,7 +18,7 @@ from app.common.cache import get_model
 from app.common.class_settings import ClassSettings
 from app.common.ownership import get_store
 from app.latent_map import cache as lmc
-from app.store import ClassPoint, ClassPointLimits
+from app.store import ClassMapFull, ClassPoint, ClassPointLimits
 from vae_core.latent.aggregate import encode_dataset, log_aggregate_density, log_prior
 from vae_core.latent.placement import LatentIndex
 
@@ -54,7 +54,12 @@ def fresh_points(board: str) -> tuple[ClassPoint, ...]:
 
 
 def add_point(board: str, owner: str, label: int, pixels: np.ndarray, settings: ClassSettings) -> int:
-    """Encode the (28, 28) pixels in [0, 1] and store the point; ClassMapFull says which limit refused it."""
+    """Encode the (28, 28) pixels in [0, 1] and store the point; ClassMapFull says which limit refused it, or
+    that the teacher deleted the class map (a page drawn before the deletion still offers it)."""
+    from app.class_map.codes import board_titled
+
+    if board != board_of(settings) and board_titled(board) is None:
+        raise ClassMapFull("your teacher deleted this class map: reload the page")
     u8 = np.round(np.clip(np.asarray(pixels, dtype=np.float64), 0, 1) * 255).astype(np.uint8)
     if u8.shape != (28, 28):
         raise ValueError(f"a class-map point is 28x28 pixels, got {u8.shape}")

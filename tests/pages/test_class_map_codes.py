@@ -99,6 +99,11 @@ def test_a_deleted_class_map_sends_its_viewers_back_to_the_servers_with_its_poin
     assert get_store().class_boards() == [] and get_store().class_points(board) == []
     student = opened({"code": code})
     assert "opens no class map" in " ".join(i.value for i in student.info)
+    from app.store import ClassMapFull
+
+    with pytest.raises(ClassMapFull, match="your teacher deleted this class map"):  # a page drawn before
+        add_point(board, "s" * 32, 4, np.zeros((28, 28)), ClassSettings())
+    assert get_store().class_points(board) == []
 
 
 def test_codes_titles_and_the_servers_limit():
