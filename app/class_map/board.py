@@ -8,7 +8,6 @@ needs no projection."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 import numpy as np
@@ -31,9 +30,9 @@ N_NEIGHBOURS = 10
 
 def board_of(settings: ClassSettings) -> str:
     """'server', or a name derived from the class code (the code itself is never stored)."""
-    if not settings.class_code:
-        return "server"
-    return "class-" + hashlib.sha256(settings.class_code.encode()).hexdigest()[:16]
+    from app.class_map.codes import board_of_code
+
+    return board_of_code(settings.class_code) if settings.class_code else "server"
 
 
 def limits_of(settings: ClassSettings) -> ClassPointLimits:

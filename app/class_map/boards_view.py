@@ -10,6 +10,7 @@ from app.class_map.codes import (
     MOST_BOARDS,
     TITLE_CHARS,
     CodeError,
+    board_of_code,
     board_titled,
     class_boards,
     create_board,
@@ -104,7 +105,7 @@ def _create(title: str) -> None:
     except (CodeError, ClassMapFull) as exc:
         S.class_map_board_said = f"Not created: {exc}."
         return
-    _joined(join(code).board, code)
+    _joined(board_of_code(code), code)
     S.class_map_made, S.class_map_title = (code, " ".join(title.split())), ""
 
 

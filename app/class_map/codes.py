@@ -45,7 +45,8 @@ def parse_code(raw: str) -> str:
 
 
 def board_of_code(code: str) -> str:
-    """The board a code opens: the name a class code's map has (app/class_map/board.board_of)."""
+    """The board a code opens, named by the code's hash: a teacher's code, or the class code of secrets.toml
+    (app/class_map/board.board_of)."""
     return "class-" + hashlib.sha256(code.encode()).hexdigest()[:16]
 
 
