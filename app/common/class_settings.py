@@ -89,10 +89,6 @@ def _parse(name: str, kind: str, raw):
 
 def current_settings() -> ClassSettings:
     """The settings as the running server sees them (secrets.toml read through Streamlit)."""
-    import streamlit as st
+    from app.common.server_secrets import secret_section
 
-    try:
-        section = st.secrets.get("vae_explorer", {})
-    except (FileNotFoundError, OSError, ValueError):  # no secrets.toml, or an unreadable one
-        section = {}
-    return load_settings(section if hasattr(section, "get") else {})
+    return load_settings(secret_section("vae_explorer"))

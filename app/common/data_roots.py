@@ -12,10 +12,10 @@ or, in .streamlit/secrets.toml,
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
-import streamlit as st
-
+from app.common.server_secrets import secret_section
 from vae_core.data.datasets import OUTSIDE_ROOTS, canonical_spec, spec_paths
 from vae_core.errors import DataError
 from vae_core.fileio import canonical_path, is_within
@@ -24,18 +24,20 @@ ENV_VAR = "VAE_EXPLORER_DATA_ROOTS"
 
 
 def _secret_roots() -> list[str]:
-    try:
-        section = st.secrets.get("vae_explorer", {})
-    except (FileNotFoundError, OSError, ValueError):  # no secrets.toml, or an unreadable one: no roots
-        return []
-    roots = section.get("data_roots", []) if hasattr(section, "get") else []
+    roots = secret_section("vae_explorer").get("data_roots", [])
     return [roots] if isinstance(roots, str) else [str(r) for r in roots]
 
 
 def allowed_roots() -> tuple[Path, ...]:
     """The canonical data roots a visitor may read from (empty: named data sets only)."""
     raw = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p.strip()] + _secret_roots()
-    return tuple(dict.fromkeys(canonical_path(p.strip()) for p in raw))
+    return _canonical_roots(tuple(p.strip() for p in raw))
+
+
+@lru_cache(maxsize=8)  # the server's own settings, not a visitor's input: a handful of values at most
+def _canonical_roots(raw: tuple[str, ...]) -> tuple[Path, ...]:
+    # Resolving each root touched the file system on every get_dataset call, several per rerun.
+    return tuple(dict.fromkeys(canonical_path(p) for p in raw))
 
 
 def visitor_spec(spec: str) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
 
+from app.common.server_secrets import has_secret
 from app.store import SIGNED_IN_PREFIX
 
 from .class_settings import ClassSettings, current_settings
@@ -62,10 +63,7 @@ class Visitor:
 
 
 def login_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, OSError, ValueError):
-        return False
+    return has_secret("auth")
 
 
 def _signed_in_email() -> str | None:

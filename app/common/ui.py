@@ -33,6 +33,13 @@ def image_grid(images, cols: int, caption: str | None = None, scale: int = 3) ->
              output_format="PNG")  # JPEG, the default for a PIL picture, blurs the strokes
 
 
+def png_grid(png: bytes, caption: str | None = None) -> None:
+    """A picture made by grid_png (at the presenter view's doubled scale there), sent as it is."""
+    from app.common.presenter import presenting
+
+    st.image(png, caption=caption, width="stretch" if presenting() else "content", output_format="PNG")
+
+
 def grid_png(images, cols: int, scale: int = 3) -> bytes:
     """The image_grid picture as PNG bytes: for a cache to keep, so a later visitor's page sends it as is."""
     out = io.BytesIO()

@@ -27,7 +27,8 @@ _MIXTURE = {f"{p}{k}" for p in "wmv" for k in range(6)}
 PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "home": ("app/pages/home.py", frozenset({"model"})),
     "class_map": ("app/pages/class_map.py", frozenset({"tau", "point"})),
-    "latent_map": ("app/pages/latent_map.py", frozenset({"model", "data", "view", "dx", "dy", "tau", "at"})),
+    "latent_map": ("app/pages/latent_map.py", frozenset({
+        "model", "data", "view", "dx", "dy", "tau", "at", "section"})),
     "traversal": ("app/pages/traversal.py", frozenset({
         "model", "z", "interp", "ends", "a", "b", "za", "zb", "iseed", "path", "steps"})),
     "upload": ("app/pages/upload.py", frozenset({"model", "ink"})),

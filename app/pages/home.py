@@ -1,14 +1,14 @@
 """Home: what the selected model generates and how well it reconstructs real digits."""
 
-import numpy as np
 import streamlit as st
 
-from app.common.cache import get_dataset, get_model
+from app.common.cache import get_model
 from app.common.glossary import explain
 from app.common.layout import folded, page_intro
-from app.common.ui import image_grid, model_picker, user_errors
+from app.common.presenter import presenting
+from app.common.ui import model_picker, png_grid, user_errors
 from app.home.figures import show_metric
-from vae_core.images.gallery import prior_samples, reconstruct
+from app.home.grids import prior_grid, reconstruction_grid_png
 from vae_core.vae.model_card import card_figures
 from vae_core.vae.pixels import figure_names
 from vae_core.vae.registry import model_card_text
@@ -27,17 +27,8 @@ def prior_sample_grid(name: str) -> None:
     st.subheader("Samples from the prior", help=explain("prior"))
     if st.button("New samples", key="resample"):
         st.session_state.sample_seed = st.session_state.get("sample_seed", 0) + 1
-    seed = st.session_state.get("sample_seed", 0)
-    if model.config.conditional:  # p(x | z, y): each row of 8 keeps one label, the rows run through the labels
-        n_labels = len(model.config.labels)
-        labels = np.repeat(np.arange(8) % n_labels, 8)
-        _, images = prior_samples(model, 64, seed=seed, label=labels)
-        caption = (f"64 decoded prior samples (seed {seed}) of a conditional model: rows 1 to 8 are decoded with "
-                   f"labels y = {', '.join(str(model.config.labels[i % n_labels]) for i in range(8))}")
-    else:
-        _, images = prior_samples(model, 64, seed=seed)
-        caption = f"64 decoded prior samples (seed {seed})"
-    image_grid(images, cols=8, caption=caption, scale=_scale(model))
+    png, caption = prior_grid(name, st.session_state.get("sample_seed", 0), _scale(model))
+    png_grid(png, caption)
 
 
 @st.fragment
@@ -49,20 +40,15 @@ def reconstruction_grid(name: str) -> None:
         st.info("This checkpoint does not say which data set it was trained on.")
         return
     with user_errors():
-        data = get_dataset(data_name)
         if st.button("Other images", key="repick"):
             st.session_state.recon_seed = st.session_state.get("recon_seed", 0) + 1
-        rng = np.random.default_rng(st.session_state.get("recon_seed", 0))
-        index = np.sort(rng.choice(len(data), size=16, replace=False))
-        y = data.y[index] if model.config.conditional else None
-        recon = reconstruct(model, data.x[index], y)
-        both = np.concatenate([data.images(index)[:8], recon[:8], data.images(index)[8:], recon[8:]])
-        image_grid(both, cols=8, caption=f"Rows 1 and 3: {data.name} images; rows 2 and 4: their reconstructions",
-                   scale=_scale(model))
+        png, caption = reconstruction_grid_png(name, data_name, st.session_state.get("recon_seed", 0), _scale(model))
+        png_grid(png, caption)
 
 
 def _scale(model) -> int:
-    return max(1, 84 // model.config.image_shape[0])
+    """Each pixel's side in the picture: twice as large in the presenter view, which fills its column."""
+    return max(1, 84 // model.config.image_shape[0]) * (2 if presenting() else 1)
 
 
 def model_card_panel(name: str) -> None:

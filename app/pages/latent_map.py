@@ -23,11 +23,8 @@ from app.latent_map.panels import (
     clicked_panel,
     export_panel,
     gap_stats_panel,
-    manifold_panel,
-    prior_split_panel,
 )
-from app.latent_map.posterior import posterior_panel
-from app.latent_map.prior import prior_panel
+from app.latent_map.sections import sections
 from app.latent_map.tau import tau_select
 from app.latent_map.thumbnails import COUNT as THUMBNAILS
 from vae_core.latent.aggregate import gap_mask
@@ -215,7 +212,4 @@ if model_name:
                         st.latex(Q_FORMULA)
                         if latent_dim > 2:
                             st.markdown(PLANE_NOTE)
-                    prior_split_panel(model_name, data_name, tau)
-                    prior_panel(model_name, data_name)
-                    posterior_panel(model_name, data_name)
-                    manifold_panel(model_name, data_name, method, dims)
+                    sections(model_name, data_name, method, dims, tau, latent_dim)

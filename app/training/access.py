@@ -9,6 +9,7 @@ import streamlit as st
 
 from app.common.class_settings import ClassSettings
 from app.common.identity import Visitor, check_code, login_configured, tries_left
+from app.common.server_secrets import secret_section
 from app.store import SIGNED_IN_PREFIX
 
 from .worker import TrainingManager
@@ -18,10 +19,7 @@ S = st.session_state
 
 def _provider() -> str | None:
     """st.login's provider: None for a single [auth] section, else the first named one ([auth.google])."""
-    try:
-        auth = st.secrets.get("auth", {})
-    except (FileNotFoundError, OSError, ValueError):
-        return None
+    auth = secret_section("auth")
     named = [k for k, v in auth.items() if hasattr(v, "items")]
     return named[0] if named else None
 

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from app.latent_map.sections import SECTIONS
 from tests.pages.test_grey_scores import open_with, texts
 
 IW = re.compile(r"\bIW\b|importance-weighted", re.IGNORECASE)
@@ -31,7 +32,9 @@ PAGES = [  # (page, upload a file, whether the page shows a log-likelihood of th
 @pytest.fixture(scope="module", params=PAGES, ids=[p[0] for p in PAGES])
 def page(request):
     name, upload, shows_log_px = request.param
-    return name, open_with(name, {}, upload), shows_log_px
+    # The latent map's IW estimate is in its tab of one image's true posterior.
+    state = {"map_section": SECTIONS["posterior"]} if name == "latent_map" else {}
+    return name, open_with(name, state, upload), shows_log_px
 
 
 def _metric_text(m) -> str:

@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from app.common.glossary import GLOSSARY, explain
+from app.latent_map.sections import SECTIONS
 from testkit.apptest import assert_ok, chart_specs, image_captions, new_page
 from vae_core import load_dataset
 from vae_core.vae.pixels import GREY_SCORE, GREY_SCORE_WHY
@@ -110,7 +111,7 @@ def open_with(page: str, state: dict, upload: bool = False):
 PAGES = [  # (page, its model picker's key, conditional model, extra session state, upload a file)
     ("home", "model", False, {}, False),
     ("upload", "upload_model", False, {}, True),
-    ("latent_map", "map_model", False, {}, False),
+    ("latent_map", "map_model", False, {"map_section": SECTIONS["posterior"]}, False),  # its figures of one image
     ("inside", "inside_model", False, {}, False),
     ("cvae", "cvae_model", True, {}, False),
 ]

@@ -125,15 +125,18 @@ def test_digits_2d_home_says_validation_and_puts_at_most_three_metrics_in_a_row(
 
 
 def test_the_presenter_view_draws_the_home_grids_larger_and_filling_their_columns():
+    import io
     from unittest import mock
 
     import streamlit as st
+    from PIL import Image
 
     def grids(presenter: bool) -> list[tuple[int, str]]:
         with mock.patch("streamlit.image", wraps=st.image) as image:
             at = new_page("home", {"presenter": presenter}, timeout=120).run()
         assert not at.exception, at.exception
-        return [(call.args[0].size[0], call.kwargs.get("width")) for call in image.call_args_list]
+        return [(Image.open(io.BytesIO(call.args[0])).size[0], call.kwargs.get("width"))
+                for call in image.call_args_list]
 
     plain, big = grids(False), grids(True)
     assert [w for _, w in plain] == ["content", "content"] and [w for _, w in big] == ["stretch", "stretch"]

@@ -70,7 +70,7 @@ def test_a_click_decodes_exactly_that_z():
     assert "decoded z = `[-3.0, 3.0]`" in text
     assert "x = μ_D(z) by PyTorch: in a gap" in image_captions(at)  # (-3, 3) is a gap of mnist-2d at τ = 2
     assert any(r"\log q(z) - \log p(z) = -" in t.value for t in at.latex)
-    assert len(at.get("imgs")) + len(at.get("image")) >= 3  # decoded image, two prior-sample grids, manifold
+    assert len(at.get("imgs")) + len(at.get("image")) >= 3  # decoded image, two prior-sample grids (the open tab)
 
 
 def test_a_click_in_a_cluster_is_covered():

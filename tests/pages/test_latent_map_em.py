@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from app.latent_map.em_panel import STATE_KEY, em_codes
+from app.latent_map.sections import SECTIONS
 from testkit.apptest import new_page, plotly_array
 from vae_core.latent.em_stepper import mean_log_likelihood
 
@@ -13,6 +14,7 @@ from vae_core.latent.em_stepper import mean_log_likelihood
 def mixture_page():
     at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "digits-2d"
+    at.session_state["map_section"] = SECTIONS["em"]
     at.session_state["map_prior"] = "EM-fitted mixture"
     at.session_state["map_em_n"] = 500
     at.run()

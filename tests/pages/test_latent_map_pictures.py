@@ -6,6 +6,7 @@ import pytest
 from streamlit.elements.lib import image_utils
 
 from app.latent_map.panels import MAX_SENT_WIDTH, grid_scale
+from app.latent_map.sections import SECTIONS
 from testkit.apptest import open_page
 
 
@@ -27,9 +28,13 @@ def reencoded(monkeypatch):
 
 @pytest.mark.parametrize("g", [15, 30])
 def test_the_map_pages_pictures_are_sent_as_cached_pngs(reencoded, g):
-    at = open_page("latent_map", manifold_g=g)
+    at = open_page("latent_map", manifold_g=g)  # the prior samples' tab is open first
     assert not at.exception, at.exception
     urls = [i.url for im in at.get("image") for i in im.proto.imgs]
+    at.session_state["map_section"] = SECTIONS["manifold"]
+    at.run()
+    assert not at.exception, at.exception
+    urls += [i.url for im in at.get("image") for i in im.proto.imgs]
     assert len(urls) >= 4 and all(u.endswith(".png") for u in urls), urls
     assert reencoded == []
 

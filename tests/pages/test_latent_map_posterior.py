@@ -6,6 +6,7 @@ import torch
 
 import vae_core
 from app.common.posterior_view import posterior_figure
+from app.latent_map.sections import SECTIONS
 from testkit.apptest import chart_specs, new_page
 from vae_core.vae.pixels import model_pixels
 
@@ -13,6 +14,7 @@ from vae_core.vae.pixels import model_pixels
 def test_latent_map_shows_exact_posterior_of_a_picked_image():
     at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "digits-2d"
+    at.session_state["map_section"] = SECTIONS["posterior"]
     at.run()
     assert not at.exception
     at.number_input(key="map_post_index").set_value(7).run()
@@ -45,6 +47,7 @@ def test_figure_contours_hold_the_stated_mass():
 def test_prior_switch_draws_components_and_compares_gaps():
     at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "digits-2d"
+    at.session_state["map_section"] = SECTIONS["em"]
     at.run()
     assert not at.exception
     assert not any("component" in (t.get("name") or "") for s in chart_specs(at) for t in s["data"])

@@ -47,6 +47,23 @@ def test_hostile_latent_map_parameters_fall_back_with_a_notice():
     assert "at" not in dict(at.query_params)  # a refused point is taken out of the address
 
 
+def test_a_latent_map_link_opens_its_section_and_only_that_section_runs():
+    at = opened("latent_map", model="digits-2d", section="posterior")
+    assert_ok(at)
+    headings = [h.value for h in at.subheader]
+    assert "The true posterior of one image" in headings, headings
+    assert not any(h.startswith(("Prior samples", "Manifold", "A prior fitted")) for h in headings), headings
+    assert dict(at.query_params)["section"] == "posterior"
+    at.session_state["map_section"] = "Manifold grid"  # the browser switching tabs
+    at.run()
+    assert [h.value for h in at.subheader if h.value.startswith(("Manifold", "The true"))] == ["Manifold grid"]
+    assert dict(at.query_params)["section"] == "manifold"
+    at = opened("latent_map", model="mnist-16d", section="posterior")  # a 16-D latent has no exact posterior
+    assert_ok(at)
+    assert "section=posterior is not one of samples, em, manifold" in " ".join(notices(at))
+    assert any(h.value.startswith("Prior samples") for h in at.subheader) and "section" not in dict(at.query_params)
+
+
 def test_a_16d_link_with_a_dimension_out_of_range_falls_back():
     at = opened("latent_map", model="mnist-16d", view="dims", dx="99", dy="0")
     assert_ok(at)
