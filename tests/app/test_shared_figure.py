@@ -75,3 +75,32 @@ def test_a_figure_of_a_big_data_set_is_not_kept():
     shared_figure("test-big", key, build, values=MAX_SHARED_VALUES)
     shared_figure("test-big", key, build, values=MAX_SHARED_VALUES)
     assert len(calls) == 3
+
+
+def test_a_prepared_figure_sends_the_same_json_as_plotly_once_made(monkeypatch):
+    import json
+
+    import orjson
+    import plotly.graph_objects as go
+    import plotly.io
+    import plotly.tools
+
+    from app.common.shared_figure import PreparedFigure
+
+    spec = {"data": [{"type": "scattergl", "x": np.linspace(0, 1, 500), "y": np.arange(500.0), "name": "</b>a/b"}],
+            "layout": {"title": {"text": "<i>x</i> / y \u2028"}, "height": 300}}
+    plain, prepared = go.Figure(spec), PreparedFigure(spec)
+
+    def sent(fig) -> str:  # what st.plotly_chart does with a figure
+        return plotly.io.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True),
+                                 validate=False)
+
+    expected = sent(plain)
+    assert sent(prepared) == expected
+    assert isinstance(prepared.to_dict().to_plotly_json(), orjson.Fragment)  # the JSON kept, not made again
+    calls = []
+    real = plotly.io.to_json
+    monkeypatch.setattr(plotly.io, "to_json", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert sent(prepared) == expected == sent(prepared)  # the JSON is made once: no further to_json inside
+    assert len(calls) == 2
+    assert json.loads(expected)["data"][0]["name"] == "</b>a/b" and "</b>" not in expected  # escaped as plotly does
