@@ -16,6 +16,13 @@ def page_intro(title: str, sentence: str, page: str) -> None:
     what_to_try(page)
 
 
+def lazy_folded(label: str, key: str):
+    """folded, whose contents are drawn only while it is open: `with box:` and then `if box.open:`. Opening it
+    reruns the page. For a page a class reruns often (the latent map): a closed expander's formulas and
+    buttons were drawn on every rerun, for every visitor, and nobody saw them."""
+    return st.expander(label, expanded=False, key=key, on_change="rerun")
+
+
 def folded(label: str):
     """An expander for the mathematics or an advanced section, closed until asked for. `label` says what it
     holds ("The mathematics: the aggregate posterior and its gaps")."""

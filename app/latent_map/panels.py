@@ -12,6 +12,7 @@ from PIL import Image
 
 from app.common.cache import get_model
 from app.common.glossary import explain
+from app.common.layout import lazy_folded
 from app.common.lesson_events import record_once
 from app.latent_map import cache as lmc
 from app.latent_map.click import clicked_point, map_click
@@ -59,15 +60,17 @@ def gap_stats_panel(samples: CoverageSamples, tau: float, latent_dim: int, model
     c4.metric("I(x; z)", f"{mutual_information:.3f} nats",
               help=explain("I(x; z)") + " Here of the empirical q(z), a mixture of N Gaussians.")
     c4.caption(f"≤ log N = {np.log(n_codes):.2f} nats (N = {n_codes:,} codes)")
-    with st.expander("The mathematics: how these figures are computed", expanded=False):
-        st.latex(r"P_{z\sim p}\big(\log q(z) - \log p(z) < -\tau\big) \approx \frac{1}{S}\sum_{s=1}^{S}"
-                 r"\mathbb{1}[\text{gap}(z_s)],\ \ \mathrm{SE} = \sqrt{\hat P(1-\hat P)/S}")
-        st.latex(r"\mathrm{KL}\big(q(z)\,\|\,p(z)\big) = \mathbb{E}_{z\sim q(z)}\left[\log q(z) - \log p(z)\right]")
-        st.latex(r"\overline{\mathrm{KL}} = \frac1N\sum_i \tfrac12\sum_j\left(\mu_{ij}^2 + \sigma_{ij}^2 - "
-                 r"\log\sigma_{ij}^2 - 1\right)")
-        st.latex(r"\overline{\mathrm{KL}} = I(x; z) + \mathrm{KL}\big(q(z)\,\|\,p(z)\big), \qquad "
-                 r"I(x; z) \le \log N")
-        st.caption(f"S = {s.n_prior_samples:,} samples of each; q(z) is evaluated exactly as the mixture above.")
+    box = lazy_folded("The mathematics: how these figures are computed", "map_stats_math_open")
+    with box:
+        if box.open:
+            st.latex(r"P_{z\sim p}\big(\log q(z) - \log p(z) < -\tau\big) \approx \frac{1}{S}\sum_{s=1}^{S}"
+                     r"\mathbb{1}[\text{gap}(z_s)],\ \ \mathrm{SE} = \sqrt{\hat P(1-\hat P)/S}")
+            st.latex(r"\mathrm{KL}\big(q(z)\,\|\,p(z)\big) = \mathbb{E}_{z\sim q(z)}\left[\log q(z) - \log p(z)\right]")
+            st.latex(r"\overline{\mathrm{KL}} = \frac1N\sum_i \tfrac12\sum_j\left(\mu_{ij}^2 + \sigma_{ij}^2 - "
+                     r"\log\sigma_{ij}^2 - 1\right)")
+            st.latex(r"\overline{\mathrm{KL}} = I(x; z) + \mathrm{KL}\big(q(z)\,\|\,p(z)\big), \qquad "
+                     r"I(x; z) \le \log N")
+            st.caption(f"S = {s.n_prior_samples:,} samples of each; q(z) is evaluated exactly as the mixture above.")
     if latent_dim > 2 and st.toggle("How do these figures move with N?", key="map_by_n",
                                     help="Recompute them from the first 1,000, 2,000, 5,000 codes."):
         size_table(model_name, data_name, tau, n_codes)
@@ -208,7 +211,10 @@ def manifold_panel(model_name: str, data_name: str, method: str, dims) -> None:
 
 def export_panel(figure, model_name: str, data_name: str, mu, logvar, data) -> None:
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{model_name}-{data_name}")[:80]
-    with st.expander("Export"):
+    box = lazy_folded("Export", "map_export_open")
+    with box:
+        if not box.open:
+            return
         c1, c2 = st.columns(2)
         c1.download_button("Figure as HTML", lambda: plotly.io.to_html(figure, include_plotlyjs=True, validate=False),
                            file_name=f"latent-map-{stem}.html", mime="text/html",

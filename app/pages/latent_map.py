@@ -7,7 +7,7 @@ from app.common.cache import get_dataset, get_model
 from app.common.chart_view import KeptView, keep_chart_views
 from app.common.data_roots import spec_placeholder, visitor_spec
 from app.common.glossary import explain
-from app.common.layout import folded, page_intro
+from app.common.layout import lazy_folded, page_intro
 from app.common.link_state import held, integer_in, one_of, prepare, publish
 from app.common.live_decoder import weights_once
 from app.common.presenter import presenting
@@ -207,9 +207,11 @@ if model_name:
                     # decoder's megabytes again; the browser keeps them, parsed, for the page's life.
                     weights_once(model_name, "live_weights")
                     map_fragment(model_name, data_name, method, dims, tau)
-                    with folded("The mathematics: the aggregate posterior q(z) and its gaps"):
-                        st.markdown(MATHEMATICS)
-                        st.latex(Q_FORMULA)
-                        if latent_dim > 2:
-                            st.markdown(PLANE_NOTE)
+                    box = lazy_folded("The mathematics: the aggregate posterior q(z) and its gaps", "map_math_open")
+                    with box:
+                        if box.open:
+                            st.markdown(MATHEMATICS)
+                            st.latex(Q_FORMULA)
+                            if latent_dim > 2:
+                                st.markdown(PLANE_NOTE)
                     sections(model_name, data_name, method, dims, tau, latent_dim)

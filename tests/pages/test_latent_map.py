@@ -49,6 +49,10 @@ def test_default_page_shows_the_map_density_gaps_and_figures(mnist_2d_codes):
     assert abs(e.prior_hole_mass - s.prior_hole_mass) < 3 * s.prior_hole_se
     assert shown["Average KL term"] == f"{s.average_kl:.3f} nats"
     assert shown["I(x; z)"] == f"{e.mutual_information:.3f} nats"
+    # The folded formulas and the export buttons are drawn once their expander is opened, not before.
+    assert not at.latex and not at.get("download_button")
+    at.session_state["map_stats_math_open"] = at.session_state["map_export_open"] = True
+    at.run()
     latex = " ".join(e.value for e in at.latex)
     assert r"\log q(z) - \log p(z) < -\tau" in latex and "I(x; z)" in latex
     downloads = {b.proto.label: b.proto for b in at.get("download_button")}
@@ -247,6 +251,8 @@ def test_16d_shading_colour_bar_and_click_verdict_agree():
         at.session_state.map_clicked = (float(xs[c]), float(ys[r]))
         at.run()
         assert ("in a gap" in verdict(at)) == want, (want, verdict(at))
+    at.session_state["map_math_open"] = True  # the folded mathematics says why the plane looks covered
+    at.run()
     text = " ".join(m.value for m in at.markdown)
     assert "prior-hole mass" in text and "plane" in text
     assert any("log N = 8.52" in c.value for c in at.caption)  # 5,000 codes

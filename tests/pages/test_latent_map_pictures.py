@@ -31,10 +31,11 @@ def test_the_map_pages_pictures_are_sent_as_cached_pngs(reencoded, g):
     at = open_page("latent_map", manifold_g=g)  # the prior samples' tab is open first
     assert not at.exception, at.exception
     urls = [i.url for im in at.get("image") for i in im.proto.imgs]
-    at.session_state["map_section"] = SECTIONS["manifold"]
-    at.run()
-    assert not at.exception, at.exception
-    urls += [i.url for im in at.get("image") for i in im.proto.imgs]
+    for section in ("manifold", "posterior"):  # each tab's pictures, drawn when it is opened
+        at.session_state["map_section"] = SECTIONS[section]
+        at.run()
+        assert not at.exception, at.exception
+        urls += [i.url for im in at.get("image") for i in im.proto.imgs]
     assert len(urls) >= 4 and all(u.endswith(".png") for u in urls), urls
     assert reencoded == []
 

@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.latent_map.prior_figures import FILE_NAME, MAP_GAPS, figures_table, load_figures
+from app.latent_map.sections import SECTIONS
 from testkit.apptest import new_page
 from vae_core.vae.registry import PRETRAINED_DIR
 
@@ -51,6 +52,7 @@ def test_table_states_each_figure_with_its_standard_error(name):
 def test_page_shows_the_stored_figures_the_date_and_the_split():
     at = new_page("latent_map", timeout=240)
     at.session_state["map_model"] = "mnist-2d"
+    at.session_state["map_section"] = SECTIONS["em"]  # the tab of the prior fitted by EM
     at.run()
     assert not at.exception, at.exception
     frames = [d for d in at.dataframe if "ELBO gain over N(0, I)" in d.value.index]

@@ -69,6 +69,9 @@ def test_formulas_are_folded_below_the_picture():
     at = open_page("latent_map")
     folded = [e for e in at.expander if e.label.startswith("The mathematics: the aggregate posterior")]
     assert len(folded) == 1 and not folded[0].proto.expanded
+    at.session_state["map_math_open"] = True  # the visitor opens it
+    at.run()
+    folded = [e for e in at.expander if e.label.startswith("The mathematics: the aggregate posterior")]
     assert any(r"\operatorname{diag}\sigma^2" in x.value for x in folded[0].latex)
 
 
