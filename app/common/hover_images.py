@@ -54,13 +54,15 @@ def sprite_png(images: np.ndarray, cols: int = SPRITE_COLUMNS) -> bytes:
     return out.getvalue()
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def sprite(data_name: str, shape: tuple[int, int]) -> tuple[str, bytes, list[int]]:
-    """(id, PNG, indices) of a data set's hover sheet; the id names its content, for the browser to keep."""
+@st.cache_resource(max_entries=4, show_spinner=False)
+def sprite(data_name: str, shape: tuple[int, int]) -> tuple[str, str, list[int]]:
+    """(id, PNG as base64, indices) of a data set's hover sheet; the id names its content, for the browser to
+    keep. A resource, kept as one object and never changed: st.cache_data copied the 1.7 MB sheet out of its
+    cache on every rerun of every visitor, and each page that sent it encoded it again."""
     images = get_dataset(data_name).x
     indices = hover_indices(len(images))
     png = sprite_png(np.asarray(images[indices], np.float32).reshape(len(indices), *shape))
-    return hashlib.sha256(png).hexdigest()[:16], png, indices.tolist()
+    return hashlib.sha256(png).hexdigest()[:16], base64.b64encode(png).decode("ascii"), indices.tolist()
 
 
 def _resend(key: str) -> None:
@@ -76,12 +78,12 @@ def hover_images(meta: str, data_name: str, shape: tuple[int, int], mu: np.ndarr
     (the mounted browser decoder) give the reconstruction, None the image alone. `positions`: the data-set
     index of each point when the chart shows a subsample (its customdata are then positions in it); `labels`:
     every image's class, for a conditional decoder."""
-    sprite_id, png, indices = sprite(data_name, tuple(shape))
+    sprite_id, png_base64, indices = sprite(data_name, tuple(shape))
     mu_id = None if mu is None or weights_id is None else f"{weights_id}:{sprite_id}"
     sent = st.session_state.setdefault(SENT, set())
     # Base64 in the JSON: a components-v2 payload is raw bytes or JSON, not both.
     data = {"meta": meta, "sprite_id": sprite_id,
-            "sprite": None if sprite_id in sent else base64.b64encode(png).decode("ascii"),
+            "sprite": None if sprite_id in sent else png_base64,
             "indices": None if len(indices) == len(get_dataset(data_name).x) else indices,
             "positions": None if positions is None else np.asarray(positions).tolist(),
             "labels": None if labels is None else np.asarray(labels)[indices].astype(int).tolist(),
