@@ -17,28 +17,28 @@ NO_SECRETS_KEPT_S = 2.0  # a secrets.toml written while the server runs is seen 
 _missing: dict[int, float] = {}  # id(st.secrets) -> until when "no secrets file" holds (tests swap st.secrets)
 
 
-def secret_section(name: str) -> Mapping:
-    """st.secrets[name], or {} when there is no such section, no secrets file or an unreadable one."""
+def _readable_secrets():
+    """st.secrets when a secrets file can be read, else None (and that answer kept NO_SECRETS_KEPT_S)."""
     secrets = st.secrets
     if time.monotonic() < _missing.get(id(secrets), 0.0):
-        return {}
+        return None
     try:
-        section = secrets.get(name, {})
+        len(secrets)  # parses the file once (Streamlit keeps what it parsed), or raises
     except (FileNotFoundError, OSError, ValueError):  # no secrets.toml, or an unreadable one
         _missing.clear()  # one entry: st.secrets is one object per process (AppTest swaps it per run)
         _missing[id(secrets)] = time.monotonic() + NO_SECRETS_KEPT_S
-        return {}
+        return None
+    return secrets
+
+
+def secret_section(name: str) -> Mapping:
+    """st.secrets[name], or {} when there is no such section, no secrets file or an unreadable one."""
+    secrets = _readable_secrets()
+    section = {} if secrets is None else secrets.get(name, {})
     return section if hasattr(section, "get") else {}
 
 
 def has_secret(name: str) -> bool:
     """Whether secrets.toml has a top-level `name` (as `name in st.secrets`, never raising)."""
-    secrets = st.secrets
-    if time.monotonic() < _missing.get(id(secrets), 0.0):
-        return False
-    try:
-        return name in secrets
-    except (FileNotFoundError, OSError, ValueError):
-        _missing.clear()
-        _missing[id(secrets)] = time.monotonic() + NO_SECRETS_KEPT_S
-        return False
+    secrets = _readable_secrets()
+    return secrets is not None and name in secrets
